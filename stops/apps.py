@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class StopsConfig(AppConfig):
+    name = "stops"
+    verbose_name = "Arrêts et horaires"

@@ -1,0 +1,308 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+slug_validator = RegexValidator(
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+    _("Utilisez seulement des lettres minuscules sans accent, des chiffres et des tirets."),
+)
+postcode_validator = RegexValidator(r"^\d{5}$", _("Un code postal s'écrit avec 5 chiffres."))
+
+
+class Weekday(models.IntegerChoices):
+    # Same numbering as date.weekday().
+    MONDAY = 0, _("lundi")
+    TUESDAY = 1, _("mardi")
+    WEDNESDAY = 2, _("mercredi")
+    THURSDAY = 3, _("jeudi")
+    FRIDAY = 4, _("vendredi")
+    SATURDAY = 5, _("samedi")
+    SUNDAY = 6, _("dimanche")
+
+
+class SchoolZone(models.TextChoices):
+    A = "A", _("Zone A")
+    B = "B", _("Zone B")
+    C = "C", _("Zone C")
+
+
+class StopQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+    def search(self, query):
+        """Stops whose commune, postcode or name matches what a resident typed."""
+        query = query.strip()
+        if not query:
+            return self
+        return self.filter(Q(city__icontains=query) | Q(postcode__startswith=query) | Q(name__icontains=query))
+
+
+class Stop(models.Model):
+    class Kind(models.TextChoices):
+        BUS = "bus", _("Bus")
+        PERMANENCE = "permanence", _("Permanence")
+
+    slug = models.SlugField(_("identifiant"), unique=True, validators=[slug_validator])
+    name = models.CharField(_("nom"), max_length=200)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    address = models.CharField(_("adresse"), max_length=255, blank=True)
+    postcode = models.CharField(_("code postal"), max_length=5, blank=True, validators=[postcode_validator])
+    city = models.CharField(_("commune"), max_length=120, default="Paris")
+    landmark = models.CharField(_("repère"), max_length=255, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=8,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    accessibility_note = models.CharField(_("accessibilité"), max_length=255, blank=True)
+    school_holidays_zone = models.CharField(
+        _("zone de vacances scolaires"),
+        max_length=1,
+        choices=SchoolZone.choices,
+        blank=True,
+        help_text=_("Fermé pendant les vacances scolaires de cette zone. Vide : ouvert pendant les vacances."),
+    )
+    closed_on_public_holidays = models.BooleanField(_("fermé les jours fériés"), default=True)
+    partners = models.ManyToManyField(
+        "partners.Partner", blank=True, related_name="stops", verbose_name=_("partenaires")
+    )
+    active = models.BooleanField(_("actif"), default=True)
+
+    objects = StopQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("arrêt")
+        verbose_name_plural = _("arrêts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="stop_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="stop_longitude_range",
+            ),
+        ]
+        indexes = [
+            # The timetable's commune index: active stops grouped by city and postcode.
+            models.Index(fields=["active", "postcode", "city"], name="stop_active_place"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("stops:stop", args=[self.slug])
+
+    @property
+    def map_url(self):
+        if self.latitude is None or self.longitude is None:
+            return ""
+        return (
+            f"https://www.openstreetmap.org/?mlat={self.latitude}&mlon={self.longitude}"
+            f"#map=18/{self.latitude}/{self.longitude}"
+        )
+
+
+class WeeklySlot(models.Model):
+    stop = models.ForeignKey(Stop, on_delete=models.CASCADE, related_name="slots", verbose_name=_("arrêt"))
+    weekday = models.PositiveSmallIntegerField(_("jour"), choices=Weekday.choices)
+    start = models.TimeField(_("début"))
+    end = models.TimeField(_("fin"))
+    every_weeks = models.PositiveSmallIntegerField(
+        _("toutes les N semaines"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(8)],
+        help_text=_("1 : chaque semaine ; 2 : une semaine sur deux…"),
+    )
+    starts_on = models.DateField(
+        _("premier jour"),
+        null=True,
+        blank=True,
+        help_text=_("Obligatoire pour un créneau qui n'a pas lieu chaque semaine : il fixe les semaines concernées."),
+    )
+    ends_on = models.DateField(_("dernier jour"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["weekday", "start"]
+        verbose_name = _("créneau hebdomadaire")
+        verbose_name_plural = _("créneaux hebdomadaires")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")),
+                name="slot_start_before_end",
+                violation_error_message=_("L'heure de fin doit être après l'heure de début."),
+            ),
+            models.CheckConstraint(condition=Q(every_weeks__gte=1, every_weeks__lte=8), name="slot_every_weeks_range"),
+            models.CheckConstraint(
+                condition=Q(every_weeks=1) | Q(starts_on__isnull=False),
+                name="slot_parity_needs_first_day",
+                violation_error_message=_("Indiquez le premier jour d'un créneau qui n'a pas lieu chaque semaine."),
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=True) | Q(ends_on__isnull=True) | Q(starts_on__lte=F("ends_on")),
+                name="slot_first_day_before_last",
+                violation_error_message=_("Le dernier jour ne peut pas être avant le premier jour."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+    def clean(self):
+        errors = {}
+        if self.start and self.end and self.start >= self.end:
+            errors["end"] = _("L'heure de fin doit être après l'heure de début.")
+        if self.every_weeks and self.every_weeks > 1 and not self.starts_on:
+            errors["starts_on"] = _(
+                "Indiquez le premier jour : pour un créneau qui n'a pas lieu chaque semaine, "
+                "il fixe les semaines concernées."
+            )
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = _("Le dernier jour ne peut pas être avant le premier jour.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Closure(models.Model):
+    """Days a stop (or, without a stop, every stop) is closed. One-off cancellations are one-day closures."""
+
+    stop = models.ForeignKey(
+        Stop,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="closures",
+        verbose_name=_("arrêt"),
+        help_text=_("Vide : tous les arrêts."),
+    )
+    first_day = models.DateField(_("premier jour"))
+    last_day = models.DateField(_("dernier jour"))
+    reason = models.CharField(_("motif affiché au public"), max_length=200)
+
+    class Meta:
+        ordering = ["first_day"]
+        verbose_name = _("fermeture")
+        verbose_name_plural = _("fermetures")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_day__lte=F("last_day")),
+                name="closure_days_in_order",
+                violation_error_message=_("Le dernier jour ne peut pas être avant le premier jour."),
+            ),
+            models.UniqueConstraint(
+                fields=["stop", "first_day", "last_day"],
+                condition=Q(stop__isnull=False),
+                name="closure_unique_per_stop",
+                violation_error_message=_("Cette fermeture existe déjà."),
+            ),
+            models.UniqueConstraint(
+                fields=["first_day", "last_day"],
+                condition=Q(stop__isnull=True),
+                name="closure_unique_everywhere",
+                violation_error_message=_("Cette fermeture existe déjà."),
+            ),
+        ]
+        indexes = [
+            # openings(): closures overlapping a date range.
+            models.Index(fields=["last_day", "first_day"], name="closure_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.reason} ({self.first_day} – {self.last_day})"
+
+    def clean(self):
+        if self.first_day and self.last_day and self.last_day < self.first_day:
+            raise ValidationError({"last_day": _("Le dernier jour ne peut pas être avant le premier jour.")})
+
+
+class ExtraOpening(models.Model):
+    """An opening outside the weekly slots. It wins over every closure."""
+
+    stop = models.ForeignKey(Stop, on_delete=models.CASCADE, related_name="extra_openings", verbose_name=_("arrêt"))
+    date = models.DateField(_("date"))
+    start = models.TimeField(_("début"))
+    end = models.TimeField(_("fin"))
+    reason = models.CharField(_("motif affiché au public"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date", "start"]
+        verbose_name = _("ouverture exceptionnelle")
+        verbose_name_plural = _("ouvertures exceptionnelles")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")),
+                name="extra_start_before_end",
+                violation_error_message=_("L'heure de fin doit être après l'heure de début."),
+            ),
+            models.UniqueConstraint(
+                fields=["stop", "date", "start"],
+                name="extra_unique_start",
+                violation_error_message=_("Une ouverture exceptionnelle commence déjà à cette heure ce jour-là."),
+            ),
+        ]
+        indexes = [
+            # openings(): extra openings in a date range.
+            models.Index(fields=["date"], name="extra_date"),
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.start:%H:%M}–{self.end:%H:%M}"
+
+    def clean(self):
+        if self.start and self.end and self.start >= self.end:
+            raise ValidationError({"end": _("L'heure de fin doit être après l'heure de début.")})
+
+
+class SchoolHoliday(models.Model):
+    """A school holiday period of one zone, first and last day of holiday included.
+
+    The day classes resume is not part of it. Seeded from `vacances-scolaires-france`;
+    a coordinator adds the periods the ministry publishes before the package knows them.
+    """
+
+    class Source(models.TextChoices):
+        PACKAGE = "package", _("Calendrier officiel (paquet vacances-scolaires-france)")
+        MANUAL = "manual", _("Saisie manuelle")
+
+    zone = models.CharField(_("zone"), max_length=1, choices=SchoolZone.choices)
+    name = models.CharField(_("nom"), max_length=100)
+    first_day = models.DateField(_("premier jour de vacances"))
+    last_day = models.DateField(_("dernier jour de vacances"), help_text=_("La veille de la reprise des cours."))
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.MANUAL)
+
+    class Meta:
+        ordering = ["zone", "first_day"]
+        verbose_name = _("vacances scolaires")
+        verbose_name_plural = _("vacances scolaires")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_day__lte=F("last_day")),
+                name="holiday_days_in_order",
+                violation_error_message=_("Le dernier jour ne peut pas être avant le premier jour."),
+            ),
+            models.UniqueConstraint(fields=["zone", "first_day"], name="holiday_unique_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} (zone {self.zone}, {self.first_day} – {self.last_day})"
+
+    def clean(self):
+        if self.first_day and self.last_day and self.last_day < self.first_day:
+            raise ValidationError({"last_day": _("Le dernier jour ne peut pas être avant le premier jour.")})
