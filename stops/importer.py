@@ -1,0 +1,518 @@
+"""Load or update a territory from a stops file (YAML), all or nothing.
+
+The file format is documented in `docs/stops-file.md`. Every error is collected
+with its line and place (stop slug, slot number, field) before anything is
+written; when there is none, the whole file is applied in one transaction. A
+stop's slots in the file replace its slots in the database; closures and extra
+openings are matched on their stop and dates, so a second run changes nothing.
+"""
+
+import datetime
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import yaml
+from django.db import transaction
+
+from partners.models import Partner
+from stops import schedule
+from stops.forms import ClosureForm, ExtraOpeningForm, StopForm, WeeklySlotForm
+from stops.models import Closure, ExtraOpening, Stop, WeeklySlot
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+STOP_DEFAULTS = {"city": "Paris", "closed_on_public_holidays": True, "active": True}
+STOP_FIELDS = {
+    "slug": "text",
+    "name": "text",
+    "kind": "text",
+    "address": "text",
+    "postcode": "text",
+    "city": "text",
+    "landmark": "text",
+    "latitude": "number",
+    "longitude": "number",
+    "accessibility_note": "text",
+    "school_holidays_zone": "text",
+    "closed_on_public_holidays": "boolean",
+    "active": "boolean",
+    "partners": "list",
+    "slots": "list",
+}
+SLOT_FIELDS = {
+    "weekday": "weekday",
+    "start": "time",
+    "end": "time",
+    "every_weeks": "integer",
+    "starts_on": "date",
+    "ends_on": "date",
+}
+CLOSURE_FIELDS = {"stop": "text", "start": "date", "end": "date", "reason": "text"}
+EXTRA_FIELDS = {"stop": "text", "date": "date", "start": "time", "end": "time", "reason": "text"}
+
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class Problem:
+    def __init__(self, line, place, message):
+        self.line, self.place, self.message = line, place, message
+
+    def __str__(self):
+        where = f"ligne {self.line} · {self.place}" if self.line else self.place
+        return f"{where} : {self.message}"
+
+
+class StopsFileError(Exception):
+    def __init__(self, problems):
+        super().__init__(f"{len(problems)} erreur(s) dans le fichier")
+        self.problems = problems
+
+
+@dataclass
+class ImportSummary:
+    counts: Counter = field(default_factory=Counter)
+
+    @property
+    def changed(self):
+        return any(count for key, count in self.counts.items() if key != "stops_unchanged")
+
+    def __str__(self):
+        c = self.counts
+        if not self.changed:
+            return f"Aucun changement : les {c['stops_unchanged']} arrêt(s) du fichier sont déjà à jour."
+        return (
+            f"Arrêts : {c['stops_created']} créé(s), {c['stops_updated']} modifié(s), "
+            f"{c['stops_unchanged']} inchangé(s). "
+            f"Créneaux : {c['slots_added']} ajouté(s), {c['slots_removed']} supprimé(s). "
+            f"Fermetures : {c['closures_added']} ajoutée(s), {c['closures_updated']} modifiée(s). "
+            f"Ouvertures exceptionnelles : {c['extras_added']} ajoutée(s), {c['extras_updated']} modifiée(s)."
+        )
+
+
+def import_stops(text, *, dry_run=False):
+    """Validate then apply a stops file. Raises StopsFileError, having changed nothing, on any error."""
+    data, lines = parse(text)
+    plan = _Validator(lines).validate(data)
+    with transaction.atomic():
+        summary = _apply(plan)
+        if dry_run:
+            transaction.set_rollback(True)
+    return summary
+
+
+# Reading -----------------------------------------------------------------------
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML without its surprises: 14:00 stays a text (not 840), 01000 stays a postcode (not 512),
+    dates stay text so that a bad one is reported with its line."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if not tag.endswith((":int", ":float", ":timestamp"))]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789"))
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)$"), list("-+0123456789.")
+)
+
+
+def parse(text):
+    """(data, {path: line}) from the text of a stops file."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or str(error)
+        line = mark.line + 1 if mark else None
+        raise StopsFileError([Problem(line, "fichier", f"YAML illisible ({problem})")]) from None
+    finally:
+        loader.dispose()
+    lines = {}
+    _index_lines(node, (), lines)
+    return data, lines
+
+
+def _index_lines(node, path, lines):
+    if node is None:
+        return
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key_path = (*path, key_node.value)
+            lines.setdefault(key_path, key_node.start_mark.line + 1)
+            _index_lines(value_node, key_path, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, child in enumerate(node.value):
+            _index_lines(child, (*path, index), lines)
+
+
+# Checking ----------------------------------------------------------------------
+
+
+@dataclass
+class _StopPlan:
+    form: StopForm
+    partners: list
+    slots: list
+
+
+@dataclass
+class _Plan:
+    stops: list = field(default_factory=list)
+    closures: list = field(default_factory=list)  # (stop slug or None, Closure, index in the file)
+    extras: list = field(default_factory=list)  # (stop slug, ExtraOpening, index in the file)
+
+
+class _Validator:
+    def __init__(self, lines):
+        self.lines = lines
+        self.problems = []
+
+    def validate(self, data):
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            self.problem((), "fichier", "le fichier doit contenir les rubriques stops, closures et extra_openings")
+            raise StopsFileError(self.problems)
+        for key in data:
+            if key not in ("stops", "closures", "extra_openings"):
+                self.problem(
+                    (key,), "fichier", f"rubrique inconnue « {key} » (attendu : stops, closures, extra_openings)"
+                )
+        entries = {key: self.entries(data, key) for key in ("stops", "closures", "extra_openings")}
+
+        self.partners = {partner.code: partner for partner in Partner.objects.all()}
+        slugs = [e.get("slug") for _i, e in entries["stops"] if isinstance(e.get("slug"), str)]
+        self.existing_stops = Stop.objects.in_bulk(slugs, field_name="slug")
+        plan = _Plan()
+        self.file_slugs = set()
+        for index, entry in entries["stops"]:
+            stop_plan = self.stop(index, entry)
+            if stop_plan:
+                plan.stops.append(stop_plan)
+        referenced = {e.get("stop") for key in ("closures", "extra_openings") for _i, e in entries[key]}
+        self.known_slugs = self.file_slugs | set(
+            Stop.objects.filter(slug__in=[s for s in referenced if isinstance(s, str)]).values_list("slug", flat=True)
+        )
+        plan.closures = [c for c in (self.closure(i, e) for i, e in entries["closures"]) if c]
+        plan.extras = [x for x in (self.extra(i, e) for i, e in entries["extra_openings"]) if x]
+        self.check_duplicate_closures(plan.closures)
+        self.check_extra_overlaps(plan.extras)
+        if self.problems:
+            raise StopsFileError(self.problems)
+        return plan
+
+    def entries(self, data, key):
+        value = data.get(key) or []
+        if not isinstance(value, list):
+            self.problem((key,), key, "une liste est attendue (chaque élément commence par « - »)")
+            return []
+        valid = []
+        for index, entry in enumerate(value):
+            if isinstance(entry, dict):
+                valid.append((index, entry))
+            else:
+                self.problem(
+                    (key, index),
+                    f"{key} n° {index + 1}",
+                    "chaque élément doit être une liste de champs « nom: valeur »",
+                )
+        return valid
+
+    # One stop and its slots.
+
+    def stop(self, index, entry):
+        path = ("stops", index)
+        slug = entry.get("slug")
+        place = f"arrêt « {slug} »" if isinstance(slug, str) and slug else f"arrêt n° {index + 1}"
+        if isinstance(slug, str):
+            if slug in self.file_slugs:
+                message = f"l'identifiant « {slug} » apparaît deux fois dans le fichier"
+                self.problem((*path, "slug"), f"{place} › slug", message)
+            self.file_slugs.add(slug)
+        values = self.values(entry, STOP_FIELDS, path, place, required=("slug", "name", "kind"))
+        if values is None:
+            return None
+        data = {**STOP_DEFAULTS, **{k: v for k, v in values.items() if k not in ("partners", "slots")}}
+        form = StopForm(data=data, instance=self.existing_stops.get(slug) or Stop())
+        self.form_problems(form, path, place)
+        partners = self.stop_partners(values.get("partners"), path, place)
+        slots = self.slots(values.get("slots") or [], path, place)
+        return _StopPlan(form, partners, slots)
+
+    def stop_partners(self, codes, path, place):
+        if codes is None:
+            return [p for p in self.partners.values() if p.family == Partner.Family.FRANCE_SERVICES and p.active]
+        partners = []
+        for index, code in enumerate(codes):
+            if code in self.partners:
+                partners.append(self.partners[code])
+            else:
+                known = ", ".join(sorted(self.partners))
+                self.problem(
+                    (*path, "partners", index),
+                    f"{place} › partners",
+                    f"partenaire inconnu « {code} » (codes connus : {known})",
+                )
+        return partners
+
+    def slots(self, entries, stop_path, stop_place):
+        slots = []
+        for index, entry in enumerate(entries):
+            path = (*stop_path, "slots", index)
+            place = f"{stop_place} › créneau {index + 1}"
+            if not isinstance(entry, dict):
+                self.problem(path, place, "un créneau est une liste de champs (weekday, start, end…)")
+                continue
+            values = self.values(entry, SLOT_FIELDS, path, place, required=("weekday", "start", "end"))
+            if values is None:
+                continue
+            form = WeeklySlotForm(data={"every_weeks": 1, **values})
+            if self.form_problems(form, path, place):
+                slots.append((index, form.instance))
+        for i, j in schedule.overlapping_slots([slot for _index, slot in slots]):
+            (first_index, first), (index, _slot) = slots[i], slots[j]
+            self.problem(
+                (*stop_path, "slots", index),
+                f"{stop_place} › créneau {index + 1}",
+                f"chevauche le créneau {first_index + 1} ({first.get_weekday_display()} "
+                f"{schedule.format_hours(first.start, first.end)}) certains jours",
+            )
+        return [slot for _index, slot in slots]
+
+    # Closures and extra openings.
+
+    def closure(self, index, entry):
+        path = ("closures", index)
+        place = f"fermeture {index + 1}"
+        values = self.values(entry, CLOSURE_FIELDS, path, place, required=("start", "reason"))
+        if values is None:
+            return None
+        slug = self.stop_reference(values.get("stop"), path, place, required=False)
+        data = {
+            "first_day": values["start"],
+            "last_day": values.get("end", values["start"]),
+            "reason": values["reason"],
+        }
+        form = ClosureForm(data=data)
+        if (
+            self.form_problems(form, path, place, renames={"first_day": "start", "last_day": "end"})
+            and slug is not False
+        ):
+            return slug, form.instance, index
+        return None
+
+    def extra(self, index, entry):
+        path = ("extra_openings", index)
+        place = f"ouverture exceptionnelle {index + 1}"
+        values = self.values(entry, EXTRA_FIELDS, path, place, required=("stop", "date", "start", "end"))
+        if values is None:
+            return None
+        slug = self.stop_reference(values.get("stop"), path, place, required=True)
+        form = ExtraOpeningForm(data={k: v for k, v in values.items() if k != "stop"})
+        if self.form_problems(form, path, place) and slug:
+            return slug, form.instance, index
+        return None
+
+    def stop_reference(self, slug, path, place, *, required):
+        """The slug of a known stop, None for every stop, or False when unknown."""
+        if slug is None and not required:
+            return None
+        if slug not in self.known_slugs:
+            self.problem(
+                (*path, "stop"), f"{place} › stop", f"arrêt inconnu « {slug} » : ni dans le fichier, ni dans la base"
+            )
+            return False
+        return slug
+
+    def check_duplicate_closures(self, closures):
+        seen = {}
+        for slug, closure, index in closures:
+            key = (slug, closure.first_day, closure.last_day)
+            if key in seen:
+                self.problem(
+                    ("closures", index),
+                    f"fermeture {index + 1}",
+                    f"même arrêt et mêmes dates que la fermeture {seen[key] + 1}",
+                )
+            seen.setdefault(key, index)
+
+    def check_extra_overlaps(self, extras):
+        """Two extra openings of a stop must not overlap on the same day (in the file or already saved)."""
+        saved = ExtraOpening.objects.filter(
+            stop__slug__in={slug for slug, _e, _i in extras}, date__in={e.date for _s, e, _i in extras}
+        ).select_related("stop")
+        saved = [(e.stop.slug, e, None) for e in saved]
+        for position, (slug, extra, index) in enumerate(extras):
+            for other_slug, other, other_index in extras[:position] + saved:
+                if other_index is None and (other_slug, other.date, other.start) == (slug, extra.date, extra.start):
+                    continue  # the saved version of this very opening, which the import updates
+                if other_slug == slug and other.date == extra.date and _overlap(other, extra):
+                    what = f"l'ouverture exceptionnelle {other_index + 1}" if other_index is not None else "une autre"
+                    hours = schedule.format_hours(other.start, other.end)
+                    place = f"ouverture exceptionnelle {index + 1}"
+                    self.problem(("extra_openings", index), place, f"chevauche {what} ({hours}) le même jour")
+                    break
+
+    # Values.
+
+    def values(self, entry, fields, path, place, required=()):
+        """The entry's values converted to Python, or None when one is unusable."""
+        ok = True
+        for key in entry:
+            if key not in fields:
+                self.problem((*path, key), place, f"champ inconnu « {key} » (champs possibles : {', '.join(fields)})")
+                ok = False
+        for key in required:
+            if entry.get(key) in (None, ""):
+                self.problem(path, f"{place} › {key}", "champ obligatoire manquant")
+                ok = False
+        values = {}
+        for key, kind in fields.items():
+            if key not in entry or entry[key] is None:
+                continue
+            try:
+                values[key] = _convert(entry[key], kind)
+            except ValueError as error:
+                self.problem((*path, key), f"{place} › {key}", str(error))
+                ok = False
+        return values if ok else None
+
+    def form_problems(self, form, path, place, renames=None):
+        """Report a form's errors under the file's field names; True when the form is valid."""
+        if form.is_valid():
+            return True
+        for name, messages in form.errors.items():
+            key = (renames or {}).get(name, name)
+            for message in messages:
+                if name == "__all__":
+                    self.problem(path, place, message)
+                else:
+                    self.problem((*path, key), f"{place} › {key}", message)
+        return False
+
+    def problem(self, path, place, message):
+        while path and path not in self.lines:
+            path = path[:-1]
+        self.problems.append(Problem(self.lines.get(path), place, message))
+
+
+def _overlap(a, b):
+    return a.start < b.end and b.start < a.end
+
+
+def _convert(value, kind):
+    if kind == "text":
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ValueError("un texte est attendu")
+        return str(value)
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"un nombre est attendu, par exemple 48.8906 (pas « {value} »)")
+        return value
+    if kind == "integer":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"un nombre entier est attendu (pas « {value} »)")
+        return value
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise ValueError(f"true ou false est attendu (pas « {value} »)")
+        return value
+    if kind == "list":
+        if not isinstance(value, list):
+            raise ValueError("une liste est attendue, par exemple [caf, cpam]")
+        return value
+    if kind == "weekday":
+        if not isinstance(value, str) or value.lower() not in WEEKDAYS:
+            raise ValueError(f"jour inconnu « {value} » (attendu : {', '.join(WEEKDAYS)})")
+        return WEEKDAYS.index(value.lower())
+    if kind == "time":
+        match = _TIME.match(str(value)) if isinstance(value, str) else None
+        if not match:
+            raise ValueError(f'heure invalide « {value} » (attendu : HH:MM, par exemple "09:30")')
+        return datetime.time(int(match[1]), int(match[2]))
+    if kind == "date":
+        if isinstance(value, str) and _DATE.match(value):
+            try:
+                return datetime.date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise ValueError(f"date invalide « {value} » (attendu : AAAA-MM-JJ, par exemple 2025-03-14)")
+    raise AssertionError(kind)
+
+
+# Applying ----------------------------------------------------------------------
+
+
+def _apply(plan):
+    summary = ImportSummary()
+    counts = summary.counts
+    stops = {}
+    for stop_plan in plan.stops:
+        stop = stop_plan.form.instance
+        if stop.pk is None:
+            stop.save()
+            counts["stops_created"] += 1
+        elif stop_plan.form.has_changed() or _partners_changed(stop, stop_plan.partners):
+            stop.save()
+            counts["stops_updated"] += 1
+        else:
+            counts["stops_unchanged"] += 1
+        stop.partners.set(stop_plan.partners)
+        _replace_slots(stop, stop_plan.slots, counts)
+        stops[stop.slug] = stop
+    missing = {slug for slug, _item, _index in plan.closures + plan.extras if slug and slug not in stops}
+    stops |= Stop.objects.in_bulk(missing, field_name="slug")
+
+    existing = {(c.stop_id, c.first_day, c.last_day): c for c in Closure.objects.all()}
+    for slug, closure, _index in plan.closures:
+        closure.stop = stops[slug] if slug else None
+        key = (closure.stop_id, closure.first_day, closure.last_day)
+        _upsert(existing.get(key), closure, ["reason"], counts, "closures")
+    existing = {
+        (x.stop_id, x.date, x.start): x
+        for x in ExtraOpening.objects.filter(date__in={extra.date for _s, extra, _i in plan.extras})
+    }
+    for slug, extra, _index in plan.extras:
+        extra.stop = stops[slug]
+        _upsert(existing.get((extra.stop_id, extra.date, extra.start)), extra, ["end", "reason"], counts, "extras")
+    return summary
+
+
+def _partners_changed(stop, partners):
+    return set(stop.partners.values_list("pk", flat=True)) != {partner.pk for partner in partners}
+
+
+def _slot_key(slot):
+    return (slot.weekday, slot.start, slot.end, slot.every_weeks, slot.starts_on, slot.ends_on)
+
+
+def _replace_slots(stop, slots, counts):
+    wanted = {_slot_key(slot) for slot in slots}
+    current = list(stop.slots.all())
+    stale = [slot.pk for slot in current if _slot_key(slot) not in wanted]
+    WeeklySlot.objects.filter(pk__in=stale).delete()
+    kept = {_slot_key(slot) for slot in current if slot.pk not in stale}
+    new = [slot for slot in slots if _slot_key(slot) not in kept]
+    for slot in new:
+        slot.stop = stop
+    WeeklySlot.objects.bulk_create(new)
+    counts["slots_removed"] += len(stale)
+    counts["slots_added"] += len(new)
+
+
+def _upsert(current, wanted, fields, counts, name):
+    if current is None:
+        wanted.save()
+        counts[f"{name}_added"] += 1
+    elif any(getattr(current, f) != getattr(wanted, f) for f in fields):
+        for f in fields:
+            setattr(current, f, getattr(wanted, f))
+        current.save(update_fields=fields)
+        counts[f"{name}_updated"] += 1

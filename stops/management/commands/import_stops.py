@@ -1,0 +1,34 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from stops.importer import StopsFileError, import_stops
+
+
+class Command(BaseCommand):
+    help = (
+        "Charge ou met à jour des arrêts, leurs créneaux, fermetures et ouvertures exceptionnelles "
+        "depuis un fichier YAML. Tout ou rien : à la moindre erreur, rien n'est modifié."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="le fichier des arrêts (YAML)")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="vérifier le fichier et dire ce qui changerait, sans rien modifier"
+        )
+
+    def handle(self, *args, file, dry_run, **options):
+        try:
+            text = Path(file).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise CommandError(f"Fichier introuvable : {file}") from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise CommandError(f"Lecture impossible de {file} : {error}") from None
+        try:
+            summary = import_stops(text, dry_run=dry_run)
+        except StopsFileError as error:
+            for problem in error.problems:
+                self.stderr.write(str(problem))
+            raise CommandError(f"{len(error.problems)} erreur(s) : rien n'a été importé.") from None
+        prefix = "Simulation, rien n'a été modifié. " if dry_run else ""
+        self.stdout.write(self.style.SUCCESS(prefix + str(summary)))
