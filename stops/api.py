@@ -1,0 +1,145 @@
+"""Public API: the stops and their openings (`/api/v1/`)."""
+
+import datetime
+from typing import Literal
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.urls import reverse
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+from pydantic import BaseModel
+
+from stops import schedule
+from stops.models import Stop
+
+MAX_RANGE_DAYS = 366
+
+router = Router(tags=["Horaires"])
+
+
+class Error(Schema):
+    detail: str = Field(description="Ce qui ne va pas dans la requête, en français.")
+
+
+class StopOut(BaseModel):
+    slug: str
+    name: str
+    kind: Literal["bus", "permanence"]
+    address: str
+    postcode: str
+    city: str
+    landmark: str
+    latitude: float | None
+    longitude: float | None
+    accessibility_note: str
+    school_holidays_zone: Literal["A", "B", "C"] | None = Field(
+        description="Fermé pendant les vacances scolaires de cette zone ; null : ouvert pendant les vacances."
+    )
+    closed_on_public_holidays: bool
+    partners: list[str] = Field(description="Codes des partenaires dont les démarches sont accompagnées.")
+    url: str = Field(description="Page publique de l'arrêt.")
+    calendar_url: str = Field(description="Calendrier de l'arrêt au format iCalendar.")
+
+
+class OpeningOut(BaseModel):
+    stop: str = Field(description="Identifiant (slug) de l'arrêt.")
+    date: datetime.date
+    start: str = Field(pattern=r"^\d{2}:\d{2}$", description="Heure de début, HH:MM, heure de Paris.")
+    end: str = Field(pattern=r"^\d{2}:\d{2}$", description="Heure de fin, HH:MM, heure de Paris.")
+    status: Literal["open", "cancelled"]
+    reason: str | None = Field(description="Motif de l'annulation ou de l'ouverture exceptionnelle.")
+    extra: bool = Field(description="Ouverture exceptionnelle, hors des créneaux hebdomadaires.")
+    school_holidays_known: bool = Field(
+        description=(
+            "false quand la date est au-delà du dernier calendrier de vacances scolaires connu pour la zone "
+            "de l'arrêt : l'ouverture est alors calculée sans les vacances scolaires et peut être annulée plus tard."
+        )
+    )
+
+
+class OpeningsQuery(Schema):
+    start: datetime.date = Field(description="Premier jour, AAAA-MM-JJ.")
+    end: datetime.date = Field(description="Dernier jour inclus, AAAA-MM-JJ ; au plus 366 jours après start.")
+    stop: str | None = Field(None, description="Identifiant (slug) d'un arrêt ; absent : tous les arrêts actifs.")
+
+
+def stop_out(stop):
+    return {
+        "slug": stop.slug,
+        "name": stop.name,
+        "kind": stop.kind,
+        "address": stop.address,
+        "postcode": stop.postcode,
+        "city": stop.city,
+        "landmark": stop.landmark,
+        "latitude": stop.latitude,
+        "longitude": stop.longitude,
+        "accessibility_note": stop.accessibility_note,
+        "school_holidays_zone": stop.school_holidays_zone or None,
+        "closed_on_public_holidays": stop.closed_on_public_holidays,
+        "partners": [partner.code for partner in stop.partners.all()],
+        "url": settings.SITE_URL + stop.get_absolute_url(),
+        "calendar_url": settings.SITE_URL + reverse("stops:stop_calendar", args=[stop.slug]),
+    }
+
+
+def opening_out(opening):
+    return {
+        "stop": opening.stop.slug,
+        "date": opening.date,
+        "start": f"{opening.start:%H:%M}",
+        "end": f"{opening.end:%H:%M}",
+        "status": opening.status,
+        "reason": opening.reason,
+        "extra": opening.extra,
+        "school_holidays_known": opening.school_holidays_known,
+    }
+
+
+@router.get("/stops", response=list[StopOut], summary="Les arrêts actifs")
+def list_stops(request):
+    return [stop_out(stop) for stop in Stop.objects.active().prefetch_related("partners")]
+
+
+@router.get(
+    "/openings",
+    response={200: list[OpeningOut], 400: Error},
+    summary="Les ouvertures d'une période",
+    description=(
+        "Toutes les ouvertures (open) et annulations (cancelled) de start à end inclus, "
+        "triées par date puis heure. Jours fériés, vacances scolaires et fermetures sont appliqués ; "
+        "les ouvertures exceptionnelles sont incluses. Une date invalide ou absente, end avant start, "
+        "une période de plus de 366 jours ou un arrêt inconnu donnent une erreur 400."
+    ),
+)
+def list_openings(request, query: Query[OpeningsQuery]):
+    if query.end < query.start:
+        raise HttpError(400, "La date de fin (end) doit être le même jour que la date de début (start) ou après.")
+    if (query.end - query.start).days + 1 > MAX_RANGE_DAYS:
+        raise HttpError(400, f"La période demandée dépasse {MAX_RANGE_DAYS} jours : rapprochez start et end.")
+    stops = Stop.objects.active()
+    if query.stop is not None:
+        stops = list(stops.filter(slug=query.stop))
+        if not stops:
+            raise HttpError(400, f"Aucun arrêt actif ne porte l'identifiant « {query.stop} ».")
+    return [opening_out(opening) for opening in schedule.openings(query.start, query.end, stops)]
+
+
+_PARAMETER_HELP = {
+    "start": "une date au format AAAA-MM-JJ, par exemple 2025-03-14",
+    "end": "une date au format AAAA-MM-JJ, par exemple 2025-03-14",
+}
+
+
+def validation_error_response(request, exc):
+    """Bad parameters are the caller's mistake: 400 with a French sentence for each, never 422."""
+    messages = []
+    for error in exc.errors:
+        name = str(error.get("loc", ["", "?"])[-1])
+        expected = _PARAMETER_HELP.get(name, "une valeur valide")
+        if error.get("type") == "missing":
+            messages.append(f"Le paramètre « {name} » est obligatoire : indiquez {expected}.")
+        else:
+            messages.append(f"Le paramètre « {name} » doit être {expected}.")
+    return JsonResponse({"detail": " ".join(messages)}, status=400)

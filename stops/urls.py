@@ -1,0 +1,11 @@
+from django.urls import path
+
+from stops.views import public
+
+app_name = "stops"
+urlpatterns = [
+    path("", public.timetable, name="timetable"),
+    path("calendrier.ics", public.calendar, name="calendar"),
+    path("arrets/<slug:slug>/", public.stop_detail, name="stop"),
+    path("arrets/<slug:slug>/calendrier.ics", public.stop_calendar, name="stop_calendar"),
+]

@@ -1,0 +1,94 @@
+"""Pages for residents: the timetable, a stop's page and the calendar feeds."""
+
+import datetime
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from stops import ics, schedule
+from stops.forms import StopSearchForm
+from stops.models import Stop
+
+TIMETABLE_DAYS = 14
+STOPS_PER_PAGE = 20
+
+
+def timetable(request):
+    now = timezone.localtime()
+    form = StopSearchForm(request.GET)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    stops = Stop.objects.active()
+    grouped = stops.count() > settings.TIMETABLE_GROUP_THRESHOLD
+    context = {"form": form, "query": query, "grouped": grouped, "now": now}
+    if grouped and not query:
+        context["communes"] = _communes(stops)
+        return render(request, "public/timetable.html", context)
+
+    page = Paginator(stops.search(query), STOPS_PER_PAGE).get_page(request.GET.get("page"))
+    today = now.date()
+    upcoming = schedule.openings(today, today + datetime.timedelta(days=TIMETABLE_DAYS - 1), page.object_list)
+    context |= {"page": page, "cards": _stop_cards(page.object_list, upcoming, now)}
+    return render(request, "public/timetable.html", context)
+
+
+def stop_detail(request, slug):
+    stop = get_object_or_404(Stop.objects.active().prefetch_related("partners"), slug=slug)
+    now = timezone.localtime()
+    upcoming = schedule.next_openings(stop, now)
+    context = {
+        "stop": stop,
+        "now": now,
+        "week": schedule.describe_week(stop, list(stop.slots.all()), now.date()),
+        "runs": schedule.cancelled_runs(upcoming),
+        "open_now": next((o for o in upcoming if o.is_open_at(now)), None),
+        "unknown_holidays": any(not o.school_holidays_known for o in upcoming),
+    }
+    return render(request, "public/stop_detail.html", context)
+
+
+def calendar(request):
+    return _calendar_response(Stop.objects.active(), "Mairie mobile", "tous-les-arrets")
+
+
+def stop_calendar(request, slug):
+    stop = get_object_or_404(Stop.objects.active(), slug=slug)
+    return _calendar_response([stop], stop.name, stop.slug)
+
+
+def _calendar_response(stops, name, feed_id):
+    today = timezone.localdate()
+    start, end = ics.feed_range(today)
+    # A stamp that changes once a day keeps the feed byte-identical between schedule changes.
+    stamp = datetime.datetime.combine(today, datetime.time(), tzinfo=datetime.UTC)
+    body = ics.calendar_feed(schedule.openings(start, end, stops), name, feed_id, stamp)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="mairie-mobile-{feed_id}.ics"'
+    return response
+
+
+def _communes(stops):
+    rows = stops.values("postcode", "city").annotate(stop_count=Count("pk")).order_by("postcode", "city")
+    return [{**row, "department": _department(row["postcode"])} for row in rows]
+
+
+def _department(postcode):
+    return postcode[:3] if postcode.startswith("97") else postcode[:2]
+
+
+def _stop_cards(stops, upcoming, now):
+    by_stop = {stop.pk: [] for stop in stops}
+    for opening in upcoming:
+        if opening.ends_at > now:
+            by_stop[opening.stop.pk].append(opening)
+    return [
+        {
+            "stop": stop,
+            "openings": by_stop[stop.pk],
+            "open_now": next((o for o in by_stop[stop.pk] if o.is_open_at(now)), None),
+        }
+        for stop in stops
+    ]

@@ -1,0 +1,50 @@
+import datetime
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import transactional
+from tests.e2e.conftest import assert_accessible, assert_fits
+from tests.factories import ClosureFactory, ExtraOpeningFactory
+
+pytestmark = transactional
+
+
+@pytest.fixture
+def stops(tuesday_bus):
+    today = datetime.date.today()
+    next_tuesday = today + datetime.timedelta(days=(1 - today.weekday()) % 7 or 7)
+    ClosureFactory(stop=tuesday_bus, first_day=next_tuesday, reason="Bus en panne")
+    ExtraOpeningFactory(stop=tuesday_bus, date=today + datetime.timedelta(days=3), reason="Forum des associations")
+    return [tuesday_bus]
+
+
+def test_timetable_on_a_phone(live_server, phone, stops):
+    phone.goto(live_server.url + "/")
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Où trouver la Mairie mobile ?")
+    card = phone.get_by_role("article", name="Bus Mairie mobile – Esplanade Nathalie Sarraute")
+    expect(card).to_contain_text("Bus en panne")
+    expect(card).to_contain_text("Forum des associations")
+    assert_fits(phone)
+    assert_accessible(phone)
+
+
+def test_stop_page_on_a_phone(live_server, phone, stops):
+    phone.goto(live_server.url + "/")
+    phone.get_by_role("link", name="Bus Mairie mobile – Esplanade Nathalie Sarraute").click()
+    expect(phone).to_have_url(live_server.url + "/arrets/nathalie-sarraute/")
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Bus Mairie mobile – Esplanade Nathalie Sarraute")
+    expect(phone.get_by_text("Tous les mardis : 9h30 – 13h / 14h – 17h")).to_be_visible()
+    expect(phone.get_by_role("link", name="Voir l'emplacement sur OpenStreetMap")).to_be_visible()
+    expect(phone.get_by_role("link", name="S'abonner au calendrier")).to_be_visible()
+    assert_fits(phone)
+    assert_accessible(phone)
+
+
+def test_skip_link_leads_to_the_content(live_server, phone, stops):
+    phone.goto(live_server.url + "/arrets/nathalie-sarraute/")
+    phone.keyboard.press("Tab")
+    skip = phone.get_by_role("link", name="Aller au contenu")
+    expect(skip).to_be_focused()
+    phone.keyboard.press("Enter")
+    expect(phone).to_have_url(live_server.url + "/arrets/nathalie-sarraute/#contenu")

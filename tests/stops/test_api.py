@@ -1,0 +1,139 @@
+import datetime
+
+import pytest
+
+from stops import schedule
+from tests.conftest import make_stops
+from tests.factories import ClosureFactory, ExtraOpeningFactory, StopFactory, WeeklySlotFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def get_openings(client, **params):
+    return client.get("/api/v1/openings", params)
+
+
+def test_stops_lists_the_active_stops(client, tuesday_bus):
+    StopFactory(active=False)
+    response = client.get("/api/v1/stops")
+    assert response.status_code == 200
+    (stop,) = response.json()
+    assert stop["slug"] == "nathalie-sarraute"
+    assert stop["landmark"] == "Devant la bibliothèque Vaclav Havel"
+    assert stop["school_holidays_zone"] == "C"
+    assert stop["latitude"] == pytest.approx(48.8893)
+    assert stop["url"].endswith("/arrets/nathalie-sarraute/")
+    assert stop["calendar_url"].endswith("/arrets/nathalie-sarraute/calendrier.ics")
+
+
+def test_openings_of_a_stop(client, tuesday_bus):
+    ClosureFactory(stop=tuesday_bus, first_day=datetime.date(2025, 3, 11), reason="Bus en panne")
+    response = get_openings(client, start="2025-03-04", end="2025-03-11", stop="nathalie-sarraute")
+    assert response.status_code == 200
+    assert response.json() == [
+        {
+            "stop": "nathalie-sarraute",
+            "date": "2025-03-04",
+            "start": "09:30",
+            "end": "13:00",
+            "status": "open",
+            "reason": None,
+            "extra": False,
+            "school_holidays_known": True,
+        },
+        {
+            "stop": "nathalie-sarraute",
+            "date": "2025-03-04",
+            "start": "14:00",
+            "end": "17:00",
+            "status": "open",
+            "reason": None,
+            "extra": False,
+            "school_holidays_known": True,
+        },
+        {
+            "stop": "nathalie-sarraute",
+            "date": "2025-03-11",
+            "start": "09:30",
+            "end": "13:00",
+            "status": "cancelled",
+            "reason": "Bus en panne",
+            "extra": False,
+            "school_holidays_known": True,
+        },
+        {
+            "stop": "nathalie-sarraute",
+            "date": "2025-03-11",
+            "start": "14:00",
+            "end": "17:00",
+            "status": "cancelled",
+            "reason": "Bus en panne",
+            "extra": False,
+            "school_holidays_known": True,
+        },
+    ]
+
+
+def test_openings_of_every_stop_match_the_engine(client, tuesday_bus):
+    other = WeeklySlotFactory(weekday=2).stop
+    ExtraOpeningFactory(stop=other, date=datetime.date(2025, 3, 15))
+    response = get_openings(client, start="2025-01-01", end="2025-12-31")
+    expected = schedule.openings(datetime.date(2025, 1, 1), datetime.date(2025, 12, 31))
+    assert [(o["stop"], o["date"], o["start"], o["status"]) for o in response.json()] == [
+        (o.stop.slug, o.date.isoformat(), f"{o.start:%H:%M}", o.status) for o in expected
+    ]
+
+
+def test_a_range_of_366_days_is_accepted(client, tuesday_bus):
+    assert get_openings(client, start="2024-01-01", end="2024-12-31").status_code == 200
+
+
+def test_dates_past_the_known_school_holidays_are_flagged(client, tuesday_bus):
+    openings = get_openings(client, start="2028-08-29", end="2028-09-05").json()
+    assert [(o["date"], o["status"], o["school_holidays_known"]) for o in openings[::2]] == [
+        ("2028-08-29", "cancelled", True),
+        ("2028-09-05", "open", False),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"start": "2025-13-01", "end": "2025-12-31"}, "Le paramètre « start » doit être une date"),
+        ({"start": "demain", "end": "2025-12-31"}, "Le paramètre « start » doit être une date"),
+        ({"start": "2025-01-01", "end": "2025-02-30"}, "Le paramètre « end » doit être une date"),
+        ({"end": "2025-12-31"}, "Le paramètre « start » est obligatoire"),
+        ({"start": "2025-01-01"}, "Le paramètre « end » est obligatoire"),
+        ({}, "Le paramètre « start » est obligatoire"),
+        ({"start": "2025-03-02", "end": "2025-03-01"}, "La date de fin (end) doit être le même jour"),
+        ({"start": "2025-01-01", "end": "2026-01-02"}, "La période demandée dépasse 366 jours"),
+        ({"start": "2025-01-01", "end": "2025-01-31", "stop": "inconnu"}, "Aucun arrêt actif ne porte"),
+    ],
+)
+def test_bad_requests_get_a_400_with_a_message(client, tuesday_bus, params, message):
+    response = get_openings(client, **params)
+    assert response.status_code == 400
+    assert message in response.json()["detail"]
+
+
+def test_an_inactive_stop_is_unknown(client):
+    StopFactory(slug="ancien", active=False)
+    response = get_openings(client, start="2025-01-01", end="2025-01-31", stop="ancien")
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("count", [3, 300])
+def test_api_queries_do_not_grow_with_the_stops(client, count, django_assert_max_num_queries):
+    make_stops(count)
+    with django_assert_max_num_queries(5):
+        assert client.get("/api/v1/openings", {"start": "2025-03-01", "end": "2025-03-31"}).status_code == 200
+    with django_assert_max_num_queries(2):
+        assert len(client.get("/api/v1/stops").json()) == count
+
+
+def test_openapi_schema_documents_both_endpoints(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    assert {"/api/v1/stops", "/api/v1/openings"} <= set(schema["paths"])
+    openings = schema["paths"]["/api/v1/openings"]["get"]
+    assert {p["name"] for p in openings["parameters"]} == {"start", "end", "stop"}
+    assert "400" in openings["responses"]

@@ -1,0 +1,160 @@
+import datetime
+
+import pytest
+import time_machine
+from django.test import override_settings
+
+from stops.schedule import PARIS
+from tests.conftest import make_stops
+from tests.factories import ClosureFactory, ExtraOpeningFactory, StopFactory, WeeklySlotFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tuesday_morning():
+    """Tuesday 4 March 2025, 10:00 in Paris: the bus is open."""
+    with time_machine.travel(datetime.datetime(2025, 3, 4, 10, 0, tzinfo=PARIS), tick=False):
+        yield
+
+
+def text_of(response):
+    return " ".join(response.content.decode().split())
+
+
+@pytest.mark.usefixtures("tuesday_morning")
+def test_timetable_shows_each_stop_with_its_next_two_weeks(client, tuesday_bus):
+    ClosureFactory(stop=tuesday_bus, first_day=datetime.date(2025, 3, 11), reason="Bus en panne")
+    response = client.get("/")
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "Bus Mairie mobile – Esplanade Nathalie Sarraute" in text
+    assert "Ouvert en ce moment</span> jusqu'à 13h" in text
+    assert "<strong>Aujourd’hui</strong>" in text
+    assert "Bus en panne" in text
+    assert "mardi 11 mars" in text
+    assert "mardi 18 mars" not in text  # beyond the two weeks
+
+
+@pytest.mark.usefixtures("tuesday_morning")
+def test_timetable_says_why_an_opening_is_cancelled(client):
+    stop = StopFactory(name="Permanence du jeudi", school_holidays_zone="")
+    WeeklySlotFactory(stop=stop, weekday=3)
+    with time_machine.travel(datetime.datetime(2025, 5, 26, 8, 0, tzinfo=PARIS), tick=False):
+        text = text_of(client.get("/"))
+    assert "Annulé</span> Jour férié : Ascension" in text
+
+
+@pytest.mark.usefixtures("tuesday_morning")
+def test_timetable_shows_extra_openings(client, tuesday_bus):
+    ExtraOpeningFactory(stop=tuesday_bus, date=datetime.date(2025, 3, 8), reason="Forum de l'emploi")
+    assert "Ouverture exceptionnelle</span> Forum de l&#x27;emploi" in text_of(client.get("/"))
+
+
+@override_settings(TIMETABLE_GROUP_THRESHOLD=3)
+def test_a_large_territory_is_grouped_by_commune(client):
+    make_stops(2)
+    lille = WeeklySlotFactory(stop__city="Lille", stop__postcode="59000", stop__name="Bus de Lille").stop
+    WeeklySlotFactory(stop__city="Lille", stop__postcode="59000")
+    text = text_of(client.get("/"))
+    assert "Les arrêts par commune" in text
+    assert 'href="?q=59000">Lille (59000)</a> : 2 arrêts' in text
+    assert "Département 59" in text
+    assert "Département 75" in text
+    assert lille.name not in text  # no openings loaded before a commune is chosen
+
+
+@override_settings(TIMETABLE_GROUP_THRESHOLD=3)
+@pytest.mark.parametrize("query", ["Lille", "lille", "590", "59000"])
+def test_the_filter_finds_a_commune_by_name_or_postcode(client, query):
+    make_stops(3)
+    WeeklySlotFactory(stop__city="Lille", stop__postcode="59000", stop__name="Bus de Lille")
+    text = text_of(client.get("/", {"q": query}))
+    assert "1 arrêt pour" in text
+    assert "Bus de Lille" in text
+    assert "Arrêt 0" not in text
+
+
+@override_settings(TIMETABLE_GROUP_THRESHOLD=3)
+def test_the_filter_says_when_nothing_matches(client):
+    make_stops(4)
+    text = text_of(client.get("/", {"q": "Tombouctou"}))
+    assert "Aucun arrêt ne correspond à votre recherche" in text
+
+
+@override_settings(TIMETABLE_GROUP_THRESHOLD=3)
+def test_filtered_results_are_paged(client):
+    make_stops(45)
+    text = text_of(client.get("/", {"q": "Paris", "page": "3"}))
+    assert "45 arrêts pour « Paris »" in text
+    assert "Page 3 sur 3" in text
+    assert text.count('class="stop-card"') == 5
+
+
+@pytest.mark.parametrize("count", [3, 300])
+@pytest.mark.parametrize("query", ["", "Paris"])
+def test_timetable_queries_do_not_grow_with_the_stops(client, count, query, django_assert_max_num_queries):
+    make_stops(count)
+    with django_assert_max_num_queries(8):
+        assert client.get("/", {"q": query}).status_code == 200
+
+
+@pytest.mark.usefixtures("tuesday_morning")
+def test_stop_page(client, tuesday_bus):
+    response = client.get("/arrets/nathalie-sarraute/")
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "<h1>Bus Mairie mobile – Esplanade Nathalie Sarraute</h1>" in text
+    assert "26, esplanade Nathalie Sarraute<br>75018 Paris" in text
+    assert "Repère : Devant la bibliothèque Vaclav Havel" in text
+    assert "Tous les mardis : 9h30 – 13h / 14h – 17h" in text
+    assert "Fermé pendant les vacances scolaires (zone C) et les jours fériés" in text
+    assert "https://www.openstreetmap.org/?mlat=48.889300&amp;mlon=2.359400" in text
+    assert 'href="/arrets/nathalie-sarraute/calendrier.ics"' in text
+    assert "webcal://testserver/arrets/nathalie-sarraute/calendrier.ics" in text
+    assert "Ouvert en ce moment</span> jusqu'à 13h" in text
+
+
+@pytest.mark.usefixtures("tuesday_morning")
+def test_stop_page_lists_the_next_eight_openings_and_groups_closed_weeks(client, tuesday_bus):
+    text = text_of(client.get("/arrets/nathalie-sarraute/"))
+    # 4 March is under way; 11 March; 18 March; then winter holidays are over, spring holidays (12 – 27 April).
+    assert text.count('<span class="opening-hours">') == 8
+    assert "mardi 25 mars" in text
+    assert "mardi 1er avril" not in text
+
+
+@pytest.mark.usefixtures("tuesday_morning")
+def test_stop_page_groups_consecutive_closures(client, tuesday_bus):
+    with time_machine.travel(datetime.datetime(2025, 4, 7, 8, 0, tzinfo=PARIS), tick=False):
+        text = text_of(client.get("/arrets/nathalie-sarraute/"))
+    closed = '<span class="badge badge-cancelled">Fermé</span> Vacances scolaires'
+    assert f"Du mardi 15 avril 2025 au mardi 22 avril 2025</strong> : {closed}" in text
+
+
+def test_stop_page_lists_the_partners(client, tuesday_bus):
+    from partners.models import Partner
+
+    tuesday_bus.partners.set(Partner.objects.filter(code__in=["caf", "ants"]))
+    text = text_of(client.get("/arrets/nathalie-sarraute/"))
+    assert "Caisse d&#x27;allocations familiales (Caf)" in text
+    assert "France Titres" in text
+
+
+def test_stop_page_warns_when_school_holidays_are_not_known_yet(client, tuesday_bus):
+    with time_machine.travel(datetime.datetime(2028, 8, 1, 8, 0, tzinfo=PARIS), tick=False):
+        text = text_of(client.get("/arrets/nathalie-sarraute/"))
+    assert "ne sont pas encore publiées" in text
+
+
+def test_unknown_or_inactive_stop_is_404(client):
+    StopFactory(slug="ferme", active=False)
+    assert client.get("/arrets/inconnu/").status_code == 404
+    assert client.get("/arrets/ferme/").status_code == 404
+
+
+@pytest.mark.parametrize("count", [3, 300])
+def test_stop_page_queries_do_not_grow_with_the_stops(client, count, django_assert_max_num_queries):
+    stops = make_stops(count)
+    with django_assert_max_num_queries(8):
+        assert client.get(f"/arrets/{stops[-1].slug}/").status_code == 200
