@@ -31,7 +31,13 @@ def timetable(request):
     page = Paginator(stops.search(query), STOPS_PER_PAGE).get_page(request.GET.get("page"))
     today = now.date()
     upcoming = schedule.openings(today, today + datetime.timedelta(days=TIMETABLE_DAYS - 1), page.object_list)
-    context |= {"page": page, "cards": _stop_cards(page.object_list, upcoming, now)}
+    cards = _stop_cards(page.object_list, upcoming, now)
+    context |= {
+        "page": page,
+        "cards": cards,
+        "open_now": [card["open_now"] for card in cards if card["open_now"]],
+        "next_opening": next((o for o in upcoming if o.is_open and o.starts_at > now), None),
+    }
     return render(request, "public/timetable.html", context)
 
 

@@ -158,3 +158,18 @@ def test_stop_page_queries_do_not_grow_with_the_stops(client, count, django_asse
     stops = make_stops(count)
     with django_assert_max_num_queries(8):
         assert client.get(f"/arrets/{stops[-1].slug}/").status_code == 200
+
+
+@pytest.mark.usefixtures("tuesday_morning")
+def test_timetable_says_what_is_open_now(client, tuesday_bus):
+    text = text_of(client.get("/"))
+    assert (
+        '<span class="badge badge-open">Ouvert</span> <a href="/arrets/nathalie-sarraute/">'
+        "Bus Mairie mobile – Esplanade Nathalie Sarraute</a>, jusqu'à 13h" in text
+    )
+
+
+def test_timetable_gives_the_next_opening_when_nothing_is_open(client, tuesday_bus):
+    with time_machine.travel(datetime.datetime(2025, 3, 4, 18, 0, tzinfo=PARIS), tick=False):
+        text = text_of(client.get("/"))
+    assert "Aucun arrêt n'est ouvert en ce moment. Prochaine ouverture : mardi 11 mars, 9h30 – 13h" in text
