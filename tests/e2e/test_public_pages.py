@@ -31,7 +31,8 @@ def test_timetable_on_a_phone(live_server, phone, stops):
 
 def test_stop_page_on_a_phone(live_server, phone, stops):
     phone.goto(live_server.url + "/")
-    phone.get_by_role("link", name="Bus Mairie mobile – Esplanade Nathalie Sarraute").click()
+    card = phone.get_by_role("article", name="Bus Mairie mobile – Esplanade Nathalie Sarraute")
+    card.get_by_role("link", name="Bus Mairie mobile – Esplanade Nathalie Sarraute").click()
     expect(phone).to_have_url(live_server.url + "/arrets/nathalie-sarraute/")
     expect(phone.get_by_role("heading", level=1)).to_have_text("Bus Mairie mobile – Esplanade Nathalie Sarraute")
     expect(phone.get_by_text("Tous les mardis : 9h30 – 13h / 14h – 17h")).to_be_visible()
