@@ -18,11 +18,11 @@ import django
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 
-from bench.generate import generate_territory  # noqa: E402
+from bench.generate import generate_territory, generate_visits  # noqa: E402
 from stops import schedule  # noqa: E402
 from stops.models import Stop  # noqa: E402
 
@@ -74,8 +74,102 @@ def schedule_benchmarks(runs):
     return rows
 
 
-def report(title, rows):
-    lines = [f"### {title}", "", "| what | median time | median CPU |", "|---|---:|---:|"]
+def intake_benchmarks(runs):
+    """The agents' queue and each step's POST, with a million visits in the database."""
+    import uuid
+
+    from django.contrib.auth.models import Group, User
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from mairie_mobile.accounts import ensure_roles
+    from mairie_mobile.roles import AGENTS
+    from partners.models import Partner
+    from visits.models import Demand, Visit
+
+    generate_visits(1_000_000)
+    ensure_roles()
+    agent, _created = User.objects.get_or_create(username="bench-agent", defaults={"first_name": "Banc"})
+    agent.groups.add(Group.objects.get(name=AGENTS))
+    stop = Stop.objects.active().filter(slug__startswith="bench-").order_by("slug")[1]
+    caf = Partner.objects.get(code="caf")
+    client = Client()
+    client.force_login(agent)
+    Visit.objects.filter(stop=stop, service_day=timezone.localdate()).delete()
+    queue_url = f"/agents/arrets/{stop.slug}/"
+    for _ in range(12):  # a busy morning: a dozen people in the queue
+        client.post(queue_url + "accueil/", _pre_accueil(caf, uuid.uuid4()))
+
+    names = ("queue page", "queue refresh", "pré-accueil", "take", "déblayage", "accompagnement")
+    timings = {name: [] for name in names}
+    cpu = {name: [] for name in names}
+    queries = dict.fromkeys(names, 0)
+
+    def timed(name, method, url, data=None):
+        with CaptureQueriesContext(db) as captured:
+            started, started_cpu = time.perf_counter(), time.process_time()
+            response = getattr(client, method)(url, data or {})
+            timings[name].append(time.perf_counter() - started)
+            cpu[name].append(time.process_time() - started_cpu)
+        assert response.status_code in (200, 302), (name, response.status_code)
+        queries[name] = max(queries[name], len(captured))
+        return response
+
+    for _ in range(runs * 4):
+        timed("queue page", "get", queue_url)
+        timed("queue refresh", "get", queue_url + "file/")
+        timed("pré-accueil", "post", queue_url + "accueil/", _pre_accueil(caf, uuid.uuid4()))
+        visit = Visit.objects.filter(stop=stop, service_day=timezone.localdate()).order_by("-ticket").first()
+        timed("take", "post", f"/agents/passages/{visit.pk}/vers/deblayage/")
+        timed(
+            "déblayage",
+            "post",
+            f"/agents/passages/{visit.pk}/deblayage/",
+            {"has_internet": "on", "then": "accompagnement"},
+        )
+        demand = visit.demands.get()
+        timed("accompagnement", "post", f"/agents/passages/{visit.pk}/accompagnement/", _accompagnement(demand))
+    labels = {
+        "queue page": "queue page (GET)",
+        "queue refresh": "queue refresh (GET by htmx)",
+        "pré-accueil": "pré-accueil (POST)",
+        "take": "take to the déblayage (POST)",
+        "déblayage": "finish the déblayage (POST)",
+        "accompagnement": "finish the accompagnement (POST)",
+    }
+    rows = [
+        (f"{labels[name]}, {queries[name]} queries", statistics.median(values), statistics.median(cpu[name]))
+        for name, values in timings.items()
+    ]
+    return rows, f"{Visit.objects.count():,} visits and {Demand.objects.count():,} demands in the database"
+
+
+def _pre_accueil(caf, key):
+    return {"reason_1": f"p{caf.pk}", "handled_here": "1", "idempotency_key": str(key)}
+
+
+def _accompagnement(demand):
+    return {
+        "demandes-TOTAL_FORMS": "1",
+        "demandes-INITIAL_FORMS": "1",
+        "demandes-MIN_NUM_FORMS": "0",
+        "demandes-MAX_NUM_FORMS": "12",
+        "demandes-0-demand": str(demand.pk),
+        "demandes-0-reason": f"p{demand.partner_id}",
+        "demandes-0-outcome": "resolved",
+        "minutes": "20",
+    }
+
+
+def report(title, rows, note=""):
+    lines = [
+        f"### {title}",
+        "",
+        *([note, ""] if note else []),
+        "| what | median time | median CPU |",
+        "|---|---:|---:|",
+    ]
     lines += [f"| {name} | {wall * 1000:.0f} ms | {cpu * 1000:.0f} ms |" for name, wall, cpu in rows]
     return "\n".join(lines)
 
@@ -83,11 +177,23 @@ def report(title, rows):
 def main():
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--runs", type=int, default=7, help="runs per measure (median)")
+    parser.add_argument("--only", choices=["schedule", "intake"], help="run one group of benchmarks")
     args = parser.parse_args()
-    setup_test_environment()
+    # Not setup_test_environment(): it instruments template rendering, which would slow every page.
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    settings.DEBUG = False
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=True)
     header = f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, database {connection.vendor}"
-    text = "\n\n".join([header, report("Schedule (issue 2)", schedule_benchmarks(args.runs))])
+    sections = [header]
+    if args.only in (None, "schedule"):
+        sections.append(report("Schedule", schedule_benchmarks(args.runs)))
+    if args.only in (None, "intake"):
+        if connection.vendor == "postgresql":
+            generate_territory(3000)
+            sections.append(report("Intake", *intake_benchmarks(args.runs)))
+        else:
+            sections.append("The intake benchmark needs PostgreSQL (DATABASE_URL).")
+    text = "\n\n".join(sections)
     print(text)
     os.makedirs("bench/results", exist_ok=True)
     with open("bench/results/latest.md", "w") as file:

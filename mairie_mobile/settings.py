@@ -5,9 +5,11 @@ the environment (see `.env.example` for every variable and its default).
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -56,9 +58,11 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "ninja",
-    "mairie_mobile",
+    "axes",
+    "mairie_mobile.apps.MairieMobileConfig",
     "partners",
     "stops",
+    "visits",
 ]
 
 MIDDLEWARE = [
@@ -71,6 +75,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "mairie_mobile.middleware.StaffInactivityMiddleware",
+    # Last, as django-axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "mairie_mobile.urls"
@@ -86,6 +93,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "mairie_mobile.context_processors.roles",
             ],
         },
     },
@@ -98,6 +106,27 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "mairie_mobile.auth.RolesBackend",
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "visits:home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Staff sessions end after this much inactivity (the queue's own refreshing does not count).
+STAFF_INACTIVITY_MINUTES = envint("STAFF_INACTIVITY_MINUTES", "60")
+SESSION_COOKIE_AGE = 12 * 3600
+SESSION_COOKIE_HTTPONLY = True
+
+# Lock an account on one computer after repeated failures, for a cool-off period.
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", "5")
+AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", "15"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -146,6 +175,18 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_timeout": 2, "socket_connect_timeout": 2}
 
+CELERY_BEAT_SCHEDULE = {
+    "purge-follow-up-contacts": {
+        "task": "visits.tasks.purge_expired_follow_up_contacts",
+        "schedule": crontab(hour=3, minute=15),
+    },
+}
+
+# Follow-up contacts (kept only with consent) are erased after this many days.
+FOLLOW_UP_RETENTION_DAYS = envint("FOLLOW_UP_RETENTION_DAYS", "90")
+# How often every computer of the bus refreshes the queue.
+QUEUE_REFRESH_SECONDS = envint("QUEUE_REFRESH_SECONDS", "5")
+
 # The public timetable groups stops by commune past this many stops.
 TIMETABLE_GROUP_THRESHOLD = envint("TIMETABLE_GROUP_THRESHOLD", "20")
 
@@ -154,4 +195,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # django-axes logs every login at INFO; failures and lockouts are warnings.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

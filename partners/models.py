@@ -1,3 +1,5 @@
+from typing import NamedTuple
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -68,3 +70,41 @@ class OrientationTarget(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Reason(NamedTuple):
+    """Why someone came: a partner and, when it is known, one of its procedures."""
+
+    partner_id: int
+    procedure_id: int | None = None
+
+    @classmethod
+    def of(cls, partner, procedure=None):
+        return cls(partner.pk, procedure.pk if procedure else None)
+
+    @property
+    def value(self):
+        """The reason as a form value: "d<procedure id>", or "p<partner id>" for any other procedure."""
+        return f"d{self.procedure_id}" if self.procedure_id else f"p{self.partner_id}"
+
+
+def reason_choices():
+    """(choices grouped by partner, {value: Reason}) of the active partners and procedures, in one query."""
+    rows = Partner.objects.active().values_list(
+        "pk", "name", "short_name", "procedures__pk", "procedures__label", "procedures__active"
+    )
+    groups, reasons = {}, {}
+    for partner_id, name, short_name, procedure_id, label, active in rows.order_by(
+        "position", "name", "procedures__label"
+    ):
+        options = groups.setdefault((partner_id, name, short_name), [])
+        if procedure_id and active:
+            reason = Reason(partner_id, procedure_id)
+            options.append((reason.value, f"{short_name} – {label}"))
+            reasons[reason.value] = reason
+    choices = [("", "—")]
+    for (partner_id, name, short_name), options in groups.items():
+        other = Reason(partner_id)
+        reasons[other.value] = other
+        choices.append((name, [*options, (other.value, f"{short_name} – autre démarche")]))
+    return choices, reasons

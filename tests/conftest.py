@@ -1,9 +1,21 @@
 import datetime
 import os
+from importlib import import_module
 
 import pytest
+from django.apps import apps as django_apps
 
-from tests.factories import StopFactory, WeeklySlotFactory
+from mairie_mobile.accounts import ensure_roles
+from partners.models import Partner
+from stops.models import SchoolHoliday
+from stops.school_holidays import sync_school_holidays
+from tests.factories import StopFactory, UserFactory, WeeklySlotFactory, agent_user, coordinator_user
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hashing passwords the slow, safe way is for production, not for every test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -23,6 +35,27 @@ def tuesday_bus(db):
     return stop
 
 
+@pytest.fixture
+def agent(db):
+    return agent_user("camille", first_name="Camille", last_name="Martin")
+
+
+@pytest.fixture
+def other_agent(db):
+    return agent_user("yanis", first_name="Yanis", last_name="Benali")
+
+
+@pytest.fixture
+def coordinator(db):
+    return coordinator_user("nadia", first_name="Nadia", last_name="Durand")
+
+
+@pytest.fixture
+def resident(db):
+    """Someone with an account but no role: a resident must not reach staff pages."""
+    return UserFactory(username="resident")
+
+
 def make_stops(count, **slot_kwargs):
     """`count` stops with two weekly slots each, as on a national-scale territory."""
     stops = StopFactory.create_batch(count)
@@ -32,9 +65,18 @@ def make_stops(count, **slot_kwargs):
     return stops
 
 
-# Tests that need real transactions (a live server, concurrent connections, a Celery
-# worker). The partners and school holidays seeded by migrations are restored for them.
-transactional = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.fixture
+def reference_data(transactional_db):
+    """What migrations seed (partners, school holidays, roles), which a transactional test's flush empties."""
+    if not Partner.objects.exists():
+        import_module("partners.migrations.0002_seed_partners").seed(django_apps, None)
+    if not SchoolHoliday.objects.exists():
+        sync_school_holidays()
+    ensure_roles()
+
+
+# For tests that need real transactions: a live server, concurrent connections, a Celery worker.
+transactional = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 
 
 def pytest_sessionstart(session):

@@ -267,13 +267,3 @@ def test_command_applies_a_valid_file_and_dry_run_changes_nothing(tmp_path, caps
 def test_command_reports_a_missing_file():
     with pytest.raises(CommandError, match="Fichier introuvable"):
         call_command("import_stops", "/nulle/part.yaml")
-
-
-def test_the_demo_file_imports_cleanly():
-    call_command("load_demo")
-    assert set(Stop.objects.values_list("slug", flat=True)) == {
-        "nathalie-sarraute",
-        "boulevard-ney",
-        "lab-chapelle",
-        "championnet",
-    }

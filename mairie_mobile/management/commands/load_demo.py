@@ -1,15 +1,36 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from stops.importer import import_stops
+from stops.models import Stop
+from visits.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, create_demo_visits, ensure_demo_accounts
 
 DEMO_STOPS = Path(__file__).resolve().parents[3] / "stops" / "data" / "paris-18e.yaml"
+DEMO_VISITS_STOP = "nathalie-sarraute"
 
 
 class Command(BaseCommand):
-    help = "Charge les données de démonstration : les arrêts de la Mairie mobile du 18e arrondissement."
+    help = (
+        "Charge les données de démonstration : les arrêts de la Mairie mobile du 18e arrondissement, "
+        "des comptes d'agent et de coordination, et une matinée de passages."
+    )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="créer les comptes de démonstration même avec DEBUG=0")
+
+    def handle(self, *args, force, **options):
         summary = import_stops(DEMO_STOPS.read_text(encoding="utf-8"))
         self.stdout.write(f"Arrêts de démonstration (Paris 18e) : {summary}")
+        if not settings.DEBUG and not force:
+            raise CommandError("Les comptes de démonstration ont un mot de passe public : refusé avec DEBUG=0.")
+        agents = ensure_demo_accounts()
+        created = create_demo_visits(Stop.objects.get(slug=DEMO_VISITS_STOP), agents[:2])
+        self.stdout.write(f"Passages de démonstration créés : {created}.")
+        accounts = ", ".join(username for username, *_rest in DEMO_ACCOUNTS)
+        self.stdout.write(
+            self.style.WARNING(
+                f"Comptes de démonstration (démo seulement) : {accounts} ; mot de passe : {DEMO_PASSWORD}"
+            )
+        )

@@ -1,0 +1,17 @@
+from django.apps import AppConfig, apps
+from django.db.models.signals import post_migrate
+
+
+class MairieMobileConfig(AppConfig):
+    name = "mairie_mobile"
+    verbose_name = "Mairie mobile"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from mairie_mobile.accounts import ensure_roles
+        from mairie_mobile.middleware import start_activity
+
+        # After the last app's migrations, when every permission exists.
+        post_migrate.connect(ensure_roles, sender=apps.get_app_config("visits"))
+        user_logged_in.connect(start_activity)

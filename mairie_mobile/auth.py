@@ -1,0 +1,22 @@
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Group
+from django.db.models import Exists, OuterRef
+
+from mairie_mobile.roles import AGENTS, COORDINATORS
+
+
+class RolesBackend(ModelBackend):
+    """Django's model backend, loading the user's roles with the user in one query."""
+
+    def get_user(self, user_id):
+        User = get_user_model()
+        in_group = Group.objects.filter(user=OuterRef("pk"))
+        try:
+            user = User._default_manager.annotate(
+                in_agents=Exists(in_group.filter(name=AGENTS)),
+                in_coordinators=Exists(in_group.filter(name=COORDINATORS)),
+            ).get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

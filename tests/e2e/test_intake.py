@@ -1,0 +1,101 @@
+"""A morning in the bus, in a real browser: one visit through the three steps, then an
+oriented one, while a second computer's queue follows by itself."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import transactional
+from tests.e2e.conftest import assert_accessible, new_page
+
+pytestmark = transactional
+
+PASSWORD = "un-mot-de-passe-solide"
+
+
+@pytest.fixture
+def computers(browser, live_server, agent, other_agent, tuesday_bus, settings):
+    """Two computers of the bus, each logged in, on a 1280×800 screen."""
+    settings.QUEUE_REFRESH_SECONDS = 1
+    pages, contexts = [], []
+    for username in ("camille", "yanis"):
+        context, page = new_page(browser, 1280, 800)
+        page.goto(live_server.url + "/agents/")
+        page.get_by_label("Identifiant").fill(username)
+        page.get_by_label("Mot de passe").fill(PASSWORD)
+        page.get_by_role("button", name="Se connecter").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Accueil des visiteurs")
+        page.get_by_role("link", name="Bus Mairie mobile – Esplanade Nathalie Sarraute").click()
+        expect(page.get_by_role("heading", name="File d'attente du jour")).to_be_visible()
+        contexts.append(context)
+        pages.append(page)
+    yield pages
+    for context in contexts:
+        context.close()
+
+
+def queue_row(page, ticket):
+    return page.locator("#queue tbody tr").filter(has=page.get_by_role("rowheader", name=str(ticket), exact=True))
+
+
+def test_a_full_visit_then_an_oriented_one(computers):
+    camille, yanis = computers
+    for details in camille.locator("details").all():
+        details.evaluate("element => element.open = true")
+    assert_accessible(camille)  # the queue and the pré-accueil form
+
+    # Pré-accueil.
+    camille.get_by_label("Motif de la visite").select_option(label="Caf – Déclaration trimestrielle RSA")
+    camille.get_by_label("Tranche d'âge").select_option(label="60 à 74 ans")
+    camille.get_by_role("button", name="Donner un ticket").click()
+    expect(camille.get_by_role("status").or_(camille.locator(".alert-success"))).to_contain_text(
+        "Ticket n° 1 : la personne attend le déblayage."
+    )
+    # The other computer sees the newcomer without reloading.
+    expect(queue_row(yanis, 1)).to_contain_text("En attente")
+    expect(yanis.locator("#queue-summary")).to_have_text("1 personne attend le déblayage.")
+
+    # Déblayage.
+    camille.get_by_role("button", name="Prendre le suivant pour le déblayage").click()
+    expect(camille.get_by_role("heading", level=1)).to_have_text("Déblayage – n° 1")
+    assert_accessible(camille)
+    expect(queue_row(yanis, 1)).to_contain_text("Camille Martin")
+    camille.get_by_label("La connexion internet fonctionne").check()
+    camille.get_by_label("Les documents nécessaires sont là").check()
+    camille.get_by_label("Ce qui manque, à apporter la prochaine fois").fill("Code d'accès Caf")
+    camille.get_by_role("button", name="Commencer l'accompagnement").click()
+
+    # Accompagnement.
+    expect(camille.get_by_role("heading", level=1)).to_have_text("Accompagnement – n° 1")
+    for details in camille.locator("details").all():
+        details.evaluate("element => element.open = true")
+    assert_accessible(camille)
+    expect(queue_row(yanis, 1)).to_contain_text("Accompagnement")
+    camille.get_by_label("Résultat").first.select_option(label="Résolue")
+    camille.get_by_label("Durée de l'accompagnement (minutes)").fill("25")
+    camille.get_by_role("button", name="Terminer le passage").click()
+    expect(camille.locator(".alert-success")).to_contain_text("Passage du n° 1 terminé.")
+    expect(yanis.locator("#queue")).to_contain_text("Passages terminés aujourd'hui : 1")
+    expect(queue_row(yanis, 1)).to_have_count(0)
+
+    # An oriented visit.
+    camille.get_by_label("Motif de la visite").select_option(label="Point-Justice – Information juridique")
+    camille.get_by_label("Non, orienter ailleurs").check()
+    camille.get_by_label("Orientée vers").select_option(label="Point-Justice")
+    camille.get_by_role("button", name="Donner un ticket").click()
+    expect(camille.locator(".alert-success")).to_contain_text("N° 2 orienté vers Point-Justice.")
+    expect(yanis.locator("#queue")).to_contain_text("Passages terminés aujourd'hui : 2")
+
+
+def test_the_pre_accueil_with_the_keyboard_alone(computers):
+    camille, yanis = computers
+    camille.get_by_label("Motif de la visite").focus()
+    camille.keyboard.type("Caf – Prime")  # the list jumps to what is typed
+    camille.keyboard.press("Tab")  # "Autres motifs"
+    camille.keyboard.press("Tab")  # "Oui, la personne attend son tour", already chosen
+    camille.keyboard.press("Tab")  # "Orientée vers"
+    camille.keyboard.press("Tab")  # "Profil anonyme"
+    camille.keyboard.press("Tab")
+    expect(camille.get_by_role("button", name="Donner un ticket")).to_be_focused()
+    camille.keyboard.press("Enter")
+    expect(camille.locator(".alert-success")).to_contain_text("Ticket n° 1")
+    expect(queue_row(yanis, 1)).to_contain_text("En attente")

@@ -1,0 +1,352 @@
+import datetime
+import uuid
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from partners.models import OrientationTarget, Partner, Procedure, Reason
+from tests.factories import StopFactory, VisitFactory, WeeklySlotFactory
+from visits import intake
+from visits.models import FollowUpContact, Status, Visit, VisitCorrection
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def stop():
+    return StopFactory(slug="nathalie-sarraute", name="Bus – Nathalie Sarraute")
+
+
+@pytest.fixture
+def logged_in(client, agent):
+    client.force_login(agent)
+    return client
+
+
+def text_of(response):
+    return " ".join(response.content.decode().split())
+
+
+def reason(code, label=None):
+    if label:
+        return f"d{Procedure.objects.get(partner__code=code, label=label).pk}"
+    return f"p{Partner.objects.get(code=code).pk}"
+
+
+def pre_accueil(**overrides):
+    return {
+        "reason_1": reason("caf", "Déclaration trimestrielle RSA"),
+        "reason_2": "",
+        "reason_3": "",
+        "handled_here": "1",
+        "orientation_target": "",
+        "idempotency_key": str(uuid.uuid4()),
+        "age_band": "",
+        "residence": "",
+        "first_visit": "",
+        "heard_from": "",
+    } | overrides
+
+
+# Choosing the stop ----------------------------------------------------------------
+
+
+def test_stops_open_today_come_first(logged_in):
+    today = timezone.localdate()
+    WeeklySlotFactory(weekday=today.weekday(), stop__name="Ouvert aujourd'hui", stop__slug="ouvert")
+    WeeklySlotFactory(weekday=(today.weekday() + 1) % 7, stop__name="Fermé aujourd'hui", stop__slug="ferme")
+    text = text_of(logged_in.get("/agents/"))
+    opened, closed = text.index("Ouvert aujourd"), text.index("Fermé aujourd")
+    assert text.index("Ouverts aujourd'hui") < opened < text.index("Autres arrêts") < closed
+
+
+# Pré-accueil ----------------------------------------------------------------------
+
+
+def test_pre_accueil_gives_a_ticket(logged_in, stop, agent):
+    response = logged_in.post("/agents/arrets/nathalie-sarraute/accueil/", pre_accueil(), follow=True)
+    assert "Ticket n° 1 : la personne attend le déblayage." in text_of(response)
+    visit = Visit.objects.get()
+    assert (visit.status, visit.registered_by, visit.demands.get().procedure.label) == (
+        Status.WAITING,
+        agent,
+        "Déclaration trimestrielle RSA",
+    )
+
+
+def test_pre_accueil_posted_twice_gives_one_visit(logged_in, stop):
+    data = pre_accueil()
+    logged_in.post("/agents/arrets/nathalie-sarraute/accueil/", data)
+    response = logged_in.post("/agents/arrets/nathalie-sarraute/accueil/", data, follow=True)
+    assert Visit.objects.count() == 1
+    assert "Ticket n° 1" in text_of(response)
+
+
+def test_pre_accueil_orientation(logged_in, stop):
+    target = OrientationTarget.objects.get(name="Mairie d'arrondissement")
+    data = pre_accueil(handled_here="0", orientation_target=str(target.pk))
+    response = logged_in.post("/agents/arrets/nathalie-sarraute/accueil/", data, follow=True)
+    assert "N° 1 orienté vers Mairie d&#x27;arrondissement." in text_of(response)
+    assert Visit.objects.get().status == Status.ORIENTED
+
+
+def test_orientation_needs_a_target(logged_in, stop):
+    response = logged_in.post("/agents/arrets/nathalie-sarraute/accueil/", pre_accueil(handled_here="0"))
+    assert response.status_code == 400
+    assert "Choisissez où la personne est orientée." in text_of(response)
+    assert not Visit.objects.exists()
+
+
+@pytest.mark.parametrize("bad", ["", "d999999", "x12", "p"])
+def test_pre_accueil_needs_a_valid_reason(logged_in, stop, bad):
+    response = logged_in.post("/agents/arrets/nathalie-sarraute/accueil/", pre_accueil(reason_1=bad))
+    assert response.status_code == 400
+    assert not Visit.objects.exists()
+
+
+def test_pre_accueil_records_the_anonymous_profile(logged_in, stop):
+    data = pre_accueil(age_band="75_plus", residence="Paris 18e", first_visit="0", heard_from="social_worker")
+    logged_in.post("/agents/arrets/nathalie-sarraute/accueil/", data)
+    visit = Visit.objects.get()
+    assert (visit.age_band, visit.residence, visit.first_visit, visit.heard_from) == (
+        "75_plus",
+        "Paris 18e",
+        False,
+        "social_worker",
+    )
+
+
+# The queue -----------------------------------------------------------------------
+
+
+def test_queue_shows_ticket_arrival_wait_step_and_agent(logged_in, stop, other_agent):
+    arrived = timezone.now() - datetime.timedelta(minutes=12)
+    VisitFactory(stop=stop, ticket=1, arrived_at=arrived)
+    taken = VisitFactory(stop=stop, ticket=2, arrived_at=arrived)
+    intake.start_deblayage(taken, other_agent)
+    text = text_of(logged_in.get("/agents/arrets/nathalie-sarraute/"))
+    assert "1 personne attend le déblayage." in text
+    assert f"{timezone.localtime(arrived):%H:%M}" in text
+    assert "12 min" in text
+    assert "Déblayage</span></td> <td>Yanis Benali</td>" in text
+
+
+def test_queue_table_answers_204_when_nothing_changed(logged_in, stop):
+    VisitFactory(stop=stop)
+    response = logged_in.get("/agents/arrets/nathalie-sarraute/file/")
+    assert response.status_code == 200
+    version = response.context["version"]
+    assert logged_in.get(f"/agents/arrets/nathalie-sarraute/file/?version={version}").status_code == 204
+    VisitFactory(stop=stop)
+    assert logged_in.get(f"/agents/arrets/nathalie-sarraute/file/?version={version}").status_code == 200
+
+
+@pytest.mark.parametrize("count", [3, 60])
+def test_queue_queries_do_not_grow_with_the_visitors(
+    logged_in, stop, agent, other_agent, count, django_assert_max_num_queries
+):
+    for ticket in range(1, count + 1):
+        visit = VisitFactory(stop=stop, ticket=ticket)
+        if ticket % 3 == 0:
+            intake.start_deblayage(visit, other_agent)
+    with django_assert_max_num_queries(9):
+        assert logged_in.get("/agents/arrets/nathalie-sarraute/").status_code == 200
+    with django_assert_max_num_queries(9):
+        assert logged_in.get("/agents/arrets/nathalie-sarraute/file/").status_code == 200
+
+
+def test_each_step_posts_within_the_query_budget(logged_in, stop, agent, django_assert_max_num_queries):
+    data = pre_accueil()
+    with django_assert_max_num_queries(9):
+        logged_in.post("/agents/arrets/nathalie-sarraute/accueil/", data)
+    visit = Visit.objects.get()
+    with django_assert_max_num_queries(10):
+        logged_in.post(f"/agents/passages/{visit.pk}/vers/deblayage/")
+    with django_assert_max_num_queries(10):
+        logged_in.post(
+            f"/agents/passages/{visit.pk}/deblayage/", {"has_internet": "on", "missing": "", "then": "accompagnement"}
+        )
+    demand = visit.demands.get()
+    data = accompagnement_data(demand, minutes="15")
+    with django_assert_max_num_queries(10):
+        logged_in.post(f"/agents/passages/{visit.pk}/accompagnement/", data)
+    assert Visit.objects.get().status == Status.DONE
+
+
+# Déblayage and accompagnement ------------------------------------------------------
+
+
+def test_take_next_opens_the_deblayage(logged_in, stop):
+    visit = VisitFactory(stop=stop)
+    response = logged_in.post("/agents/arrets/nathalie-sarraute/suivant/")
+    assert response.url == f"/agents/passages/{visit.pk}/deblayage/"
+    assert "Déblayage – n° " in text_of(logged_in.get(response.url))
+
+
+def test_take_next_with_nobody_waiting(logged_in, stop):
+    response = logged_in.post("/agents/arrets/nathalie-sarraute/suivant/", follow=True)
+    assert "Personne n&#x27;attend le déblayage pour le moment." in text_of(response)
+
+
+def test_taking_a_visitor_already_taken_tells_who(logged_in, stop, other_agent):
+    visit = VisitFactory(stop=stop, ticket=4)
+    intake.start_deblayage(visit, other_agent)
+    response = logged_in.post(f"/agents/passages/{visit.pk}/vers/deblayage/", follow=True)
+    assert "Yanis Benali s&#x27;occupe déjà du n° 4 (déblayage)." in text_of(response)
+
+
+def test_deblayage_come_back_needs_the_list(logged_in, stop, agent):
+    visit = intake.start_deblayage(VisitFactory(stop=stop), agent)
+    response = logged_in.post(f"/agents/passages/{visit.pk}/deblayage/", {"missing": "", "then": "come_back"})
+    assert response.status_code == 400
+    assert "Indiquez ce que la personne doit apporter" in text_of(response)
+    data = {"missing": "Avis d'imposition", "then": "come_back"}
+    response = logged_in.post(f"/agents/passages/{visit.pk}/deblayage/", data, follow=True)
+    assert "reviendra avec les pièces manquantes" in text_of(response)
+    assert Visit.objects.get().status == Status.TO_COME_BACK
+
+
+def test_someone_elses_deblayage_page_sends_back_to_the_queue(logged_in, stop, other_agent):
+    visit = intake.start_deblayage(VisitFactory(stop=stop), other_agent)
+    response = logged_in.get(f"/agents/passages/{visit.pk}/deblayage/", follow=True)
+    assert response.redirect_chain[-1][0] == "/agents/arrets/nathalie-sarraute/"
+    assert "Yanis Benali s&#x27;occupe déjà" in text_of(response)
+
+
+def accompagnement_data(demand, **overrides):
+    return {
+        "demandes-TOTAL_FORMS": "3",
+        "demandes-INITIAL_FORMS": "1",
+        "demandes-MIN_NUM_FORMS": "0",
+        "demandes-MAX_NUM_FORMS": "12",
+        "demandes-0-demand": str(demand.pk),
+        "demandes-0-reason": f"p{demand.partner_id}",
+        "demandes-0-outcome": "resolved",
+        "demandes-1-reason": "",
+        "demandes-1-outcome": "",
+        "demandes-2-reason": "",
+        "demandes-2-outcome": "",
+        "minutes": "20",
+        "note": "",
+        "follow_up_name": "",
+        "follow_up_phone": "",
+        "follow_up_email": "",
+    } | overrides
+
+
+def test_accompagnement_page_warns_about_sensitive_data_and_prefills_the_duration(logged_in, stop, agent):
+    visit = VisitFactory(stop=stop, arrived_at=timezone.now() - datetime.timedelta(minutes=40))
+    with time_machine.travel(timezone.now() - datetime.timedelta(minutes=18)):
+        intake.start_accompagnement(visit, agent)
+    response = logged_in.get(f"/agents/passages/{visit.pk}/accompagnement/")
+    text = text_of(response)
+    assert "N'écrivez ni nom, ni numéro" in text
+    assert response.context["form"].initial["minutes"] == 18
+
+
+def test_accompagnement_with_a_follow_up_contact_needs_consent(logged_in, stop, agent):
+    visit = intake.start_accompagnement(VisitFactory(stop=stop), agent)
+    data = accompagnement_data(visit.demands.get(), follow_up_name="Mme Diallo", follow_up_phone="0612345678")
+    response = logged_in.post(f"/agents/passages/{visit.pk}/accompagnement/", data)
+    assert response.status_code == 400
+    assert "Sans l&#x27;accord de la personne, ne notez pas ses coordonnées." in text_of(response)
+    assert Visit.objects.get().status == Status.ACCOMPAGNEMENT
+    data["follow_up_consent"] = "on"
+    logged_in.post(f"/agents/passages/{visit.pk}/accompagnement/", data)
+    assert FollowUpContact.objects.get().name == "Mme Diallo"
+    assert Visit.objects.get().status == Status.DONE
+
+
+def test_accompagnement_needs_an_outcome_for_each_demand(logged_in, stop, agent):
+    visit = intake.start_accompagnement(VisitFactory(stop=stop), agent)
+    response = logged_in.post(
+        f"/agents/passages/{visit.pk}/accompagnement/",
+        accompagnement_data(visit.demands.get(), **{"demandes-0-outcome": ""}),
+    )
+    assert response.status_code == 400
+    assert "Indiquez le résultat de cette demande." in text_of(response)
+
+
+def test_accompagnement_can_add_a_demand(logged_in, stop, agent):
+    visit = intake.start_accompagnement(VisitFactory(stop=stop), agent)
+    extra = {"demandes-1-reason": reason("dgfip", "Déclaration de revenus"), "demandes-1-outcome": "in_progress"}
+    logged_in.post(f"/agents/passages/{visit.pk}/accompagnement/", accompagnement_data(visit.demands.get(), **extra))
+    assert list(Visit.objects.get().demands.values_list("partner__code", "outcome")) == [
+        ("caf", "resolved"),
+        ("dgfip", "in_progress"),
+    ]
+
+
+def test_mark_left_from_the_queue(logged_in, stop):
+    visit = VisitFactory(stop=stop, ticket=7)
+    response = logged_in.post(f"/agents/passages/{visit.pk}/vers/parti/", follow=True)
+    assert "N° 7 noté comme parti sans être reçu." in text_of(response)
+    assert Visit.objects.get().status == Status.LEFT
+
+
+def test_steps_only_accept_post(logged_in, stop):
+    visit = VisitFactory(stop=stop)
+    assert logged_in.get(f"/agents/passages/{visit.pk}/vers/parti/").status_code == 405
+    assert logged_in.get("/agents/arrets/nathalie-sarraute/suivant/").status_code == 405
+
+
+# My visits and corrections ----------------------------------------------------------
+
+
+@pytest.fixture
+def finished_visit(stop, agent):
+    visit = intake.start_accompagnement(VisitFactory(stop=stop, ticket=3), agent)
+    demand = visit.demands.get()
+    return intake.finish_accompagnement(visit, agent, [(demand.pk, Reason(demand.partner_id), "resolved")], minutes=20)
+
+
+def test_my_visits_lists_what_i_handled_today(logged_in, finished_visit, other_agent, stop):
+    VisitFactory(stop=stop, ticket=9, registered_by=other_agent)
+    text = text_of(logged_in.get("/agents/mes-passages/"))
+    assert 'Corriger<span class="visually-hidden"> le n° 3' in text
+    assert "le n° 9" not in text
+
+
+def test_correct_a_visit_and_see_the_history(logged_in, finished_visit):
+    demand = finished_visit.demands.get()
+    data = {
+        "demandes-TOTAL_FORMS": "1",
+        "demandes-INITIAL_FORMS": "1",
+        "demandes-MIN_NUM_FORMS": "0",
+        "demandes-MAX_NUM_FORMS": "12",
+        "demandes-0-demand": str(demand.pk),
+        "demandes-0-reason": f"p{demand.partner_id}",
+        "demandes-0-outcome": "follow_up",
+        "accompagnement_minutes": "45",
+        "note": "",
+        "age_band": "",
+        "residence": "",
+        "first_visit": "",
+        "heard_from": "",
+    }
+    response = logged_in.post(f"/agents/passages/{finished_visit.pk}/corriger/", data, follow=True)
+    assert "Passage du n° 3 corrigé." in text_of(response)
+    assert VisitCorrection.objects.get().changes["accompagnement_minutes"] == ["20", "45"]
+    text = text_of(logged_in.get(f"/agents/passages/{finished_visit.pk}/corriger/"))
+    assert "Durée de l&#x27;accompagnement (minutes) : 20 → 45" in text
+    assert "par Camille Martin" in text
+
+
+def test_a_visit_of_yesterday_cannot_be_corrected(logged_in, finished_visit):
+    Visit.objects.filter(pk=finished_visit.pk).update(service_day=timezone.localdate() - datetime.timedelta(days=1))
+    demand = finished_visit.demands.get()
+    data = {
+        "demandes-TOTAL_FORMS": "1",
+        "demandes-INITIAL_FORMS": "1",
+        "demandes-MIN_NUM_FORMS": "0",
+        "demandes-MAX_NUM_FORMS": "12",
+        "demandes-0-demand": str(demand.pk),
+        "demandes-0-reason": reason("caf"),
+        "demandes-0-outcome": "resolved",
+        "accompagnement_minutes": "30",
+    }
+    response = logged_in.post(f"/agents/passages/{finished_visit.pk}/corriger/", data)
+    assert response.status_code == 400
+    assert "Un passage ne se corrige que le jour même." in text_of(response)
+    assert not VisitCorrection.objects.exists()

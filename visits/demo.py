@@ -1,0 +1,154 @@
+"""Demo data for `make run`: staff accounts and realistic visits, so that the queue is not empty."""
+
+import datetime
+import random
+
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+from django.utils import timezone
+
+from mairie_mobile.roles import AGENTS, COORDINATORS
+from partners.models import OrientationTarget, Partner
+from stops import schedule
+from visits.models import AgeBand, Demand, HeardFrom, Status, Visit
+
+DEMO_PASSWORD = "mairie-mobile-demo"
+DEMO_ACCOUNTS = [
+    # username, first name, last name, group, staff (admin access)
+    ("agent", "Camille", "Martin", AGENTS, False),
+    ("agent2", "Yanis", "Benali", AGENTS, False),
+    ("coordination", "Nadia", "Durand", COORDINATORS, True),
+]
+# (partner code, procedure label or None), weighted by how often they come up in the bus.
+COMMON_REASONS = [
+    ("caf", "Déclaration trimestrielle RSA"),
+    ("caf", "Prime d'activité"),
+    ("caf", "Aide au logement"),
+    ("cpam", "Compte ameli"),
+    ("cpam", "Complémentaire santé solidaire"),
+    ("dgfip", "Déclaration de revenus"),
+    ("dgfip", "Accès à l'espace particulier impots.gouv.fr"),
+    ("france-travail", "Actualisation mensuelle"),
+    ("ants", "Pré-demande de carte d'identité ou de passeport"),
+    ("assurance-retraite", "Demande de retraite en ligne"),
+    ("ville-de-paris", "Rendez-vous avec un service de la mairie"),
+    ("ville-de-paris", "Remboursement de carte de transport"),
+    ("cheque-energie", None),
+]
+
+
+def ensure_demo_accounts():
+    """The demo agents and coordinator (demo only: the password is public)."""
+    users = []
+    for username, first_name, last_name, group, staff in DEMO_ACCOUNTS:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"first_name": first_name, "last_name": last_name, "is_staff": staff}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        user.groups.add(Group.objects.get(name=group))
+        users.append(user)
+    return users
+
+
+@transaction.atomic
+def create_demo_visits(stop, agents, *, past_days=8, seed=18):
+    """A morning of visits today at `stop`, and finished visits on its last opening days."""
+    rng = random.Random(seed)
+    now = timezone.localtime()
+    today = now.date()
+    created = 0
+    if not Visit.objects.filter(stop=stop, service_day=today).exists():
+        created += _today(stop, agents, now, rng)
+    past = [
+        o
+        for o in schedule.openings(today - datetime.timedelta(days=90), today - datetime.timedelta(days=1), [stop])
+        if o.is_open
+    ]
+    for day in sorted({o.date for o in past})[-past_days:]:
+        if not Visit.objects.filter(stop=stop, service_day=day).exists():
+            opening = datetime.datetime.combine(day, datetime.time(9, 30), tzinfo=schedule.PARIS)
+            created += _finished_day(stop, agents, opening, rng)
+    return created
+
+
+def _today(stop, agents, now, rng):
+    """Visitors arrived over the last three hours: most served, some still in the bus."""
+    first_arrival = now - datetime.timedelta(hours=3)
+    plan = [Status.DONE] * 8 + [Status.ORIENTED, Status.LEFT, Status.TO_COME_BACK, Status.ORIENTED]
+    plan += [Status.ACCOMPAGNEMENT, Status.READY, Status.WAITING, Status.WAITING]
+    for ticket, status in enumerate(plan, start=1):
+        arrived = first_arrival + datetime.timedelta(minutes=11 * (ticket - 1) + rng.randrange(5))
+        _visit(stop, agents, now.date(), ticket, status, arrived, rng)
+    return len(plan)
+
+
+def _finished_day(stop, agents, opening, rng):
+    count = rng.randrange(10, 16)
+    for ticket in range(1, count + 1):
+        status = rng.choices([Status.DONE, Status.ORIENTED, Status.LEFT, Status.TO_COME_BACK], [80, 12, 5, 3])[0]
+        arrived = opening + datetime.timedelta(minutes=rng.randrange(0, 200))
+        _visit(stop, agents, opening.date(), ticket, status, arrived, rng)
+    return count
+
+
+def _visit(stop, agents, day, ticket, status, arrived, rng):
+    agent, colleague = rng.sample(agents, 2)
+    visit = Visit(
+        stop=stop,
+        service_day=day,
+        ticket=ticket,
+        status=status,
+        arrived_at=arrived,
+        registered_by=colleague,
+        age_band=rng.choice([*AgeBand.values, "", ""]),
+        residence=rng.choice(["Paris 18e", "Paris 18e", "Paris 18e", "Paris 19e", "Saint-Ouen-sur-Seine", ""]),
+        first_visit=rng.choice([True, False, None]),
+        heard_from=rng.choice([*HeardFrom.values, ""]),
+    )
+    if status == Status.ORIENTED:
+        visit.orientation_target = rng.choice(list(OrientationTarget.objects.all()))
+        visit.ended_at = arrived + datetime.timedelta(minutes=3)
+    elif status == Status.LEFT:
+        visit.ended_at = arrived + datetime.timedelta(minutes=rng.randrange(20, 45))
+    elif status != Status.WAITING:
+        _deblayage(visit, colleague, arrived, rng)
+        if status == Status.TO_COME_BACK:
+            visit.ended_at = visit.deblayage_started_at + datetime.timedelta(minutes=8)
+            visit.missing = "Avis d'imposition 2025 et identifiant France Connect"
+        elif status in (Status.ACCOMPAGNEMENT, Status.DONE):
+            visit.accompagnement_agent = agent
+            visit.accompagnement_started_at = visit.deblayage_started_at + datetime.timedelta(
+                minutes=rng.randrange(5, 15)
+            )
+            if status == Status.DONE:
+                visit.accompagnement_minutes = rng.randrange(10, 55)
+                visit.ended_at = visit.accompagnement_started_at + datetime.timedelta(
+                    minutes=visit.accompagnement_minutes
+                )
+    visit.save()
+    outcome = {Status.DONE: None, Status.ORIENTED: Demand.Outcome.REDIRECTED}.get(status, "")
+    for partner, procedure in _reasons(rng):
+        chosen = outcome if outcome is not None else rng.choices(Demand.Outcome.values, [70, 15, 10, 5])[0]
+        Demand.objects.create(visit=visit, partner=partner, procedure=procedure, outcome=chosen)
+
+
+def _deblayage(visit, agent, arrived, rng):
+    visit.deblayage_agent = agent
+    visit.deblayage_started_at = arrived + datetime.timedelta(minutes=rng.randrange(2, 20))
+    visit.has_internet = True
+    visit.has_access_codes = rng.random() > 0.3
+    visit.has_documents = rng.random() > 0.2
+    visit.has_email_access = rng.random() > 0.25
+
+
+def _reasons(rng):
+    partners = {p.code: p for p in Partner.objects.prefetch_related("procedures")}
+    picks = rng.sample(COMMON_REASONS, rng.choice([1, 1, 1, 2]))
+    reasons = []
+    for code, label in picks:
+        partner = partners[code]
+        procedure = next((p for p in partner.procedures.all() if p.label == label), None)
+        reasons.append((partner, procedure))
+    return reasons

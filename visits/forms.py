@@ -1,0 +1,321 @@
+import uuid
+
+from django import forms
+from django.conf import settings
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from partners.models import OrientationTarget, Reason, reason_choices
+from visits.models import AgeBand, Demand, HeardFrom, Visit
+
+SENSITIVE_DATA_WARNING = _(
+    "N'écrivez ni nom, ni numéro (sécurité sociale, allocataire…), ni information sur la santé, "
+    "la religion ou la situation familiale : la note sert au suivi de l'activité."
+)
+
+
+class ReasonSelect(forms.Select):
+    """The list of reasons, drawn in Python: fifty options a list, several lists on every page of the bus,
+    would take a template rendering each."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = set(self.format_value(value))
+
+        def option(option_value, label):
+            chosen = mark_safe(" selected") if str(option_value) in selected else ""
+            return format_html('<option value="{}"{}>{}</option>', option_value, chosen, label)
+
+        options = []
+        for group, members in self.choices:
+            if isinstance(members, list | tuple):
+                inner = mark_safe("".join(option(*member) for member in members))
+                options.append(format_html('<optgroup label="{}">{}</optgroup>', group, inner))
+            else:
+                options.append(option(group, members))
+        final_attrs = flatatt(self.build_attrs(self.attrs, attrs))
+        return format_html('<select name="{}"{}>{}</select>', name, final_attrs, mark_safe("".join(options)))
+
+
+class ReasonField(forms.ChoiceField):
+    """A partner and, optionally, one of its procedures, picked in one list; cleans to a Reason."""
+
+    widget = ReasonSelect
+
+    reasons = {}
+
+    def set_reasons(self, choices, reasons):
+        self.choices, self.reasons = choices, reasons
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if value not in self.reasons:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+            )
+        return self.reasons[value]
+
+    def validate(self, value):
+        if value is None and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+
+
+RESIDENCE_SUGGESTIONS = [
+    "Paris 1er",
+    *(f"Paris {n}e" for n in range(2, 21)),
+    "Saint-Ouen-sur-Seine",
+    "Aubervilliers",
+    "Saint-Denis",
+    "Pantin",
+    "Clichy",
+]
+
+
+class ProfileFields(forms.Form):
+    """The optional anonymous profile, asked only if the person agrees."""
+
+    residence_suggestions = RESIDENCE_SUGGESTIONS
+
+    age_band = forms.ChoiceField(label=_("Tranche d'âge"), choices=[("", "—"), *AgeBand.choices], required=False)
+    residence = forms.CharField(
+        label=_("Arrondissement ou commune de résidence"),
+        max_length=80,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "residences", "autocomplete": "off"}),
+    )
+    first_visit = forms.TypedChoiceField(
+        label=_("Première venue ?"),
+        choices=[("", "Ne sait pas"), ("1", "Oui"), ("0", "Non")],
+        coerce=lambda value: value == "1",
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    heard_from = forms.ChoiceField(
+        label=_("A connu la Mairie mobile par"), choices=[("", "—"), *HeardFrom.choices], required=False
+    )
+
+    def profile(self):
+        return {name: self.cleaned_data[name] for name in ("age_band", "residence", "first_visit", "heard_from")}
+
+
+class PreAccueilForm(ProfileFields):
+    reason_1 = ReasonField(label=_("Motif de la visite"))
+    reason_2 = ReasonField(label=_("Autre motif"), required=False)
+    reason_3 = ReasonField(label=_("Autre motif"), required=False)
+    handled_here = forms.TypedChoiceField(
+        label=_("La demande peut-elle être traitée ici ?"),
+        choices=[("1", "Oui, la personne attend son tour"), ("0", "Non, orienter ailleurs")],
+        coerce=lambda value: value == "1",
+        initial="1",
+        widget=forms.RadioSelect,
+    )
+    orientation_target = forms.ModelChoiceField(
+        label=_("Orientée vers"),
+        queryset=OrientationTarget.objects.filter(active=True),
+        required=False,
+        empty_label="—",
+    )
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    field_order = ["reason_1", "reason_2", "reason_3", "handled_here", "orientation_target"]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4())
+        super().__init__(*args, **kwargs)
+        choices, reasons = reason_choices()
+        for name in ("reason_1", "reason_2", "reason_3"):
+            self.fields[name].set_reasons(choices, reasons)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("handled_here") is False and not data.get("orientation_target"):
+            self.add_error("orientation_target", _("Choisissez où la personne est orientée."))
+        return data
+
+    def reasons(self):
+        reasons = [self.cleaned_data[name] for name in ("reason_1", "reason_2", "reason_3")]
+        return list(dict.fromkeys(reason for reason in reasons if reason))
+
+    def target(self):
+        return None if self.cleaned_data["handled_here"] else self.cleaned_data["orientation_target"]
+
+
+class DeblayageForm(forms.Form):
+    has_internet = forms.BooleanField(label=_("La connexion internet fonctionne"), required=False)
+    has_access_codes = forms.BooleanField(label=_("Les codes d'accès aux comptes sont là"), required=False)
+    has_documents = forms.BooleanField(label=_("Les documents nécessaires sont là"), required=False)
+    has_email_access = forms.BooleanField(label=_("La personne accède à sa messagerie"), required=False)
+    missing = forms.CharField(
+        label=_("Ce qui manque, à apporter la prochaine fois"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Par exemple : avis d'imposition 2024, identifiant France Connect, RIB."),
+    )
+    then = forms.ChoiceField(
+        choices=[
+            ("accompagnement", _("Commencer l'accompagnement")),
+            ("ready", _("Passer la main pour l'accompagnement")),
+            ("queue", _("Remettre dans la file d'attente")),
+            ("come_back", _("Reviendra avec les pièces")),
+        ]
+    )
+
+    def checklist(self):
+        return {
+            name: self.cleaned_data[name]
+            for name in ("has_internet", "has_access_codes", "has_documents", "has_email_access")
+        }
+
+
+class DemandForm(forms.Form):
+    demand = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    reason = ReasonField(label=_("Démarche"), required=False)
+    outcome = forms.ChoiceField(label=_("Résultat"), choices=[("", "—"), *Demand.Outcome.choices], required=False)
+
+    def __init__(self, *args, reasons=((), {}), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].set_reasons(*reasons)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") and not data.get("outcome") and self.require_outcome:
+            self.add_error("outcome", _("Indiquez le résultat de cette demande."))
+        return data
+
+    require_outcome = True
+
+
+class BaseDemandFormSet(forms.BaseFormSet):
+    def __init__(self, *args, require_outcome=True, **kwargs):
+        self.require_outcome = require_outcome
+        self.reasons = reason_choices()
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {"reasons": self.reasons}
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.require_outcome = self.require_outcome
+        form.fields["reason"].label = _("Démarche %(n)s") % {"n": i + 1}
+        form.fields["outcome"].label = _("Résultat %(n)s") % {"n": i + 1}
+        return form
+
+    def clean(self):
+        if any(self.errors):
+            return
+        if not self.demands():
+            raise forms.ValidationError(_("Indiquez au moins une demande."))
+
+    def demands(self):
+        """(demand id or None, Reason, outcome) of each row filled in."""
+        return [
+            (form.cleaned_data.get("demand"), form.cleaned_data["reason"], form.cleaned_data.get("outcome", ""))
+            for form in self.forms
+            if form.cleaned_data.get("reason")
+        ]
+
+
+DemandFormSet = forms.formset_factory(DemandForm, formset=BaseDemandFormSet, extra=2, max_num=12)
+
+
+def demand_formset(visit, data=None, require_outcome=True):
+    initial = [
+        {"demand": d.pk, "reason": Reason(d.partner_id, d.procedure_id).value, "outcome": d.outcome}
+        for d in visit.demands.all()
+    ]
+    return DemandFormSet(data, initial=initial, require_outcome=require_outcome, prefix="demandes")
+
+
+class FollowUpFields(forms.Form):
+    follow_up_name = forms.CharField(
+        label=_("Nom"), max_length=120, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    follow_up_phone = forms.CharField(
+        label=_("Téléphone"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+    )
+    follow_up_email = forms.EmailField(
+        label=_("Courriel"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "off"})
+    )
+    follow_up_consent = forms.BooleanField(
+        label=_("La personne accepte que ces coordonnées soient gardées pour la recontacter"),
+        required=False,
+    )
+
+    def clean(self):
+        data = super().clean()
+        filled = any(data.get(name) for name in ("follow_up_name", "follow_up_phone", "follow_up_email"))
+        if filled and not data.get("follow_up_consent"):
+            self.add_error("follow_up_consent", _("Sans l'accord de la personne, ne notez pas ses coordonnées."))
+        if filled and not data.get("follow_up_name"):
+            self.add_error("follow_up_name", _("Indiquez le nom de la personne."))
+        if filled and not (data.get("follow_up_phone") or data.get("follow_up_email")):
+            self.add_error("follow_up_phone", _("Indiquez un téléphone ou un courriel."))
+        return data
+
+    def follow_up(self):
+        data = self.cleaned_data
+        if not data.get("follow_up_name"):
+            return None
+        return {
+            "name": data["follow_up_name"],
+            "phone": data["follow_up_phone"],
+            "email": data["follow_up_email"],
+            "consent": data["follow_up_consent"],
+        }
+
+
+class AccompagnementForm(FollowUpFields):
+    minutes = forms.IntegerField(
+        label=_("Durée de l'accompagnement (minutes)"),
+        min_value=1,
+        max_value=600,
+        help_text=_("Calculée depuis le début de l'accompagnement ; corrigez-la si besoin."),
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text=SENSITIVE_DATA_WARNING
+    )
+
+    field_order = ["minutes", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        days = settings.FOLLOW_UP_RETENTION_DAYS
+        self.fields["follow_up_consent"].help_text = _(
+            "Les coordonnées servent seulement à recontacter la personne pour son dossier ; "
+            "elles sont effacées automatiquement au bout de %(days)s jours."
+        ) % {"days": days}
+
+
+class CorrectionForm(ProfileFields, forms.ModelForm):
+    class Meta:
+        model = Visit
+        fields = ["accompagnement_minutes", "orientation_target", "missing", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 3}), "missing": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {"note": SENSITIVE_DATA_WARNING}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        visit = self.instance
+        if visit.status != "oriented":
+            del self.fields["orientation_target"]
+        else:
+            self.fields["orientation_target"].required = True
+            self.fields["orientation_target"].queryset = OrientationTarget.objects.filter(active=True)
+        if visit.status != "done":
+            del self.fields["accompagnement_minutes"]
+        if visit.status != "to_come_back":
+            del self.fields["missing"]
+        for name in ("age_band", "residence", "heard_from"):
+            self.initial.setdefault(name, getattr(visit, name))
+        self.initial.setdefault("first_visit", {True: "1", False: "0"}.get(visit.first_visit, ""))
+
+    def changes(self):
+        fields = {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.fields}
+        return fields | self.profile()

@@ -1,0 +1,332 @@
+"""The intake of a visitor, step by step. Every transition of a visit happens here.
+
+    pré-accueil ──handled here──▶ waiting ──▶ deblayage ──▶ ready ──▶ accompagnement ──▶ done
+         │                          ▲  │          │  │                      ▲
+         └──cannot──▶ oriented      └──┼──────────┘  └──▶ to_come_back      │
+                                       └─────────────────────────────────────┘ (no déblayage needed)
+    waiting, deblayage, ready, accompagnement ──▶ left (gave up)
+
+Each function checks the current step with a conditional update, so that two agents
+acting on the same visitor at the same moment cannot both succeed: the second is
+told who was first. An agent repeating their own action (a double click, a retry
+over the bus's wifi) gets the same result, not an error.
+"""
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from visits.models import (
+    ACTIVE,
+    CORRECTABLE_FIELDS,
+    Demand,
+    FollowUpContact,
+    Status,
+    TicketCounter,
+    Visit,
+    VisitCorrection,
+)
+
+
+class IntakeError(Exception):
+    """A step that cannot be taken; the message is for the agent."""
+
+
+def register(stop, agent, reasons, *, orientation_target=None, profile=None, idempotency_key=None):
+    """Pré-accueil: give the next ticket of the day at `stop`.
+
+    `reasons` are partners.models.Reason. With an orientation target the request
+    cannot be handled here: the visit ends at once as oriented. The same
+    `idempotency_key` twice gives the same visit.
+    """
+    if not reasons:
+        raise IntakeError("Indiquez au moins un motif de visite.")
+    try:
+        with transaction.atomic():
+            return _create_with_next_ticket(stop, agent, reasons, orientation_target, profile or {}, idempotency_key)
+    except IntegrityError:
+        if idempotency_key and (visit := Visit.objects.filter(idempotency_key=idempotency_key).first()):
+            return visit  # the same form, posted twice
+        raise
+
+
+def next_ticket(stop, day):
+    """The next ticket number at `stop` on `day`.
+
+    One statement takes the number and locks the day's counter until the
+    transaction ends: two agents registering at the same second get consecutive
+    numbers, and a transaction rolled back gives its number back (no gap).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {TicketCounter._meta.db_table} (stop_id, day, last) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (stop_id, day) DO UPDATE SET last = {TicketCounter._meta.db_table}.last + 1 "
+            "RETURNING last",
+            [stop.pk, day],
+        )
+        return cursor.fetchone()[0]
+
+
+def _create_with_next_ticket(stop, agent, reasons, orientation_target, profile, idempotency_key):
+    now = timezone.now()
+    day = timezone.localdate(now)
+    oriented = orientation_target is not None
+    visit = Visit.objects.create(
+        stop=stop,
+        service_day=day,
+        ticket=next_ticket(stop, day),
+        status=Status.ORIENTED if oriented else Status.WAITING,
+        idempotency_key=idempotency_key,
+        arrived_at=now,
+        ended_at=now if oriented else None,
+        registered_by=agent,
+        orientation_target=orientation_target,
+        **profile,
+    )
+    outcome = Demand.Outcome.REDIRECTED if oriented else ""
+    Demand.objects.bulk_create(
+        Demand(visit=visit, partner_id=reason.partner_id, procedure_id=reason.procedure_id, outcome=outcome)
+        for reason in dict.fromkeys(reasons)
+    )
+    return visit
+
+
+def start_deblayage(visit, agent):
+    """Take a waiting visitor to the déblayage."""
+    _move(
+        visit,
+        agent,
+        _at(Status.WAITING),
+        Status.DEBLAYAGE,
+        deblayage_agent=agent,
+        deblayage_started_at=timezone.now(),
+    )
+    return visit
+
+
+def take_next(stop, agent):
+    """Take the visitor who has waited longest to the déblayage."""
+    for visit in Visit.objects.in_queue(stop, timezone.localdate()).filter(status=Status.WAITING)[:10]:
+        try:
+            return start_deblayage(visit, agent)
+        except IntakeError:
+            continue  # a colleague took this one first
+    raise IntakeError("Personne n'attend le déblayage pour le moment.")
+
+
+def finish_deblayage(visit, agent, checklist, missing, then):
+    """Record the checklist and what is missing, then send the visitor on.
+
+    `then`: "accompagnement" (the same agent goes on), "ready" (a colleague will take
+    over), "queue" (back to the queue, e.g. to look for a code) or "come_back" (the
+    visitor leaves with the list of what to bring).
+    """
+    if then == "come_back" and not missing.strip():
+        raise IntakeError("Indiquez ce que la personne doit apporter la prochaine fois.")
+    now = timezone.now()
+    fields = {**checklist, "missing": missing}
+    if then == "accompagnement":
+        fields |= {"accompagnement_agent": agent, "accompagnement_started_at": now}
+    elif then == "queue":
+        fields |= {"deblayage_agent": None, "deblayage_started_at": None}
+    elif then == "come_back":
+        fields |= {"ended_at": now}
+    targets = {"accompagnement": Status.ACCOMPAGNEMENT, "ready": Status.READY, "queue": Status.WAITING}
+    mine = Q(status=Status.DEBLAYAGE, deblayage_agent=agent)
+    _move(visit, agent, mine, targets.get(then, Status.TO_COME_BACK), **fields)
+    return visit
+
+
+def start_accompagnement(visit, agent):
+    """Take a visitor to the accompaniment: after the déblayage (theirs, or one done), or straight from the queue."""
+    _move(
+        visit,
+        agent,
+        _at(Status.READY, Status.WAITING) | Q(status=Status.DEBLAYAGE, deblayage_agent=agent),
+        Status.ACCOMPAGNEMENT,
+        accompagnement_agent=agent,
+        accompagnement_started_at=timezone.now(),
+    )
+    return visit
+
+
+def finish_accompagnement(visit, agent, demands, *, minutes=None, note="", follow_up=None):
+    """Close the visit with the demands handled.
+
+    `demands` are (demand id or None for a new one, Reason, outcome); demands of
+    the visit left out are removed. `minutes` overrides the duration
+    measured from the timestamps (when the agent forgot to click). `follow_up` is a
+    dict (name, phone, email, consent).
+    """
+    if not demands:
+        raise IntakeError("Indiquez au moins une demande traitée.")
+    if any(not outcome for _demand, _reason, outcome in demands):
+        raise IntakeError("Indiquez le résultat de chaque demande.")
+    now = timezone.now()
+    with transaction.atomic():
+        moved = _move(
+            visit,
+            agent,
+            Q(status=Status.ACCOMPAGNEMENT, accompagnement_agent=agent),
+            Status.DONE,
+            ended_at=now,
+            note=note,
+            accompagnement_minutes=minutes if minutes is not None else elapsed_minutes(visit, now),
+        )
+        if moved:  # not the same form posted again
+            _save_demands(visit, demands)
+            if follow_up:
+                record_follow_up_contact(visit, **follow_up)
+    return visit
+
+
+def mark_left(visit, agent):
+    """The visitor gave up waiting, at whatever step they were."""
+    _move(visit, agent, _at(*ACTIVE), Status.LEFT, ended_at=timezone.now())
+    return visit
+
+
+def record_follow_up_contact(visit, *, name, phone="", email="", consent=False):
+    """Keep a way to reach the visitor again: only with their consent, erased after the retention period."""
+    if not consent:
+        raise IntakeError("Un contact ne peut être enregistré qu'avec l'accord de la personne : cochez la case.")
+    if not name.strip() or not (phone.strip() or email.strip()):
+        raise IntakeError("Pour un contact de suivi, indiquez un nom et un téléphone ou un courriel.")
+    now = timezone.now()
+    contact, _created = FollowUpContact.objects.update_or_create(
+        visit=visit, defaults={"name": name, "phone": phone, "email": email, "consent_at": now, "created_at": now}
+    )
+    return contact
+
+
+def correct(visit, agent, fields, demands):
+    """Correct a finished visit of today; the change is kept in its history.
+
+    `fields` are the visit's new values by field name, `demands` as for
+    finish_accompagnement (outcome may be empty for an oriented or left visit).
+    """
+    if not visit.is_finished:
+        raise IntakeError(f"Le n° {visit.ticket} est encore en cours : corrigez-le à son étape.")
+    if visit.service_day != timezone.localdate():
+        raise IntakeError("Un passage ne se corrige que le jour même.")
+    if not demands:
+        raise IntakeError("Gardez au moins une demande.")
+    with transaction.atomic():
+        visit = Visit.objects.select_for_update().get(pk=visit.pk)
+        before = _snapshot(visit)
+        for name, value in fields.items():
+            setattr(visit, name, value)
+        visit.save(update_fields=list(fields))
+        _save_demands(visit, demands)
+        after = _snapshot(visit)
+        changes = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
+        if changes:
+            VisitCorrection.objects.create(visit=visit, agent=agent, changes=changes)
+    return visit
+
+
+def purge_follow_up_contacts(retention_days):
+    """Erase the follow-up contacts older than the retention period; the visits stay, anonymous."""
+    limit = timezone.now() - timezone.timedelta(days=retention_days)
+    deleted, _by_model = FollowUpContact.objects.filter(created_at__lt=limit).delete()
+    return deleted
+
+
+# -----------------------------------------------------------------------------
+
+
+def _at(*statuses):
+    return Q(status__in=statuses)
+
+
+def _move(visit, agent, allowed, target, **fields):
+    """Move `visit` to `target` if it is still where `allowed` says, and nobody moved it first.
+
+    Updates `visit`; True when this call moved it, False when `agent` had already
+    made the very same move (a form posted twice). Raises IntakeError otherwise.
+    """
+    if Visit.objects.filter(allowed, pk=visit.pk).update(status=target, **fields):
+        visit.status = target
+        for name, value in fields.items():
+            setattr(visit, name, value)
+        return True
+    visit.refresh_from_db()
+    if _repeated(visit, agent, target):
+        return False
+    raise IntakeError(describe(visit))
+
+
+def _repeated(visit, agent, target):
+    """True when `agent` already made this very move (a form posted twice)."""
+    holder = {
+        Status.DEBLAYAGE: visit.deblayage_agent_id,
+        Status.ACCOMPAGNEMENT: visit.accompagnement_agent_id,
+        Status.DONE: visit.accompagnement_agent_id,
+    }.get(target)
+    return visit.status == target and holder == agent.pk
+
+
+def describe(visit):
+    """Where the visit is, and who has it: why an agent cannot act on it now."""
+    who = {
+        Status.DEBLAYAGE: visit.deblayage_agent,
+        Status.ACCOMPAGNEMENT: visit.accompagnement_agent,
+        Status.DONE: visit.accompagnement_agent,
+    }.get(visit.status)
+    if visit.status in (Status.DEBLAYAGE, Status.ACCOMPAGNEMENT) and who:
+        return f"{agent_name(who)} s'occupe déjà du n° {visit.ticket} ({visit.get_status_display().lower()})."
+    if visit.status == Status.ORIENTED:
+        return f"Le n° {visit.ticket} a été orienté vers {visit.orientation_target} : son passage est terminé."
+    if not visit.is_active:
+        return f"Le passage du n° {visit.ticket} est terminé ({visit.get_status_display().lower()})."
+    return f"Le n° {visit.ticket} est à l'étape « {visit.get_status_display()} » : impossible pour l'instant."
+
+
+def agent_name(user):
+    return user.get_full_name() or user.get_username()
+
+
+def elapsed_minutes(visit, now):
+    """Minutes of accompaniment so far, at least 1."""
+    if visit.accompagnement_started_at is None:
+        return None
+    return max(1, round((now - visit.accompagnement_started_at).total_seconds() / 60))
+
+
+def _save_demands(visit, demands):
+    """Make the visit's demands what `demands` says, in at most one query per kind of change."""
+    current = {demand.pk: demand for demand in visit.demands.all()}
+    changed, new = [], []
+    for demand_id, reason, outcome in demands:
+        demand = current.pop(demand_id, None) or Demand(visit=visit)
+        if (demand.partner_id, demand.procedure_id, demand.outcome) != (*reason, outcome):
+            demand.partner_id, demand.procedure_id, demand.outcome = *reason, outcome
+            (changed if demand.pk else new).append(demand)
+    if changed:
+        Demand.objects.bulk_update(changed, ["partner", "procedure", "outcome"])
+    if new:
+        Demand.objects.bulk_create(new)
+    if current:
+        Demand.objects.filter(pk__in=current).delete()
+
+
+def _snapshot(visit):
+    """What a correction may change, as text a coordinator can read in the history."""
+    snapshot = {name: _readable(visit, name) for name in CORRECTABLE_FIELDS}
+    snapshot["demands"] = [
+        f"{d.partner.short_name} – {d.procedure.label if d.procedure else 'autre démarche'} : "
+        f"{d.get_outcome_display() or 'à traiter'}"
+        for d in visit.demands.select_related("partner", "procedure")
+    ]
+    return snapshot
+
+
+def _readable(visit, name):
+    value = getattr(visit, name)
+    if value in (None, ""):
+        return ""
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if Visit._meta.get_field(name).choices:
+        return str(getattr(visit, f"get_{name}_display")())
+    return str(value)

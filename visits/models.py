@@ -1,0 +1,261 @@
+"""Visits (passages) of residents at a stop, and the demands handled for them.
+
+No name is stored by default. A follow-up contact is kept apart, only with the
+person's consent, and erased after the retention period (`FollowUpContact`).
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    WAITING = "waiting", _("En attente")
+    DEBLAYAGE = "deblayage", _("Déblayage")
+    READY = "ready", _("Attend l'accompagnement")
+    ACCOMPAGNEMENT = "accompagnement", _("Accompagnement")
+    DONE = "done", _("Terminé")
+    ORIENTED = "oriented", _("Orienté")
+    TO_COME_BACK = "to_come_back", _("Reviendra avec les pièces")
+    LEFT = "left", _("Parti sans être reçu")
+
+
+# Visitors still in the bus, in the order of the steps.
+ACTIVE = [Status.WAITING, Status.DEBLAYAGE, Status.READY, Status.ACCOMPAGNEMENT]
+FINISHED = [Status.DONE, Status.ORIENTED, Status.TO_COME_BACK, Status.LEFT]
+
+
+class AgeBand(models.TextChoices):
+    UNDER_26 = "under_26", _("Moins de 26 ans")
+    FROM_26 = "26_39", _("26 à 39 ans")
+    FROM_40 = "40_59", _("40 à 59 ans")
+    FROM_60 = "60_74", _("60 à 74 ans")
+    FROM_75 = "75_plus", _("75 ans et plus")
+
+
+class HeardFrom(models.TextChoices):
+    PASSING_BY = "passing_by", _("En passant devant")
+    WORD_OF_MOUTH = "word_of_mouth", _("Bouche-à-oreille")
+    SOCIAL_WORKER = "social_worker", _("Travailleur social ou association")
+    CITY = "city", _("Mairie, paris.fr ou affichage")
+    PARTNER = "partner", _("Un partenaire (Caf, CPAM…)")
+    OTHER = "other", _("Autre")
+
+
+class VisitQuerySet(models.QuerySet):
+    def of_day(self, stop, day):
+        return self.filter(stop=stop, service_day=day)
+
+    def in_queue(self, stop, day):
+        """The visitors of the day still in the bus, oldest first."""
+        return self.of_day(stop, day).filter(status__in=ACTIVE).order_by("ticket")
+
+    def handled_by(self, agent):
+        return self.filter(Q(registered_by=agent) | Q(deblayage_agent=agent) | Q(accompagnement_agent=agent)).distinct()
+
+
+class Visit(models.Model):
+    stop = models.ForeignKey("stops.Stop", on_delete=models.PROTECT, related_name="visits", verbose_name=_("arrêt"))
+    service_day = models.DateField(_("jour"))
+    ticket = models.PositiveIntegerField(_("ticket"))
+    status = models.CharField(_("étape"), max_length=20, choices=Status.choices, default=Status.WAITING)
+    # Generated with the pré-accueil form: the same form posted twice gives one visit.
+    idempotency_key = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+
+    arrived_at = models.DateTimeField(_("arrivée"), default=timezone.now)
+    deblayage_started_at = models.DateTimeField(_("début du déblayage"), null=True, blank=True)
+    accompagnement_started_at = models.DateTimeField(_("début de l'accompagnement"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("fin"), null=True, blank=True)
+    accompagnement_minutes = models.PositiveSmallIntegerField(
+        _("durée de l'accompagnement (minutes)"), null=True, blank=True
+    )
+
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("pré-accueil")
+    )
+    deblayage_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agent du déblayage"),
+    )
+    accompagnement_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agent de l'accompagnement"),
+    )
+
+    orientation_target = models.ForeignKey(
+        "partners.OrientationTarget",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("orienté vers"),
+    )
+
+    # Déblayage checklist.
+    has_internet = models.BooleanField(_("connexion internet qui fonctionne"), default=False)
+    has_access_codes = models.BooleanField(_("codes d'accès aux comptes"), default=False)
+    has_documents = models.BooleanField(_("documents nécessaires"), default=False)
+    has_email_access = models.BooleanField(_("accès à sa messagerie"), default=False)
+    missing = models.TextField(_("ce qui manque"), blank=True)
+
+    note = models.TextField(_("note"), blank=True)
+
+    # Anonymous profile, optional.
+    age_band = models.CharField(_("tranche d'âge"), max_length=10, choices=AgeBand.choices, blank=True)
+    residence = models.CharField(_("arrondissement ou commune"), max_length=80, blank=True)
+    first_visit = models.BooleanField(_("première venue"), null=True, blank=True)
+    heard_from = models.CharField(_("a connu le service par"), max_length=20, choices=HeardFrom.choices, blank=True)
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-service_day", "ticket"]
+        verbose_name = _("passage")
+        verbose_name_plural = _("passages")
+        constraints = [
+            models.UniqueConstraint(fields=["stop", "service_day", "ticket"], name="visit_unique_ticket"),
+            models.CheckConstraint(
+                condition=~Q(status="oriented") | Q(orientation_target__isnull=False),
+                name="visit_oriented_has_target",
+            ),
+        ]
+        indexes = [
+            # The queue: a stop's visitors of the day still in the bus.
+            models.Index(fields=["stop", "service_day", "status"], name="visit_queue"),
+            # "My visits today".
+            models.Index(fields=["service_day", "accompagnement_agent"], name="visit_day_agent"),
+        ]
+
+    def __str__(self):
+        return f"n° {self.ticket} – {self.stop} – {self.service_day:%d/%m/%Y}"
+
+    @property
+    def is_active(self):
+        return self.status in ACTIVE
+
+    @property
+    def is_finished(self):
+        return self.status in FINISHED
+
+    def waiting_minutes(self, now=None):
+        """Minutes since arrival, until the accompaniment starts (or now)."""
+        until = self.accompagnement_started_at or self.ended_at or now or timezone.now()
+        return max(0, int((until - self.arrived_at) / datetime.timedelta(minutes=1)))
+
+
+class TicketCounter(models.Model):
+    """The last ticket given at a stop on a day; see visits.intake.next_ticket()."""
+
+    stop = models.ForeignKey("stops.Stop", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    last = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["stop", "day"], name="ticket_counter_unique_day")]
+
+    def __str__(self):
+        return f"{self.stop_id} {self.day}: {self.last}"
+
+
+class Demand(models.Model):
+    """One procedure a visitor came for. France services reporting counts demands."""
+
+    class Outcome(models.TextChoices):
+        RESOLVED = "resolved", _("Résolue")
+        IN_PROGRESS = "in_progress", _("En cours")
+        FOLLOW_UP = "follow_up", _("Suivi nécessaire")
+        REDIRECTED = "redirected", _("Réorientée")
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="demands", verbose_name=_("passage"))
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, verbose_name=_("partenaire"))
+    procedure = models.ForeignKey(
+        "partners.Procedure", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("démarche")
+    )
+    # Empty until the demand is handled (or redirected at pré-accueil).
+    outcome = models.CharField(_("résultat"), max_length=20, choices=Outcome.choices, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("demande")
+        verbose_name_plural = _("demandes")
+
+    def __str__(self):
+        return f"{self.partner} – {self.procedure.label if self.procedure else '—'}"
+
+
+class FollowUpContact(models.Model):
+    """How to reach a visitor again, kept only with their consent and erased after the retention period."""
+
+    visit = models.OneToOneField(Visit, on_delete=models.CASCADE, related_name="follow_up_contact")
+    name = models.CharField(_("nom"), max_length=120)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    email = models.EmailField(_("courriel"), blank=True)
+    consent_at = models.DateTimeField(_("consentement recueilli le"))
+    created_at = models.DateTimeField(_("enregistré le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("contact de suivi")
+        verbose_name_plural = _("contacts de suivi")
+        constraints = [
+            models.CheckConstraint(condition=~Q(phone="") | ~Q(email=""), name="follow_up_has_a_way"),
+        ]
+        indexes = [
+            # The daily purge: contacts older than the retention period.
+            models.Index(fields=["created_at"], name="follow_up_created"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+# What an agent may correct in a finished visit, in the order the history lists it.
+CORRECTABLE_FIELDS = [
+    "accompagnement_minutes",
+    "note",
+    "missing",
+    "orientation_target",
+    "age_band",
+    "residence",
+    "first_visit",
+    "heard_from",
+]
+
+
+class VisitCorrection(models.Model):
+    """A correction of a finished visit: who, when, what (field: [before, after])."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="corrections")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    changes = models.JSONField()
+
+    class Meta:
+        ordering = ["at"]
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
+
+    def __str__(self):
+        return f"{self.visit} – {self.at:%d/%m/%Y %H:%M}"
+
+    def lines(self):
+        """The correction in plain French, one line per thing changed."""
+        for name in [*CORRECTABLE_FIELDS, "demands"]:
+            if name not in self.changes:
+                continue
+            before, after = self.changes[name]
+            label = _("demandes") if name == "demands" else Visit._meta.get_field(name).verbose_name
+            if isinstance(before, list):
+                before, after = " ; ".join(before), " ; ".join(after)
+            yield f"{capfirst(label)} : {before or _('vide')} → {after or _('vide')}"

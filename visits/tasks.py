@@ -1,0 +1,10 @@
+from celery import shared_task
+from django.conf import settings
+
+from visits.intake import purge_follow_up_contacts
+
+
+@shared_task
+def purge_expired_follow_up_contacts():
+    """Daily: erase the follow-up contacts kept longer than the retention period."""
+    return purge_follow_up_contacts(settings.FOLLOW_UP_RETENTION_DAYS)

@@ -1,0 +1,252 @@
+"""The agents' pages: pick the day's stop, the live queue, and the three steps of a visit."""
+
+import hashlib
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from mairie_mobile.roles import agent_required
+from stops import schedule
+from stops.forms import StopSearchForm
+from stops.models import Stop
+from visits import intake
+from visits.forms import AccompagnementForm, CorrectionForm, DeblayageForm, PreAccueilForm, demand_formset
+from visits.models import Demand, Status, Visit
+
+STOPS_LISTED = 30
+
+
+def _get_stop(slug):
+    return get_object_or_404(Stop.objects.active(), slug=slug)
+
+
+def _get_visit(pk, with_demands=False):
+    visits = Visit.objects.select_related("stop", "deblayage_agent", "accompagnement_agent", "orientation_target")
+    if with_demands:
+        visits = visits.prefetch_related(Prefetch("demands", Demand.objects.select_related("partner", "procedure")))
+    return get_object_or_404(visits, pk=pk)
+
+
+def _queue_url(visit):
+    return reverse("visits:queue", args=[visit.stop.slug])
+
+
+@agent_required
+def home(request):
+    """Choose the stop of the day: the stops open today come first."""
+    today = timezone.localdate()
+    open_today = {o.stop for o in schedule.openings(today, today) if o.is_open}
+    form = StopSearchForm(request.GET)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    others = Stop.objects.active().search(query).exclude(pk__in=[stop.pk for stop in open_today])
+    context = {
+        "open_today": sorted(open_today, key=lambda stop: stop.name),
+        "others": others[:STOPS_LISTED],
+        "more": others.count() > STOPS_LISTED,
+        "form": form,
+        "query": query,
+    }
+    return render(request, "staff/home.html", context)
+
+
+@agent_required
+def queue(request, slug, form=None):
+    stop = _get_stop(slug)
+    context = _queue_context(stop) | {"form": form or PreAccueilForm(), "stop": stop}
+    return render(request, "staff/queue.html", context, status=400 if form else 200)
+
+
+@agent_required
+def queue_table(request, slug):
+    """The queue alone, refreshed every few seconds by htmx on every computer of the bus.
+
+    Nothing changed since the version the page shows: 204, and htmx leaves the page
+    (and the keyboard focus) alone.
+    """
+    stop = _get_stop(slug)
+    context = _queue_context(stop)
+    if request.GET.get("version") == context["version"]:
+        return HttpResponse(status=204)
+    return render(request, "staff/_queue_table.html", context | {"stop": stop, "summary_update": True})
+
+
+def _queue_context(stop):
+    now = timezone.now()
+    today = timezone.localdate(now)
+    visits = list(
+        Visit.objects.of_day(stop, today)
+        .select_related("deblayage_agent", "accompagnement_agent", "orientation_target")
+        .order_by("ticket")
+    )
+    state = [(v.pk, v.status, v.deblayage_agent_id, v.accompagnement_agent_id) for v in visits]
+    return {
+        # Waiting times are shown in minutes: the minute is part of what the page shows.
+        "version": hashlib.sha1(repr((state, f"{now:%H%M}")).encode()).hexdigest()[:16],
+        "now": now,
+        "in_queue": [v for v in visits if v.is_active],
+        "finished": [v for v in visits if v.is_finished],
+        "waiting_count": sum(v.status == Status.WAITING for v in visits),
+        "ready_count": sum(v.status == Status.READY for v in visits),
+        "refresh_seconds": settings.QUEUE_REFRESH_SECONDS,
+    }
+
+
+@agent_required
+@require_POST
+def register(request, slug):
+    """Pré-accueil: a ticket for the visitor, or their orientation elsewhere."""
+    stop = _get_stop(slug)
+    form = PreAccueilForm(request.POST)
+    if not form.is_valid():
+        return queue(request, slug, form=form)
+    visit = intake.register(
+        stop,
+        request.user,
+        form.reasons(),
+        orientation_target=form.target(),
+        profile=form.profile(),
+        idempotency_key=form.cleaned_data["idempotency_key"],
+    )
+    if visit.status == Status.ORIENTED:
+        messages.success(request, f"N° {visit.ticket} orienté vers {visit.orientation_target}.")
+    else:
+        messages.success(request, f"Ticket n° {visit.ticket} : la personne attend le déblayage.")
+    return redirect("visits:queue", slug=stop.slug)
+
+
+@agent_required
+@require_POST
+def take_next(request, slug):
+    stop = _get_stop(slug)
+    try:
+        visit = intake.take_next(stop, request.user)
+    except intake.IntakeError as error:
+        messages.error(request, str(error))
+        return redirect("visits:queue", slug=stop.slug)
+    return redirect("visits:deblayage", pk=visit.pk)
+
+
+@agent_required
+@require_POST
+def move(request, pk, step):
+    """Take a visitor to a step from the queue, or record that they left."""
+    visit = _get_visit(pk)
+    actions = {
+        "deblayage": (intake.start_deblayage, "visits:deblayage"),
+        "accompagnement": (intake.start_accompagnement, "visits:accompagnement"),
+        "parti": (intake.mark_left, None),
+    }
+    action, next_page = actions[step]
+    try:
+        action(visit, request.user)
+    except intake.IntakeError as error:
+        messages.error(request, str(error))
+        return redirect(_queue_url(visit))
+    if next_page:
+        return redirect(next_page, pk=visit.pk)
+    messages.info(request, f"N° {visit.ticket} noté comme parti sans être reçu.")
+    return redirect(_queue_url(visit))
+
+
+@agent_required
+def deblayage(request, pk):
+    visit = _get_visit(pk, with_demands=True)
+    if visit.status != Status.DEBLAYAGE or visit.deblayage_agent_id != request.user.pk:
+        return _not_at_step(request, visit)
+    form = DeblayageForm(request.POST or None, initial=_checklist(visit))
+    if form.is_valid():
+        then = form.cleaned_data["then"]
+        try:
+            intake.finish_deblayage(visit, request.user, form.checklist(), form.cleaned_data["missing"], then)
+        except intake.IntakeError as error:
+            form.add_error("missing" if then == "come_back" else None, str(error))
+        else:
+            if then == "accompagnement":
+                return redirect("visits:accompagnement", pk=visit.pk)
+            messages.success(request, _after_deblayage(visit, then))
+            return redirect(_queue_url(visit))
+    return render(request, "staff/deblayage.html", {"visit": visit, "form": form}, status=400 if form.errors else 200)
+
+
+def _checklist(visit):
+    names = ("has_internet", "has_access_codes", "has_documents", "has_email_access", "missing")
+    return {name: getattr(visit, name) for name in names}
+
+
+def _after_deblayage(visit, then):
+    return {
+        "ready": f"N° {visit.ticket} prêt pour l'accompagnement.",
+        "queue": f"N° {visit.ticket} remis dans la file d'attente.",
+        "come_back": f"N° {visit.ticket} reviendra avec les pièces manquantes.",
+    }[then]
+
+
+@agent_required
+def accompagnement(request, pk):
+    visit = _get_visit(pk, with_demands=True)
+    if visit.status != Status.ACCOMPAGNEMENT or visit.accompagnement_agent_id != request.user.pk:
+        return _not_at_step(request, visit)
+    elapsed = intake.elapsed_minutes(visit, timezone.now())
+    form = AccompagnementForm(request.POST or None, initial={"minutes": elapsed, "note": visit.note})
+    demands = demand_formset(visit, request.POST or None)
+    if request.method == "POST" and form.is_valid() and demands.is_valid():
+        try:
+            intake.finish_accompagnement(
+                visit,
+                request.user,
+                demands.demands(),
+                minutes=form.cleaned_data["minutes"],
+                note=form.cleaned_data["note"],
+                follow_up=form.follow_up(),
+            )
+        except intake.IntakeError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Passage du n° {visit.ticket} terminé. Merci !")
+            return redirect(_queue_url(visit))
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "staff/accompagnement.html", {"visit": visit, "form": form, "demands": demands}, status=status
+    )
+
+
+def _not_at_step(request, visit):
+    messages.error(request, intake.describe(visit))
+    return redirect(_queue_url(visit))
+
+
+@agent_required
+def my_visits(request):
+    today = timezone.localdate()
+    visits = (
+        Visit.objects.handled_by(request.user)
+        .filter(service_day=today)
+        .select_related("stop", "orientation_target")
+        .prefetch_related("demands__partner", "demands__procedure", "corrections")
+        .order_by("stop__name", "ticket")
+    )
+    return render(request, "staff/my_visits.html", {"visits": visits, "today": today})
+
+
+@agent_required
+def correct(request, pk):
+    visit = _get_visit(pk, with_demands=True)
+    form = CorrectionForm(request.POST or None, instance=visit)
+    demands = demand_formset(visit, request.POST or None, require_outcome=visit.status == Status.DONE)
+    if request.method == "POST" and form.is_valid() and demands.is_valid():
+        try:
+            intake.correct(visit, request.user, form.changes(), demands.demands())
+        except intake.IntakeError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Passage du n° {visit.ticket} corrigé.")
+            return redirect("visits:my_visits")
+    corrections = visit.corrections.select_related("agent")
+    context = {"visit": visit, "form": form, "demands": demands, "corrections": corrections}
+    return render(request, "staff/correct.html", context, status=400 if form.errors or demands.errors else 200)
