@@ -1,7 +1,7 @@
 """Benchmarks (`make bench`), run against a database of their own.
 
-The database is the test database of DATABASE_URL (test_<name>), kept between runs
-so that large data sets are generated once. Timings are medians of several runs,
+The database, mairie_mobile_bench on the server of DATABASE_URL, is kept between
+runs so that large data sets are generated once. Timings are medians of several runs,
 measured in-process: the server time, without the network.
 """
 
@@ -25,6 +25,8 @@ from django.test import Client  # noqa: E402
 from bench.generate import generate_territory, generate_visits  # noqa: E402
 from stops import schedule  # noqa: E402
 from stops.models import Stop  # noqa: E402
+
+BENCH_DATABASE = "mairie_mobile_bench"
 
 
 def measure(function, runs):
@@ -177,11 +179,13 @@ def report(title, rows, note=""):
 def main():
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--runs", type=int, default=7, help="runs per measure (median)")
-    parser.add_argument("--only", choices=["schedule", "intake"], help="run one group of benchmarks")
+    parser.add_argument("--only", choices=["schedule", "intake", "notify"], help="run one group of benchmarks")
     args = parser.parse_args()
     # Not setup_test_environment(): it instruments template rendering, which would slow every page.
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     settings.DEBUG = False
+    # A database of the benchmarks' own, kept between runs (and apart from the tests').
+    connection.settings_dict["TEST"]["NAME"] = BENCH_DATABASE
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=True)
     header = f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, database {connection.vendor}"
     sections = [header]
@@ -193,6 +197,16 @@ def main():
             sections.append(report("Intake", *intake_benchmarks(args.runs)))
         else:
             sections.append("The intake benchmark needs PostgreSQL (DATABASE_URL).")
+    if args.only in (None, "notify"):
+        if connection.vendor == "postgresql" and settings.REDIS_URL:
+            from bench import notify
+
+            rows = notify.run()
+            lines = ["### Notifications", "", "| what | time |", "|---|---:|"]
+            lines += [f"| {name} | {'' if seconds is None else f'{seconds:.0f} s'} |" for name, seconds in rows]
+            sections.append("\n".join(lines))
+        else:
+            sections.append("The notifications benchmark needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL).")
     text = "\n\n".join(sections)
     print(text)
     os.makedirs("bench/results", exist_ok=True)

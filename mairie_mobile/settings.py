@@ -7,6 +7,7 @@ the environment (see `.env.example` for every variable and its default).
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -30,6 +31,28 @@ def envint(name, default):
         return int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from None
+
+
+def email_settings(url):
+    """Django's EMAIL_* settings from one URL."""
+    parsed = urlsplit(url)
+    query = parse_qs(parsed.query)
+    if parsed.scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if parsed.scheme == "file":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": parsed.path}
+    if parsed.scheme in ("smtp", "smtps"):
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": parsed.hostname or "localhost",
+            "EMAIL_PORT": parsed.port or (465 if parsed.scheme == "smtps" else 25),
+            "EMAIL_HOST_USER": unquote(parsed.username or ""),
+            "EMAIL_HOST_PASSWORD": unquote(parsed.password or ""),
+            "EMAIL_USE_SSL": parsed.scheme == "smtps",
+            "EMAIL_USE_TLS": query.get("tls", ["0"])[0] in ("1", "true"),
+            "EMAIL_TIMEOUT": 20,
+        }
+    raise ImproperlyConfigured(f"EMAIL_URL: unknown scheme {parsed.scheme!r} (smtp, smtps, console or file)")
 
 
 def envlist(name, default):
@@ -59,6 +82,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "ninja",
     "axes",
+    "django_ratelimit",
     "mairie_mobile.apps.MairieMobileConfig",
     "partners",
     "stops",
@@ -173,19 +197,58 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Fail fast when the broker is down instead of hanging the request that queues a task.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_timeout": 2, "socket_connect_timeout": 2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "socket_timeout": 5,
+    "socket_connect_timeout": 2,
+    # Tasks are acknowledged late: one unacknowledged this long is given to another worker.
+    "visibility_timeout": 3600,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 CELERY_BEAT_SCHEDULE = {
     "purge-follow-up-contacts": {
         "task": "visits.tasks.purge_expired_follow_up_contacts",
         "schedule": crontab(hour=3, minute=15),
     },
+    "sweep-notifications": {
+        "task": "stops.tasks.sweep_notifications",
+        "schedule": crontab(minute="*/2"),
+    },
+    "remind-tomorrow": {
+        "task": "stops.tasks.remind_tomorrow",
+        "schedule": crontab(hour=18, minute=0),
+    },
 }
+# Edits within this many seconds of each other make one mail to subscribers.
+NOTIFICATION_DEBOUNCE_SECONDS = envint("NOTIFICATION_DEBOUNCE_SECONDS", "300")
 
 # Follow-up contacts (kept only with consent) are erased after this many days.
 FOLLOW_UP_RETENTION_DAYS = envint("FOLLOW_UP_RETENTION_DAYS", "90")
 # How often every computer of the bus refreshes the queue.
 QUEUE_REFRESH_SECONDS = envint("QUEUE_REFRESH_SECONDS", "5")
+
+# Mail: smtp://user:password@host:587?tls=1, smtps://…:465, console:// or file:///path.
+EMAIL_URL = os.environ.get("EMAIL_URL", "console://" if DEBUG else "")
+if not EMAIL_URL:
+    raise ImproperlyConfigured("EMAIL_URL must be set when DEBUG=0")
+globals().update(email_settings(EMAIL_URL))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Mairie mobile <ne-pas-repondre@mairie-mobile.localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# A cache shared by every process (Redis) when there is one: rate limits count across them.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# django-ratelimit counts with the cache's atomic increment: Django's own RedisCache has
+# one (W001 only says django-ratelimit does not list it); without Redis, `make run` is
+# one process, whose memory cache counts well enough (E003).
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", *([] if REDIS_URL else ["django_ratelimit.E003"])]
 
 # The public timetable groups stops by commune past this many stops.
 TIMETABLE_GROUP_THRESHOLD = envint("TIMETABLE_GROUP_THRESHOLD", "20")

@@ -1,37 +1,101 @@
 from django.contrib import admin
 
-from stops.models import Closure, ExtraOpening, SchoolHoliday, Stop, WeeklySlot
+from stops import editing
+from stops.models import Closure, ExtraOpening, Notification, ScheduleChange, SchoolHoliday, Stop, WeeklySlot
 
 
-class WeeklySlotInline(admin.TabularInline):
-    model = WeeklySlot
-    extra = 0
+class RecordedEditAdmin(admin.ModelAdmin):
+    """Edits made here are recorded and told to subscribers, as those of /coordination/."""
+
+    def stop_of(self, obj):
+        return obj.stop
+
+    def save_model(self, request, obj, form, change):
+        super_save = super().save_model
+        description = (
+            f"{obj._meta.verbose_name.capitalize()} {'modifié(e)' if change else 'ajouté(e)'} (administration) : {obj}"
+        )
+        editing.edit_schedule(
+            editing.affected_stops(self.stop_of(obj)),
+            lambda: super_save(request, obj, form, change),
+            user=request.user,
+            description=description,
+        )
+
+    def delete_model(self, request, obj):
+        super_delete = super().delete_model
+        description = f"{obj._meta.verbose_name.capitalize()} supprimé(e) (administration) : {obj}"
+        editing.edit_schedule(
+            editing.affected_stops(self.stop_of(obj)),
+            lambda: super_delete(request, obj),
+            user=request.user,
+            description=description,
+        )
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 @admin.register(Stop)
-class StopAdmin(admin.ModelAdmin):
+class StopAdmin(RecordedEditAdmin):
     list_display = ["name", "city", "postcode", "kind", "school_holidays_zone", "active"]
     list_filter = ["active", "kind", "school_holidays_zone"]
     search_fields = ["name", "city", "postcode", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["partners"]
-    inlines = [WeeklySlotInline]
+
+    def stop_of(self, obj):
+        return obj
+
+
+@admin.register(WeeklySlot)
+class WeeklySlotAdmin(RecordedEditAdmin):
+    list_display = ["stop", "weekday", "start", "end", "every_weeks", "starts_on", "ends_on"]
+    list_filter = ["weekday"]
+    search_fields = ["stop__name"]
+    raw_id_fields = ["stop"]
 
 
 @admin.register(Closure)
-class ClosureAdmin(admin.ModelAdmin):
+class ClosureAdmin(RecordedEditAdmin):
     list_display = ["reason", "stop", "first_day", "last_day"]
-    list_filter = ["stop"]
     date_hierarchy = "first_day"
+    raw_id_fields = ["stop"]
 
 
 @admin.register(ExtraOpening)
-class ExtraOpeningAdmin(admin.ModelAdmin):
+class ExtraOpeningAdmin(RecordedEditAdmin):
     list_display = ["stop", "date", "start", "end", "reason"]
     date_hierarchy = "date"
+    raw_id_fields = ["stop"]
 
 
 @admin.register(SchoolHoliday)
 class SchoolHolidayAdmin(admin.ModelAdmin):
     list_display = ["name", "zone", "first_day", "last_day", "source"]
     list_filter = ["zone", "source"]
+
+
+@admin.register(ScheduleChange)
+class ScheduleChangeAdmin(admin.ModelAdmin):
+    list_display = ["stop", "description", "changed_by", "created_at", "dispatched_at"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["kind", "subscription", "state", "created_at", "sent_at", "attempts", "error"]
+    list_filter = ["kind", "state"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,7 +1,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from partners.models import Partner
+from stops import schedule
 from stops.models import Closure, ExtraOpening, Stop, WeeklySlot
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+CANCELLATION_REASONS = ["Bus en panne", "Absence d'agents", "Intempéries", "Grève", "Événement sur la place"]
 
 
 class StopSearchForm(forms.Form):
@@ -33,19 +39,138 @@ class StopForm(forms.ModelForm):
         ]
 
 
+class StopEditForm(StopForm):
+    """A stop as the coordinator edits it, with the partners it serves."""
+
+    partners = forms.ModelMultipleChoiceField(
+        label=_("Partenaires dont les démarches sont accompagnées"),
+        queryset=Partner.objects.active(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta(StopForm.Meta):
+        fields = [*StopForm.Meta.fields, "partners"]
+
+
 class WeeklySlotForm(forms.ModelForm):
+    """A weekly slot. With `stop`, it must not overlap the stop's other slots."""
+
     class Meta:
         model = WeeklySlot
         fields = ["weekday", "start", "end", "every_weeks", "starts_on", "ends_on"]
+        widgets = {"start": TIME, "end": TIME, "starts_on": DATE, "ends_on": DATE}
+
+    def __init__(self, *args, stop=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stop = stop
+
+    def clean(self):
+        data = super().clean()
+        if self.stop is None or self.errors:
+            return data
+        candidate = WeeklySlot(stop=self.stop, **{name: data.get(name) for name in self.Meta.fields})
+        for other in self.stop.slots.exclude(pk=self.instance.pk):
+            if schedule.slots_overlap(candidate, other):
+                hours = schedule.format_hours(other.start, other.end)
+                raise forms.ValidationError(
+                    _("Ce créneau chevauche le créneau du %(day)s %(hours)s certains jours."),
+                    params={"day": other.get_weekday_display(), "hours": hours},
+                )
+        return data
+
+    def save(self, commit=True):
+        if self.stop is not None:
+            self.instance.stop = self.stop
+        return super().save(commit)
 
 
 class ClosureForm(forms.ModelForm):
     class Meta:
         model = Closure
         fields = ["first_day", "last_day", "reason"]
+        widgets = {"first_day": DATE, "last_day": DATE}
+
+
+class ClosureEditForm(ClosureForm):
+    """A closure of `stop` (None: every stop), as the coordinator adds or changes it."""
+
+    def __init__(self, *args, stop=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stop = stop
+        self.fields["reason"].widget.attrs["list"] = "cancellation-reasons"
+        self.fields["last_day"].required = False
+        self.fields["last_day"].help_text = _("Vide : un seul jour.")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("last_day") and "last_day" not in self.errors:
+            data["last_day"] = data.get("first_day")
+        first, last = data.get("first_day"), data.get("last_day")
+        if first and last and first <= last:
+            duplicates = Closure.objects.filter(stop=self.stop, first_day=first, last_day=last).exclude(
+                pk=self.instance.pk
+            )
+            if duplicates.exists():
+                raise forms.ValidationError(_("Une fermeture existe déjà pour ces dates."))
+        return data
+
+    def save(self, commit=True):
+        self.instance.stop = self.stop
+        return super().save(commit)
 
 
 class ExtraOpeningForm(forms.ModelForm):
+    """An exceptional opening. With `stop`, it must not repeat an opening the stop already has."""
+
     class Meta:
         model = ExtraOpening
         fields = ["date", "start", "end", "reason"]
+        widgets = {"date": DATE, "start": TIME, "end": TIME}
+
+    def __init__(self, *args, stop=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stop = stop
+
+    def clean(self):
+        data = super().clean()
+        if self.stop is None or self.errors:
+            return data
+        day, start, end = data["date"], data["start"], data["end"]
+        extras = self.stop.extra_openings.filter(date=day).exclude(pk=self.instance.pk)
+        if any(start < extra.end and extra.start < end for extra in extras):
+            raise forms.ValidationError(_("Une autre ouverture exceptionnelle a déjà lieu à ces heures ce jour-là."))
+        usual = [o for o in schedule.openings(day, day, [self.stop]) if o.is_open and not o.extra]
+        if any(start < o.end and o.start < end for o in usual):
+            raise forms.ValidationError(
+                _("L'arrêt est déjà ouvert à ces heures ce jour-là (créneau habituel) : rien à ajouter.")
+            )
+        return data
+
+    def save(self, commit=True):
+        if self.stop is not None:
+            self.instance.stop = self.stop
+        return super().save(commit)
+
+
+class CancelOpeningForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif affiché au public"),
+        max_length=200,
+        initial=CANCELLATION_REASONS[0],
+        widget=forms.TextInput(attrs={"list": "cancellation-reasons"}),
+    )
+
+
+class SubscriptionForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Votre adresse électronique"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    stop = forms.SlugField(widget=forms.HiddenInput, required=False)
+    # Left empty by people, who do not see it; filled by robots, whose requests are ignored.
+    website = forms.CharField(
+        label=_("Laissez ce champ vide"),
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )

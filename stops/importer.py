@@ -17,6 +17,7 @@ from django.db import transaction
 
 from partners.models import Partner
 from stops import schedule
+from stops.editing import edit_schedule
 from stops.forms import ClosureForm, ExtraOpeningForm, StopForm, WeeklySlotForm
 from stops.models import Closure, ExtraOpening, Stop, WeeklySlot
 
@@ -91,15 +92,25 @@ class ImportSummary:
         )
 
 
-def import_stops(text, *, dry_run=False):
+def import_stops(text, *, dry_run=False, user=None):
     """Validate then apply a stops file. Raises StopsFileError, having changed nothing, on any error."""
     data, lines = parse(text)
     plan = _Validator(lines).validate(data)
     with transaction.atomic():
-        summary = _apply(plan)
+        summary = edit_schedule(
+            lambda: _touched_stops(plan), lambda: _apply(plan), user=user, description="Import du fichier des arrêts"
+        )
         if dry_run:
             transaction.set_rollback(True)
     return summary
+
+
+def _touched_stops(plan):
+    """The stops whose openings the file may change: its own, and all of them for a closure of every stop."""
+    if any(slug is None for slug, _closure, _index in plan.closures):
+        return list(Stop.objects.active())
+    slugs = {p.form.cleaned_data["slug"] for p in plan.stops} | {slug for slug, _c, _i in plan.closures + plan.extras}
+    return list(Stop.objects.filter(slug__in=slugs))
 
 
 # Reading -----------------------------------------------------------------------

@@ -1,8 +1,13 @@
+import datetime
+import secrets
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 slug_validator = RegexValidator(
@@ -306,3 +311,143 @@ class SchoolHoliday(models.Model):
     def clean(self):
         if self.first_day and self.last_day and self.last_day < self.first_day:
             raise ValidationError({"last_day": _("Le dernier jour ne peut pas être avant le premier jour.")})
+
+
+def _new_token():
+    return secrets.token_urlsafe(32)
+
+
+class ScheduleChange(models.Model):
+    """What an edit changed in a stop's openings, written in the same transaction as the edit.
+
+    It is the public history of the stop's schedule, and an outbox: `dispatched_at`
+    stays empty until subscribers have been told.
+    """
+
+    stop = models.ForeignKey(Stop, on_delete=models.CASCADE, related_name="changes", verbose_name=_("arrêt"))
+    description = models.CharField(_("changement"), max_length=255)
+    # Openings of the coming year, [{"date": "2025-03-11", "start": "09:30", "end": "13:00"}, …]
+    cancelled = models.JSONField(_("ouvertures annulées"), default=list)
+    added = models.JSONField(_("ouvertures ajoutées"), default=list)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("par"),
+    )
+    created_at = models.DateTimeField(_("le"), default=timezone.now)
+    dispatched_at = models.DateTimeField(_("abonnés prévenus le"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("changement d'horaires")
+        verbose_name_plural = _("changements d'horaires")
+        indexes = [
+            # The dispatcher and the sweeper: changes not yet sent, oldest first.
+            models.Index(fields=["created_at"], condition=Q(dispatched_at__isnull=True), name="change_undispatched"),
+            # A stop's history, newest first.
+            models.Index(fields=["stop", "-created_at"], name="change_stop_history"),
+        ]
+
+    def __str__(self):
+        return f"{self.stop} : {self.description}"
+
+    @property
+    def days(self):
+        """Every date the change cancels or adds an opening on."""
+        return sorted({datetime.date.fromisoformat(o["date"]) for o in [*self.cancelled, *self.added]})
+
+
+class SubscriptionQuerySet(models.QuerySet):
+    def confirmed(self):
+        return self.filter(confirmed_at__isnull=False)
+
+    def following(self, stop_ids):
+        """Confirmed subscriptions to one of these stops, or to every stop."""
+        return self.confirmed().filter(Q(stop__in=stop_ids) | Q(stop__isnull=True))
+
+
+class Subscription(models.Model):
+    """A resident told of every change of a stop (or of every stop). Double opt-in."""
+
+    email = models.EmailField(_("courriel"))
+    stop = models.ForeignKey(
+        Stop,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="subscriptions",
+        verbose_name=_("arrêt"),
+        help_text=_("Vide : tous les arrêts."),
+    )
+    token = models.CharField(max_length=64, unique=True, default=_new_token, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # One confirmation mail a day at most for an address, whatever is posted.
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SubscriptionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("abonnement")
+        verbose_name_plural = _("abonnements")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email", "stop"], condition=Q(stop__isnull=False), name="subscription_once"
+            ),
+            models.UniqueConstraint(fields=["email"], condition=Q(stop__isnull=True), name="subscription_all_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.email} – {self.stop or _('tous les arrêts')}"
+
+
+class Notification(models.Model):
+    """One mail's worth of news for one subscription, created before the mail leaves.
+
+    Its unique constraints make sending idempotent: a retried, duplicated or
+    redelivered task finds the row and does not mail twice.
+    """
+
+    class Kind(models.TextChoices):
+        CHANGE = "change", _("Changement")
+        REMINDER = "reminder", _("Rappel de la veille")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("En attente d'envoi")
+        SENT = "sent", _("Envoyé")
+        FAILED = "failed", _("Échec")
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    change = models.ForeignKey(
+        ScheduleChange, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    stop = models.ForeignKey(Stop, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    date = models.DateField(null=True, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "change"], condition=Q(kind="change"), name="notification_once_per_change"
+            ),
+            models.UniqueConstraint(
+                fields=["subscription", "stop", "date"], condition=Q(kind="reminder"), name="reminder_once_per_day"
+            ),
+        ]
+        indexes = [
+            # The sweeper: notifications still queued.
+            models.Index(fields=["created_at"], condition=Q(state="queued"), name="notification_queued"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.subscription.email} ({self.get_state_display()})"

@@ -8,4 +8,7 @@ urlpatterns = [
     path("calendrier.ics", public.calendar, name="calendar"),
     path("arrets/<slug:slug>/", public.stop_detail, name="stop"),
     path("arrets/<slug:slug>/calendrier.ics", public.stop_calendar, name="stop_calendar"),
+    path("abonnement/", public.subscribe, name="subscribe"),
+    path("abonnement/confirmer/<str:token>/", public.confirm, name="confirm"),
+    path("abonnement/desabonner/<str:token>/", public.unsubscribe, name="unsubscribe"),
 ]

@@ -96,3 +96,14 @@ def pytest_sessionstart(session):
         redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3).ping()
     except redis.RedisError as error:
         pytest.exit(f"Redis does not answer at {settings.REDIS_URL}: {error}", returncode=1)
+
+
+@pytest.fixture
+def eager_celery():
+    """Tasks run where they are queued, as in `make run` without Redis."""
+    from mairie_mobile.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield app
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved

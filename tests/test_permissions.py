@@ -4,6 +4,7 @@ A new URL must be classified here; a staff view that forgets its permission chec
 answers anonymous visitors, and this test fails.
 """
 
+import datetime
 import re
 
 import pytest
@@ -18,6 +19,9 @@ PUBLIC = {
     "stops:calendar",
     "stops:stop",
     "stops:stop_calendar",
+    "stops:subscribe",
+    "stops:confirm",
+    "stops:unsubscribe",
     "login",
     "logout",
     "admin:login",
@@ -57,6 +61,8 @@ def urls():
         "app_label": "visits",
         "content_type_id": "1",
         "url": "inexistant/",
+        "token": "jeton-inconnu",
+        "day": (datetime.date.today() + datetime.timedelta(days=1)).isoformat(),
     }
     found = []
     for namespace, prefix, pattern in all_patterns():
@@ -123,7 +129,15 @@ def test_every_url_is_guarded(client, urls, agent, coordinator, resident):
 
 def test_the_walk_covers_the_staff_pages(urls):
     names = {name for name, _namespace, _url in urls}
-    assert {"visits:home", "visits:queue", "visits:accompagnement", "visits:correct", "admin:index"} <= names
+    assert {
+        "visits:home",
+        "visits:queue",
+        "visits:accompagnement",
+        "visits:correct",
+        "coordination:home",
+        "coordination:cancel_opening",
+        "admin:index",
+    } <= names
 
 
 def test_the_api_serves_schedule_data_only(client):

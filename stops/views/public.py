@@ -5,16 +5,20 @@ import datetime
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
 
-from stops import ics, schedule
-from stops.forms import StopSearchForm
-from stops.models import Stop
+from stops import ics, notifications, schedule
+from stops.forms import StopSearchForm, SubscriptionForm
+from stops.models import Stop, Subscription
 
 TIMETABLE_DAYS = 14
 STOPS_PER_PAGE = 20
+SUBSCRIPTIONS_PER_HOUR = "10/h"  # per address IP
 
 
 def timetable(request):
@@ -37,6 +41,7 @@ def timetable(request):
         "cards": cards,
         "open_now": [card["open_now"] for card in cards if card["open_now"]],
         "next_opening": next((o for o in upcoming if o.is_open and o.starts_at > now), None),
+        "subscription_form": SubscriptionForm(),
     }
     return render(request, "public/timetable.html", context)
 
@@ -52,6 +57,7 @@ def stop_detail(request, slug):
         "runs": schedule.cancelled_runs(upcoming),
         "open_now": next((o for o in upcoming if o.is_open_at(now)), None),
         "unknown_holidays": any(not o.school_holidays_known for o in upcoming),
+        "subscription_form": SubscriptionForm(initial={"stop": stop.slug}),
     }
     return render(request, "public/stop_detail.html", context)
 
@@ -98,3 +104,43 @@ def _stop_cards(stops, upcoming, now):
         }
         for stop in stops
     ]
+
+
+@require_POST
+@ratelimit(key="ip", rate=SUBSCRIPTIONS_PER_HOUR, method="POST", block=False)
+def subscribe(request):
+    """Ask to be told of a stop's changes (or of every stop's) by mail."""
+    form = SubscriptionForm(request.POST)
+    stop = None
+    if form.is_valid() and form.cleaned_data["stop"]:
+        stop = Stop.objects.active().filter(slug=form.cleaned_data["stop"]).first()
+    context = {"form": form, "stop": stop}
+    if getattr(request, "limited", False):
+        return render(request, "public/subscribe.html", context | {"limited": True}, status=429)
+    if not form.is_valid() or (form.cleaned_data["stop"] and stop is None):
+        return render(request, "public/subscribe.html", context, status=400)
+    if not form.cleaned_data["website"]:  # a robot fills the hidden field: pretend, do nothing
+        try:
+            notifications.subscribe(form.cleaned_data["email"], stop)
+        except notifications.SendingFailed:
+            return render(request, "public/subscribe.html", context | {"sending_failed": True}, status=503)
+    return render(request, "public/subscribe.html", context | {"done": True})
+
+
+def confirm(request, token):
+    if request.method == "POST":
+        subscription = notifications.confirm(token)
+        if subscription is None:
+            raise Http404
+        return render(request, "public/subscription_confirmed.html", {"subscription": subscription})
+    subscription = get_object_or_404(Subscription.objects.select_related("stop"), token=token)
+    return render(request, "public/subscription_confirm.html", {"subscription": subscription})
+
+
+@csrf_exempt  # one click from the mail client (RFC 8058): the secret token is the protection
+def unsubscribe(request, token):
+    if request.method == "POST":
+        notifications.unsubscribe(token)
+        return render(request, "public/unsubscribed.html")
+    subscription = Subscription.objects.select_related("stop").filter(token=token).first()
+    return render(request, "public/unsubscribe.html", {"subscription": subscription})

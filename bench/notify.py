@@ -1,0 +1,120 @@
+"""One change on a stop with 10,000 confirmed subscribers, mailed by one real Celery worker
+to a local SMTP sink, the worker killed with SIGKILL mid-way and started again.
+
+Needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL). Reports the time from the edit
+to the last mail, and the duplicates (there must be none) and losses.
+"""
+
+import collections
+import datetime
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from django.conf import settings
+from django.db import connection
+
+from mairie_mobile.celery import app
+from stops import editing
+from stops.models import Stop, Subscription, WeeklySlot
+from tests.smtp import start_sink
+
+SUBSCRIBERS = 10_000
+KILL_AFTER = 3_000  # mails delivered before the worker is killed
+TIMEOUT = 15 * 60
+
+
+def run():
+    settings.NOTIFICATION_DEBOUNCE_SECONDS = 0
+    app.conf.task_always_eager = False
+    stop = _stop_with_subscribers()
+    app.control.purge()
+    sink, controller, port = start_sink()
+    deliveries = collections.Counter()
+
+    def delivered():
+        for envelope in sink.messages[sum(deliveries.values()) :]:
+            deliveries.update(envelope.rcpt_tos)
+        return sum(deliveries.values())
+
+    worker = _start_worker(port)
+    try:
+        time.sleep(5)  # the worker connects to Redis
+        started = time.perf_counter()
+        day = _next_tuesday()
+        editing.cancel_opening(stop, day, "Bus en panne", user=None)  # committed: the dispatcher is queued
+        _wait(lambda: delivered() >= KILL_AFTER, "the first mails")
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+        killed_at = delivered()
+        worker = _start_worker(port)  # its beat's sweeper sends again what stayed queued
+        _wait(lambda: delivered() >= SUBSCRIBERS and len(deliveries) >= SUBSCRIBERS, "every mail")
+        elapsed = time.perf_counter() - started
+        time.sleep(5)  # anything still in flight would land now
+        delivered()
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait()
+        controller.stop()
+    duplicates = sum(count - 1 for count in deliveries.values() if count > 1)
+    missing = SUBSCRIBERS - len(deliveries)
+    return [
+        (f"{SUBSCRIBERS:,} subscribers, worker killed (SIGKILL) after {killed_at:,} mails and started again", elapsed),
+        (f"mails delivered: {sum(deliveries.values()):,}; duplicates: {duplicates}; missing: {missing}", None),
+    ]
+
+
+def _stop_with_subscribers():
+    stop, _created = Stop.objects.get_or_create(
+        slug="bench-notifications", defaults={"name": "Bus – banc d'essai des courriels", "kind": "bus"}
+    )
+    stop.closures.all().delete()
+    stop.changes.all().delete()
+    if not stop.slots.exists():
+        WeeklySlot.objects.create(stop=stop, weekday=1, start=datetime.time(9, 30), end=datetime.time(13))
+    Subscription.objects.filter(stop=stop).delete()
+    now = datetime.datetime.now(datetime.UTC)
+    Subscription.objects.bulk_create(
+        (Subscription(email=f"abonne{n:05d}@example.org", stop=stop, confirmed_at=now) for n in range(SUBSCRIBERS)),
+        batch_size=2000,
+    )
+    return stop
+
+
+def _next_tuesday():
+    today = datetime.date.today()
+    return today + datetime.timedelta(days=(1 - today.weekday()) % 7 or 7)
+
+
+def _start_worker(port):
+    # The worker works on the benchmarks' database.
+    url = urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{connection.settings_dict['NAME']}")
+    env = os.environ | {
+        "DATABASE_URL": urlunsplit(url),
+        "REDIS_URL": settings.REDIS_URL,
+        "EMAIL_URL": f"smtp://127.0.0.1:{port}",
+        "NOTIFICATION_DEBOUNCE_SECONDS": "0",
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only",
+        "ALLOWED_HOSTS": "localhost",
+    }
+    schedule = Path(tempfile.gettempdir()) / "mairie-mobile-bench-beat"
+    command = [
+        str(Path(sys.executable).with_name("celery")),
+        "-A", "mairie_mobile", "worker", "--beat", "--schedule", str(schedule),
+        "--concurrency", "1", "--loglevel", "WARNING",
+    ]  # fmt: skip
+    return subprocess.Popen(command, env=env, start_new_session=True)
+
+
+def _wait(condition, what):
+    deadline = time.monotonic() + TIMEOUT
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        time.sleep(0.2)

@@ -1,0 +1,124 @@
+"""Edits of the schedule. Each one records, in the same transaction, what it changed.
+
+An edit is a function that saves or deletes schedule rows (a slot, a closure, an
+extra opening, a stop's holiday rules). `edit_schedule()` runs it between two
+readings of the schedule engine and writes a `ScheduleChange` per stop whose
+openings of the coming year changed; subscribers are told after commit.
+`preview()` runs it the same way inside a transaction it rolls back.
+"""
+
+import datetime
+from typing import NamedTuple
+
+from django.db import transaction
+from django.utils import timezone
+
+from stops import schedule
+from stops.models import Closure, ScheduleChange, Stop
+
+# How far ahead a change is recorded (the calendar feeds' reach) and previewed.
+HORIZON_DAYS = 365
+PREVIEW_WEEKS = 8
+
+
+class Effect(NamedTuple):
+    """Openings an edit cancels and adds, by date."""
+
+    cancelled: list
+    added: list
+
+    def __bool__(self):
+        return bool(self.cancelled or self.added)
+
+
+def edit_schedule(stops, apply, *, user, description):
+    """Run `apply()` and record what it changed for `stops`; returns what `apply()` returns.
+
+    `stops` may be a function giving them, called before and after `apply()` (for
+    stops that `apply()` creates).
+    """
+    from stops import notifications
+
+    today = timezone.localdate()
+    end = today + datetime.timedelta(days=HORIZON_DAYS)
+    with transaction.atomic():
+        before = _open_openings(_fresh(stops), today, end)
+        result = apply()
+        stops = _fresh(stops)
+        after = _open_openings(stops, today, end)
+        if _record(stops, before, after, user, description):
+            transaction.on_commit(notifications.dispatch_soon)
+    return result
+
+
+def preview(stops, apply, weeks=PREVIEW_WEEKS):
+    """What `apply()` would cancel and add over the coming weeks; nothing is saved."""
+    today = timezone.localdate()
+    end = today + datetime.timedelta(weeks=weeks)
+    with transaction.atomic():
+        before = _open_openings(_fresh(stops), today, end)
+        apply()
+        after = _open_openings(_fresh(stops), today, end)
+        transaction.set_rollback(True)
+    return _effect(before, after)
+
+
+def cancel_opening(stop, day, reason, user):
+    """Cancel one coming day of a stop ("Bus en panne demain"): a one-day closure."""
+    closure = Closure(stop=stop, first_day=day, last_day=day, reason=reason)
+    description = f"Ouverture annulée : {reason} ({schedule.long_date(day, weekday=True)})"
+    edit_schedule([stop], closure.save, user=user, description=description)
+    return closure
+
+
+def affected_stops(stop):
+    """The stops an edit of `stop` (None: every stop) may change."""
+    return [stop] if stop else list(Stop.objects.active())
+
+
+def _fresh(stops):
+    """The stops as the database has them now (a form may have changed the instances already)."""
+    stops = stops() if callable(stops) else stops
+    return list(Stop.objects.filter(pk__in=[stop.pk for stop in stops]))
+
+
+def _open_openings(stops, start, end):
+    """The openings residents see: those of active stops that are open."""
+    openings = schedule.openings(start, end, stops)
+    return {(o.stop.pk, o.date, o.start, o.end): o for o in openings if o.is_open and o.stop.active}
+
+
+def _effect(before, after):
+    def by_date(openings):
+        return sorted(openings, key=lambda o: (o.date, o.start, o.stop.name))
+
+    return Effect(
+        cancelled=by_date(before[key] for key in before.keys() - after.keys()),
+        added=by_date(after[key] for key in after.keys() - before.keys()),
+    )
+
+
+def _record(stops, before, after, user, description):
+    """A ScheduleChange for each stop whose openings changed (an edit without effect leaves no trace)."""
+    effect = _effect(before, after)
+    now = timezone.now()
+    changes = []
+    for stop in stops:
+        cancelled = [_as_json(o) for o in effect.cancelled if o.stop.pk == stop.pk]
+        added = [_as_json(o) for o in effect.added if o.stop.pk == stop.pk]
+        if cancelled or added:
+            changes.append(
+                ScheduleChange(
+                    stop=stop,
+                    description=description[:255],
+                    cancelled=cancelled,
+                    added=added,
+                    changed_by=user,
+                    created_at=now,
+                )
+            )
+    return ScheduleChange.objects.bulk_create(changes)
+
+
+def _as_json(opening):
+    return {"date": opening.date.isoformat(), "start": f"{opening.start:%H:%M}", "end": f"{opening.end:%H:%M}"}

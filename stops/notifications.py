@@ -1,0 +1,281 @@
+"""Telling subscribers about schedule changes: every rule of sending is here.
+
+- An edit writes ScheduleChange rows (stops/editing.py); after commit the dispatcher
+  is queued, `NOTIFICATION_DEBOUNCE_SECONDS` later.
+- The dispatcher takes the changes of stops quiet for that long: several edits in a
+  few minutes make one mail. It creates a Notification per (subscription, change)
+  under a unique constraint, then queues the sending.
+- Sending locks a subscription's queued notifications, mails them in one message and
+  marks them sent in the same transaction: a duplicated or redelivered task finds
+  nothing left to send.
+- The sweeper, every few minutes, dispatches what an unreachable broker left behind
+  and sends again what is still queued.
+- The evening before an opening that a change of the last 14 days cancelled or added,
+  subscribers get a reminder (one Notification per subscription, stop and day).
+"""
+
+import datetime
+import logging
+import smtplib
+
+from celery import current_app
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from mairie_mobile import emails
+from stops import schedule
+from stops.models import Notification, ScheduleChange, Subscription
+
+log = logging.getLogger(__name__)
+
+# Subscriptions mailed by one sending task (one SMTP connection).
+SUBSCRIPTIONS_PER_TASK = 200
+# A notification still queued after this long is sent again by the sweeper.
+STALE_AFTER = datetime.timedelta(minutes=2)
+REMINDER_LOOKBACK = datetime.timedelta(days=14)
+
+
+def debounce():
+    if current_app.conf.task_always_eager:
+        return datetime.timedelta(0)  # no worker to come back later: tell at once
+    return datetime.timedelta(seconds=settings.NOTIFICATION_DEBOUNCE_SECONDS)
+
+
+def dispatch_soon():
+    """Queue the dispatcher for when the debounce window has passed.
+
+    Called after an edit's commit. An unreachable broker must not fail the edit,
+    which is saved: the sweeper will dispatch its change.
+    """
+    from stops.tasks import dispatch_changes
+
+    try:
+        dispatch_changes.apply_async(countdown=debounce().total_seconds(), retry=False)
+    except Exception:  # the broker's own errors (kombu, redis) vary with the transport
+        log.warning("Broker unreachable: the sweeper will dispatch the change notifications.", exc_info=True)
+
+
+def dispatch_due_changes(now=None):
+    """Create the notifications of the changes whose stop has been quiet for the debounce window.
+
+    Returns (ids of the subscriptions to mail, seconds until the next pending change is due or None).
+    """
+    now = now or timezone.now()
+    due_before = now - debounce()
+    with transaction.atomic():
+        pending = list(
+            ScheduleChange.objects.select_for_update(skip_locked=True).filter(dispatched_at=None).order_by("created_at")
+        )
+        newest = {}
+        for change in pending:
+            newest[change.stop_id] = max(newest.get(change.stop_id, change.created_at), change.created_at)
+        due = [change for change in pending if newest[change.stop_id] <= due_before]
+        subscription_ids = set()
+        if due:
+            subscriptions = list(Subscription.objects.following({c.stop_id for c in due}).values_list("pk", "stop_id"))
+            notifications = [
+                Notification(subscription_id=pk, kind=Notification.Kind.CHANGE, change=change)
+                for change in due
+                for pk, stop_id in subscriptions
+                if stop_id in (None, change.stop_id)
+            ]
+            Notification.objects.bulk_create(notifications, ignore_conflicts=True, batch_size=1000)
+            ScheduleChange.objects.filter(pk__in=[c.pk for c in due]).update(dispatched_at=now)
+            subscription_ids = {n.subscription_id for n in notifications}
+    waits = [(at - due_before).total_seconds() for at in newest.values() if at > due_before]
+    return subscription_ids, (min(waits) if waits else None)
+
+
+def queue_deliveries(subscription_ids):
+    """Queue the sending, a task per batch of subscriptions."""
+    from stops.tasks import send_notifications
+
+    ids = sorted(subscription_ids)
+    for start in range(0, len(ids), SUBSCRIPTIONS_PER_TASK):
+        send_notifications.delay(ids[start : start + SUBSCRIPTIONS_PER_TASK])
+
+
+def deliver(subscription_ids):
+    """Mail each subscription its queued news; returns the number of mails sent.
+
+    Network errors propagate (the task retries them); an address the server refuses
+    marks its notifications failed.
+    """
+    sent = 0
+    news = {}
+    with get_connection() as connection:
+        for subscription_id in subscription_ids:
+            sent += _deliver(subscription_id, Notification.Kind.CHANGE, connection, news)
+            sent += _deliver(subscription_id, Notification.Kind.REMINDER, connection, news)
+    return sent
+
+
+def _deliver(subscription_id, kind, connection, news):
+    with transaction.atomic():
+        notifications = list(
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(subscription_id=subscription_id, kind=kind, state=Notification.State.QUEUED)
+            .select_related("subscription", "change__stop", "stop")
+            .order_by("pk")
+        )
+        if not notifications:
+            return 0
+        subscription = notifications[0].subscription
+        messages = (
+            [_changes_message(subscription, [n.change for n in notifications], news)]
+            if kind == Notification.Kind.CHANGE
+            else [_reminder_message(subscription, n.stop, n.date) for n in notifications]
+        )
+        handled = Notification.objects.filter(pk__in=[n.pk for n in notifications])
+        try:
+            connection.send_messages(messages)
+        except smtplib.SMTPRecipientsRefused as error:
+            handled.update(state=Notification.State.FAILED, attempts=F("attempts") + 1, error=str(error)[:255])
+            return 0
+        handled.update(state=Notification.State.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1)
+    return len(messages)
+
+
+def mark_failed(subscription_ids, error):
+    """The last retry failed too: say so to the coordinator."""
+    Notification.objects.filter(subscription_id__in=subscription_ids, state=Notification.State.QUEUED).update(
+        state=Notification.State.FAILED, attempts=F("attempts") + 1, error=str(error)[:255]
+    )
+
+
+def sweep(now=None):
+    """Dispatch the changes an unreachable broker left behind and queue again what is still unsent."""
+    now = now or timezone.now()
+    subscription_ids, _next = dispatch_due_changes(now)
+    stale = Notification.objects.filter(state=Notification.State.QUEUED, created_at__lt=now - STALE_AFTER)
+    subscription_ids |= set(stale.values_list("subscription_id", flat=True).distinct())
+    queue_deliveries(subscription_ids)
+    return len(subscription_ids)
+
+
+def remind_tomorrow(now=None):
+    """Reminders for tomorrow's openings that a recent change cancelled or added; returns the subscriptions."""
+    now = now or timezone.now()
+    tomorrow = timezone.localdate(now) + datetime.timedelta(days=1)
+    recent = ScheduleChange.objects.filter(created_at__gte=now - REMINDER_LOOKBACK).select_related("stop")
+    stops = {change.stop for change in recent if tomorrow in change.days}
+    unusual = {o.stop.pk for o in schedule.openings(tomorrow, tomorrow, list(stops)) if not o.is_open or o.extra}
+    if not unusual:
+        return set()
+    reminders = [
+        Notification(subscription_id=pk, kind=Notification.Kind.REMINDER, stop_id=stop_id, date=tomorrow)
+        for pk, followed in Subscription.objects.following(unusual).values_list("pk", "stop_id")
+        for stop_id in ([followed] if followed else unusual)
+    ]
+    Notification.objects.bulk_create(reminders, ignore_conflicts=True, batch_size=1000)
+    return {reminder.subscription_id for reminder in reminders}
+
+
+# Subscriptions ------------------------------------------------------------------------
+
+CONFIRMATION_INTERVAL = datetime.timedelta(days=1)
+
+
+class SendingFailed(Exception):
+    """The mail server could not be reached; nothing was recorded as sent."""
+
+
+def subscribe(email, stop):
+    """Register `email` for the changes of `stop` (None: every stop) and ask for a confirmation.
+
+    Double opt-in: nothing but the confirmation mail is sent before its link is
+    followed, and an address gets one confirmation mail a day at most, whatever is
+    posted; its link confirms every pending subscription of the address.
+    """
+    email = email.strip().lower()
+    now = timezone.now()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                subscription, _created = Subscription.objects.get_or_create(email=email, stop=stop)
+        except IntegrityError:  # the same address, posted twice at the same moment
+            subscription = Subscription.objects.get(email=email, stop=stop)
+        recently_asked = Subscription.objects.filter(
+            email=email, confirmation_sent_at__gt=now - CONFIRMATION_INTERVAL
+        ).exists()
+        if subscription.confirmed_at or recently_asked:
+            return subscription
+        Subscription.objects.filter(pk=subscription.pk).update(confirmation_sent_at=now)
+    try:
+        confirmation_message(subscription).send()
+    except (smtplib.SMTPException, OSError) as error:
+        Subscription.objects.filter(pk=subscription.pk).update(confirmation_sent_at=None)
+        raise SendingFailed from error
+    return subscription
+
+
+def confirm(token):
+    """Follow the confirmation link: every pending subscription of the address starts. None if unknown."""
+    subscription = Subscription.objects.filter(token=token).first()
+    if subscription:
+        Subscription.objects.filter(email=subscription.email, confirmed_at=None).update(confirmed_at=timezone.now())
+    return subscription
+
+
+def unsubscribe(token):
+    """One click: the subscription and its address are deleted. False if it was already gone."""
+    deleted, _by_model = Subscription.objects.filter(token=token).delete()
+    return bool(deleted)
+
+
+# The mails ---------------------------------------------------------------------------
+
+
+def unsubscribe_url(subscription):
+    return settings.SITE_URL + reverse("stops:unsubscribe", args=[subscription.token])
+
+
+def confirmation_message(subscription):
+    context = {
+        "subscription": subscription,
+        "confirm_url": settings.SITE_URL + reverse("stops:confirm", args=[subscription.token]),
+    }
+    return emails.build(
+        "confirm_subscription", subscription.email, context, unsubscribe_url=unsubscribe_url(subscription)
+    )
+
+
+def _changes_message(subscription, changes, news):
+    stops = {}
+    for change in changes:
+        stops.setdefault(change.stop, set()).update(change.days)
+    context = {"subscription": subscription, "stops": [_stop_news(stop, days, news) for stop, days in stops.items()]}
+    return emails.build("schedule_changed", subscription.email, context, unsubscribe_url=unsubscribe_url(subscription))
+
+
+def _stop_news(stop, days, cache):
+    """What the subscriber should know of `stop`: today's state of the changed days, and what comes next."""
+    key = (stop.pk, frozenset(days))
+    if key not in cache:
+        changed = [o for o in schedule.openings(min(days), max(days), [stop]) if o.date in days]
+        changed_days = {o.date for o in changed}
+        cache[key] = {
+            "stop": stop,
+            "url": settings.SITE_URL + stop.get_absolute_url(),
+            "changed": changed,
+            "closed_days": sorted(set(days) - changed_days),
+            "next": [o for o in schedule.next_openings(stop, timezone.now(), count=3) if o.is_open],
+        }
+    return cache[key]
+
+
+def _reminder_message(subscription, stop, day):
+    openings = schedule.openings(day, day, [stop])
+    context = {
+        "subscription": subscription,
+        "stop": stop,
+        "day": day,
+        "url": settings.SITE_URL + stop.get_absolute_url(),
+        "cancelled": [o for o in openings if not o.is_open],
+        "extra": [o for o in openings if o.extra],
+    }
+    return emails.build("reminder", subscription.email, context, unsubscribe_url=unsubscribe_url(subscription))

@@ -1,0 +1,282 @@
+"""The coordinator's pages (/coordination/): stops, weekly slots, closures, extra openings.
+
+Every edit can be previewed (the openings of the coming weeks it adds or cancels)
+and is recorded, once saved, in the stop's history; subscribers are told.
+"""
+
+import datetime
+
+from django.contrib import messages
+from django.db.models import Count, Max, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+
+from mairie_mobile.roles import coordinator_required
+from stops import editing, schedule
+from stops.forms import (
+    CANCELLATION_REASONS,
+    CancelOpeningForm,
+    ClosureEditForm,
+    ExtraOpeningForm,
+    StopEditForm,
+    StopSearchForm,
+    WeeklySlotForm,
+)
+from stops.models import Closure, ExtraOpening, Notification, ScheduleChange, Stop, WeeklySlot
+
+STOPS_LISTED = 50
+UPCOMING_DAYS = 28
+
+
+def _get_stop(slug):
+    return get_object_or_404(Stop, slug=slug)
+
+
+@coordinator_required
+def home(request):
+    form = StopSearchForm(request.GET)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    stops = (
+        Stop.objects.search(query)
+        .annotate(
+            subscribers=Count("subscriptions", filter=Q(subscriptions__confirmed_at__isnull=False), distinct=True),
+            last_change=Max("changes__created_at"),
+        )
+        .order_by("-active", "name")
+    )
+    context = {
+        "form": form,
+        "query": query,
+        "stops": stops[:STOPS_LISTED],
+        "more": stops.count() > STOPS_LISTED,
+        "notifications": _notification_states(),
+        "recent_changes": ScheduleChange.objects.select_related("stop", "changed_by")[:10],
+    }
+    return render(request, "coordination/home.html", context)
+
+
+def _notification_states():
+    """How the mails of the last 30 days fared: queued, sent, failed."""
+    since = timezone.now() - datetime.timedelta(days=30)
+    rows = Notification.objects.filter(created_at__gte=since).values("state").annotate(count=Count("pk"))
+    counts = {row["state"]: row["count"] for row in rows}
+    return [(label, counts.get(state, 0), state) for state, label in Notification.State.choices]
+
+
+@coordinator_required
+def stop_schedule(request, slug):
+    """Everything that makes a stop's week, and its coming openings with a button to cancel each."""
+    stop = _get_stop(slug)
+    today = timezone.localdate()
+    upcoming = schedule.openings(today, today + datetime.timedelta(days=UPCOMING_DAYS), [stop])
+    context = {
+        "stop": stop,
+        "week": schedule.describe_week(stop, list(stop.slots.all()), today),
+        "slots": stop.slots.all(),
+        "closures": Closure.objects.filter(Q(stop=stop) | Q(stop=None), last_day__gte=today),
+        "extras": stop.extra_openings.filter(date__gte=today),
+        "upcoming": upcoming,
+        "subscribers": stop.subscriptions.confirmed().count(),
+    }
+    return render(request, "coordination/stop.html", context)
+
+
+@coordinator_required
+def stop_edit(request, slug=None):
+    stop = _get_stop(slug) if slug else None
+    form = StopEditForm(request.POST or None, instance=stop)
+    if request.method == "POST" and form.is_valid():
+        if stop is None:
+            stop = form.save()
+            messages.success(request, f"Arrêt « {stop.name} » créé. Ajoutez-lui ses créneaux.")
+        else:
+            editing.edit_schedule([stop], form.save, user=request.user, description="Informations de l'arrêt modifiées")
+            messages.success(request, "Arrêt enregistré.")
+        return redirect("coordination:stop", slug=stop.slug)
+    title = "Modifier l'arrêt" if stop else "Nouvel arrêt"
+    return render(request, "coordination/form.html", {"form": form, "stop": stop, "title": title}, status=_status(form))
+
+
+def _edit(request, form, stop, *, title, description, success):
+    """The shape of every schedule edit: preview on demand, save with its recorded change."""
+    stops = editing.affected_stops(stop)
+    effect = None
+    if request.method == "POST" and form.is_valid():
+        if "preview" in request.POST:
+            effect = editing.preview(stops, form.save)
+        else:
+            editing.edit_schedule(stops, form.save, user=request.user, description=description(form))
+            messages.success(request, success)
+            return redirect("coordination:stop", slug=stop.slug) if stop else redirect("coordination:home")
+    context = {
+        "form": form,
+        "stop": stop,
+        "title": title,
+        "effect": effect,
+        "previewed": effect is not None,
+        "can_preview": True,
+        "reasons": CANCELLATION_REASONS,
+    }
+    return render(request, "coordination/form.html", context, status=_status(form))
+
+
+def _status(form):
+    return 400 if form.is_bound and form.errors else 200
+
+
+def _delete(request, stop, instance, *, what, description, success):
+    """Confirm a deletion, showing what it changes; delete with its recorded change."""
+    stops = editing.affected_stops(stop)
+    if request.method == "POST":
+        editing.edit_schedule(stops, instance.delete, user=request.user, description=description)
+        messages.success(request, success)
+        return redirect("coordination:stop", slug=stop.slug) if stop else redirect("coordination:home")
+    effect = editing.preview(stops, instance.delete)
+    return render(request, "coordination/delete.html", {"stop": stop, "what": what, "effect": effect})
+
+
+def _slot_label(slot):
+    return f"{slot.get_weekday_display()} {schedule.format_hours(slot.start, slot.end)}"
+
+
+@coordinator_required
+def slot_edit(request, slug, pk=None):
+    stop = _get_stop(slug)
+    slot = get_object_or_404(WeeklySlot, stop=stop, pk=pk) if pk else None
+    form = WeeklySlotForm(request.POST or None, instance=slot, stop=stop)
+    verb = "modifié" if slot else "ajouté"
+    return _edit(
+        request,
+        form,
+        stop,
+        title="Modifier le créneau" if slot else "Nouveau créneau",
+        description=lambda form: f"Créneau {verb} : {_slot_label(form.instance)}",
+        success=f"Créneau {verb}.",
+    )
+
+
+@coordinator_required
+def slot_delete(request, slug, pk):
+    stop = _get_stop(slug)
+    slot = get_object_or_404(WeeklySlot, stop=stop, pk=pk)
+    label = _slot_label(slot)
+    return _delete(
+        request,
+        stop,
+        slot,
+        what=f"le créneau du {label}",
+        description=f"Créneau supprimé : {label}",
+        success="Créneau supprimé.",
+    )
+
+
+def _closure_label(closure):
+    first, last = closure.first_day, closure.last_day
+    when = schedule.long_date(first, weekday=True)
+    if last != first:
+        when = f"du {when} au {schedule.long_date(last, weekday=True)}"
+    return f"{closure.reason} ({when})"
+
+
+@coordinator_required
+def closure_edit(request, slug=None, pk=None):
+    """A closure of one stop, or with no stop of every stop."""
+    stop = _get_stop(slug) if slug else None
+    closure = get_object_or_404(Closure, stop=stop, pk=pk) if pk else None
+    form = ClosureEditForm(request.POST or None, instance=closure, stop=stop)
+    verb = "modifiée" if closure else "ajoutée"
+    everywhere = "" if stop else " de tous les arrêts"
+    return _edit(
+        request,
+        form,
+        stop,
+        title=("Modifier la fermeture" if closure else "Nouvelle fermeture") + everywhere,
+        description=lambda form: f"Fermeture{everywhere} {verb} : {_closure_label(form.instance)}",
+        success=f"Fermeture{everywhere} {verb}.",
+    )
+
+
+@coordinator_required
+def closure_delete(request, slug=None, pk=None):
+    stop = _get_stop(slug) if slug else None
+    closure = get_object_or_404(Closure, stop=stop, pk=pk)
+    label = _closure_label(closure)
+    return _delete(
+        request,
+        stop,
+        closure,
+        what=f"la fermeture « {label} »",
+        description=f"Fermeture supprimée : {label}",
+        success="Fermeture supprimée : les ouvertures reprennent.",
+    )
+
+
+def _extra_label(extra):
+    return f"{schedule.long_date(extra.date, weekday=True)}, {schedule.format_hours(extra.start, extra.end)}"
+
+
+@coordinator_required
+def extra_edit(request, slug, pk=None):
+    stop = _get_stop(slug)
+    extra = get_object_or_404(ExtraOpening, stop=stop, pk=pk) if pk else None
+    form = ExtraOpeningForm(request.POST or None, instance=extra, stop=stop)
+    verb = "modifiée" if extra else "ajoutée"
+    return _edit(
+        request,
+        form,
+        stop,
+        title="Modifier l'ouverture exceptionnelle" if extra else "Nouvelle ouverture exceptionnelle",
+        description=lambda form: f"Ouverture exceptionnelle {verb} : {_extra_label(form.instance)}",
+        success=f"Ouverture exceptionnelle {verb}.",
+    )
+
+
+@coordinator_required
+def extra_delete(request, slug, pk):
+    stop = _get_stop(slug)
+    extra = get_object_or_404(ExtraOpening, stop=stop, pk=pk)
+    label = _extra_label(extra)
+    return _delete(
+        request,
+        stop,
+        extra,
+        what=f"l'ouverture exceptionnelle du {label}",
+        description=f"Ouverture exceptionnelle supprimée : {label}",
+        success="Ouverture exceptionnelle supprimée.",
+    )
+
+
+@coordinator_required
+def cancel_opening(request, slug, day):
+    """The second click of "Bus en panne demain": confirm, with the public reason."""
+    stop = _get_stop(slug)
+    try:
+        day = parse_date(day)
+    except ValueError:
+        day = None
+    today = timezone.localdate()
+    openings = [o for o in schedule.openings(day, day, [stop]) if o.is_open] if day and day >= today else []
+    if not openings:
+        messages.error(request, "Il n'y a pas d'ouverture à annuler ce jour-là.")
+        return redirect("coordination:stop", slug=stop.slug)
+    form = CancelOpeningForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        editing.cancel_opening(stop, day, form.cleaned_data["reason"], request.user)
+        messages.success(
+            request, f"Ouverture du {schedule.long_date(day, weekday=True)} annulée. Les abonnés sont prévenus."
+        )
+        return redirect("coordination:stop", slug=stop.slug)
+    context = {"stop": stop, "day": day, "openings": openings, "form": form, "reasons": CANCELLATION_REASONS}
+    return render(request, "coordination/cancel.html", context, status=_status(form))
+
+
+@coordinator_required
+def history(request, slug):
+    stop = _get_stop(slug)
+    changes = stop.changes.select_related("changed_by").annotate(
+        sent=Count("notifications", filter=Q(notifications__state=Notification.State.SENT)),
+        queued=Count("notifications", filter=Q(notifications__state=Notification.State.QUEUED)),
+        failed=Count("notifications", filter=Q(notifications__state=Notification.State.FAILED)),
+    )[:100]
+    return render(request, "coordination/history.html", {"stop": stop, "changes": changes})

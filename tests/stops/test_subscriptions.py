@@ -1,0 +1,160 @@
+"""Residents subscribe to a stop's changes: double opt-in, one-click unsubscribe, no abuse."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.cache import cache
+from django.utils import timezone
+
+from stops.models import Subscription
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    cache.clear()
+
+
+def subscribe(client, email="resident@example.org", stop="nathalie-sarraute", **extra):
+    return client.post("/abonnement/", {"email": email, "stop": stop, "website": ""} | extra, REMOTE_ADDR="192.0.2.10")
+
+
+def text_of(response):
+    return " ".join(response.content.decode().split())
+
+
+def test_the_stop_page_offers_to_subscribe(client, tuesday_bus):
+    text = text_of(client.get("/arrets/nathalie-sarraute/"))
+    assert 'action="/abonnement/"' in text
+    assert 'name="stop" value="nathalie-sarraute"' in text
+
+
+def test_subscribing_sends_only_the_confirmation_mail(client, tuesday_bus):
+    response = subscribe(client)
+    assert response.status_code == 200
+    assert "Vérifiez votre boîte aux lettres électronique." in text_of(response)
+    subscription = Subscription.objects.get()
+    assert (subscription.email, subscription.stop, subscription.confirmed_at) == (
+        "resident@example.org",
+        tuesday_bus,
+        None,
+    )
+    (message,) = mail.outbox
+    assert message.to == ["resident@example.org"]
+    assert message.subject == "Confirmez votre abonnement aux horaires de la Mairie mobile"
+    assert f"/abonnement/confirmer/{subscription.token}/" in message.body
+    assert "l'arrêt « Bus Mairie mobile – Esplanade Nathalie Sarraute »" in message.body  # no HTML escaping
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html"
+    assert "Confirmer mon abonnement" in html
+    assert message.extra_headers["List-Unsubscribe"] == (
+        f"<http://127.0.0.1:8000/abonnement/desabonner/{subscription.token}/>"
+    )
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_subscribing_to_every_stop(client, tuesday_bus):
+    subscribe(client, stop="")
+    assert Subscription.objects.get().stop is None
+    assert "des arrêts de la Mairie mobile" in mail.outbox[0].body
+
+
+def test_confirmation_is_a_page_then_a_button(client, tuesday_bus):
+    subscribe(client)
+    subscription = Subscription.objects.get()
+    page = client.get(f"/abonnement/confirmer/{subscription.token}/")
+    assert "Confirmer mon abonnement" in text_of(page)
+    subscription.refresh_from_db()
+    assert subscription.confirmed_at is None  # a link scanner opening the link confirms nothing
+    response = client.post(f"/abonnement/confirmer/{subscription.token}/")
+    assert "Abonnement confirmé" in text_of(response)
+    subscription.refresh_from_db()
+    assert subscription.confirmed_at is not None
+
+
+def test_an_unknown_confirmation_link_is_404(client):
+    assert client.get("/abonnement/confirmer/inconnu/").status_code == 404
+    assert client.post("/abonnement/confirmer/inconnu/").status_code == 404
+
+
+def test_one_click_unsubscribe_deletes_the_address(tuesday_bus):
+    from django.test import Client
+
+    subscription = Subscription.objects.create(email="a@example.org", stop=tuesday_bus, confirmed_at=timezone.now())
+    mail_client = Client(enforce_csrf_checks=True)  # a mail client posts without any CSRF token
+    response = mail_client.post(f"/abonnement/desabonner/{subscription.token}/", {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    assert not Subscription.objects.filter(email="a@example.org").exists()
+    again = mail_client.post(f"/abonnement/desabonner/{subscription.token}/", {"List-Unsubscribe": "One-Click"})
+    assert again.status_code == 200
+
+
+def test_the_unsubscribe_link_opens_a_page_with_a_button(client, tuesday_bus):
+    subscription = Subscription.objects.create(email="a@example.org", stop=tuesday_bus)
+    text = text_of(client.get(f"/abonnement/desabonner/{subscription.token}/"))
+    assert "Me désabonner" in text
+    assert Subscription.objects.exists()
+
+
+def test_the_same_address_gets_one_confirmation_mail_a_day(client, tuesday_bus):
+    for _ in range(5):
+        subscribe(client)
+    subscribe(client, email="RESIDENT@example.org ", stop="")
+    assert len(mail.outbox) == 1
+    assert Subscription.objects.count() == 2
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=25)):
+        subscribe(client)
+    assert len(mail.outbox) == 2
+
+
+def test_one_link_confirms_every_pending_subscription_of_the_address(client, tuesday_bus):
+    subscribe(client)
+    subscribe(client, stop="")
+    token = Subscription.objects.get(stop=tuesday_bus).token
+    client.post(f"/abonnement/confirmer/{token}/")
+    assert Subscription.objects.confirmed().count() == 2
+
+
+def test_a_confirmed_address_is_not_asked_again(client, tuesday_bus):
+    Subscription.objects.create(email="resident@example.org", stop=tuesday_bus, confirmed_at=timezone.now())
+    subscribe(client)
+    assert mail.outbox == []
+
+
+def test_the_form_is_rate_limited_per_connection(client, tuesday_bus):
+    for n in range(10):
+        assert subscribe(client, email=f"r{n}@example.org").status_code == 200
+    response = subscribe(client, email="r11@example.org")
+    assert response.status_code == 429
+    assert "Trop de demandes depuis cette connexion" in text_of(response)
+    assert Subscription.objects.count() == 10
+
+
+def test_robots_filling_the_hidden_field_get_nothing(client, tuesday_bus):
+    response = subscribe(client, website="http://spam.example")
+    assert response.status_code == 200
+    assert not Subscription.objects.exists()
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    ("data", "status"),
+    [({"email": "pas-une-adresse"}, 400), ({"stop": "inconnu"}, 400), ({"email": ""}, 400)],
+)
+def test_bad_input_changes_nothing(client, tuesday_bus, data, status):
+    response = subscribe(client, **data)
+    assert response.status_code == status
+    assert not Subscription.objects.exists()
+    assert mail.outbox == []
+
+
+def test_a_mail_server_down_is_said_and_the_address_can_try_again(client, tuesday_bus, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2  # nothing listens
+    response = subscribe(client)
+    assert response.status_code == 503
+    assert "n'a pas pu partir" in text_of(response)
+    assert Subscription.objects.get().confirmation_sent_at is None

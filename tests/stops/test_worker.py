@@ -1,0 +1,98 @@
+"""A real Celery worker, on the real Redis, sends the mails of a schedule change."""
+
+import datetime
+import time
+from contextlib import contextmanager
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from django.core import mail
+
+from mairie_mobile.celery import app
+from stops import editing
+from stops.models import Closure, Notification, ScheduleChange, Subscription
+from stops.tasks import sweep_notifications
+from tests.conftest import transactional
+
+pytestmark = [
+    *transactional,
+    pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis (REDIS_URL)"),
+]
+
+
+def use_broker(url):
+    """Point Celery at another broker: its connection and producer pools are looked up again."""
+    app.conf.broker_url = url
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture(autouse=True)
+def broker(settings):
+    """The test Redis, emptied of what other tests queued; a debounce of one second."""
+    settings.NOTIFICATION_DEBOUNCE_SECONDS = 1
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    use_broker(settings.CELERY_BROKER_URL)
+    app.control.purge()
+    yield app
+    app.conf.task_always_eager = eager
+    use_broker(settings.CELERY_BROKER_URL)
+
+
+@contextmanager
+def worker():
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        yield
+
+
+def wait_for(condition, timeout=30):
+    """Poll until `condition()` holds: the worker lives in another thread."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError("the worker did not finish in time")
+
+
+@pytest.fixture
+def subscriber(tuesday_bus):
+    return Subscription.objects.create(
+        email="resident@example.org", stop=tuesday_bus, confirmed_at=datetime.datetime.now(datetime.UTC)
+    )
+
+
+def cancel_next_tuesday(stop):
+    today = datetime.date.today()
+    tuesday = today + datetime.timedelta(days=(1 - today.weekday()) % 7 or 7)
+    closure = Closure(stop=stop, first_day=tuesday, last_day=tuesday, reason="Bus en panne")
+    editing.edit_schedule([stop], closure.save, user=None, description="Fermeture : Bus en panne")
+    return tuesday
+
+
+def test_a_worker_sends_the_mail_of_an_edit(tuesday_bus, subscriber):
+    with worker():
+        cancel_next_tuesday(tuesday_bus)  # committed: the dispatcher is queued on Redis
+        wait_for(lambda: len(mail.outbox) == 1)
+    (message,) = mail.outbox
+    assert message.to == ["resident@example.org"]
+    assert "annulé (Bus en panne)" in message.body
+    assert Notification.objects.get().state == "sent"
+    assert ScheduleChange.objects.get().dispatched_at is not None
+
+
+def test_with_redis_unreachable_the_edit_is_saved_and_the_sweeper_sends_later(tuesday_bus, subscriber):
+    use_broker("redis://127.0.0.1:1/0")  # nothing listens there
+    cancel_next_tuesday(tuesday_bus)
+    assert Closure.objects.exists()  # the edit is saved
+    assert ScheduleChange.objects.get().dispatched_at is None  # nobody was told yet
+    assert mail.outbox == []
+
+    use_broker(settings.CELERY_BROKER_URL)  # Redis is back
+    time.sleep(1.1)  # past the debounce window of one second
+    with worker():
+        sweep_notifications.delay()  # what beat does every two minutes
+        wait_for(lambda: len(mail.outbox) == 1)
+    assert ScheduleChange.objects.get().dispatched_at is not None
