@@ -20,6 +20,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from bench.generate import generate_territory, generate_visits  # noqa: E402
@@ -147,6 +148,70 @@ def intake_benchmarks(runs):
     return rows, f"{Visit.objects.count():,} visits and {Demand.objects.count():,} demands in the database"
 
 
+def stats_benchmarks(runs):
+    """The statistics page and exports for a year of every stop, with a million visits; EXPLAIN of one stop's month."""
+    import datetime
+
+    from django.contrib.auth.models import Group, User
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    from mairie_mobile.accounts import ensure_roles
+    from mairie_mobile.roles import COORDINATORS
+    from stops import summaries
+    from stops.models import OpeningSummary
+    from visits import stats
+    from visits.models import DailyActivity, Demand, Visit
+
+    generate_visits(1_000_000)
+    today = datetime.date.today()
+    first = summaries.month_start(today - datetime.timedelta(days=3 * 366))
+    last = summaries.month_start(summaries.month_start(today) - datetime.timedelta(days=1))
+    if not OpeningSummary.objects.filter(month=first).exists():
+        summaries.summarize(first, last)  # what the nightly task has done month after month
+    if not DailyActivity.objects.filter(day=first).exists():  # and the tallies of every past day
+        day = first
+        while day < today:
+            stats.keep_day(day)
+            day += datetime.timedelta(days=1)
+    ensure_roles()
+    coordinator, _created = User.objects.get_or_create(username="bench-coordinator")
+    coordinator.groups.add(Group.objects.get(name=COORDINATORS))
+    client = Client()
+    client.force_login(coordinator)
+    year = {"start": (today - datetime.timedelta(days=364)).isoformat(), "end": today.isoformat()}
+    rows = []
+    for name, url, params, times in (
+        ("statistics page, one year, every stop", "/coordination/statistiques/", year, runs),
+        (
+            "statistics page, last school year, every stop",
+            "/coordination/statistiques/",
+            {"period": "last-school-year"},
+            runs,
+        ),
+        ("CSV export, one year", "/coordination/statistiques/export.csv", year, max(1, runs // 2)),
+        ("XLSX export, one year", "/coordination/statistiques/export.xlsx", year, max(1, runs // 2)),
+    ):
+        with CaptureQueriesContext(db) as captured:
+            response = client.get(url, params)
+            queries = len(captured.captured_queries)
+        assert response.status_code == 200, (url, response.status_code)
+        wall, cpu = measure(lambda url=url, params=params: client.get(url, params), times)
+        rows.append((f"{name}, {queries} queries", wall, cpu))
+
+    stop = Stop.objects.filter(slug__startswith="bench-").order_by("slug")[7]
+    month = summaries.month_start(today - datetime.timedelta(days=40))
+    filters = stats.Filters(month, summaries.next_month(month) - datetime.timedelta(days=1), stop=stop)
+    plans = [
+        ("visits of one stop's month", stats._visits(filters).values("status").annotate(n=Count("pk")).explain()),
+        ("demands of one stop's month", stats._demands(filters).values("partner").annotate(n=Count("pk")).explain()),
+    ]
+    for title, plan in plans:
+        assert "Seq Scan on visits_" not in plan, (title, plan)
+    note = f"{Visit.objects.count():,} visits and {Demand.objects.count():,} demands, 3 years, 3,000 stops"
+    return rows, note, plans
+
+
 def _pre_accueil(caf, key):
     return {"reason_1": f"p{caf.pk}", "handled_here": "1", "idempotency_key": str(key)}
 
@@ -179,7 +244,7 @@ def report(title, rows, note=""):
 def main():
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--runs", type=int, default=7, help="runs per measure (median)")
-    parser.add_argument("--only", choices=["schedule", "intake", "notify"], help="run one group of benchmarks")
+    parser.add_argument("--only", choices=["schedule", "intake", "stats", "notify"], help="run one group of benchmarks")
     args = parser.parse_args()
     # Not setup_test_environment(): it instruments template rendering, which would slow every page.
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
@@ -197,6 +262,15 @@ def main():
             sections.append(report("Intake", *intake_benchmarks(args.runs)))
         else:
             sections.append("The intake benchmark needs PostgreSQL (DATABASE_URL).")
+    if args.only in (None, "stats"):
+        if connection.vendor == "postgresql":
+            generate_territory(3000)
+            rows, note, plans = stats_benchmarks(args.runs)
+            sections.append(report("Statistics", rows, note))
+            for title, plan in plans:
+                sections.append(f"EXPLAIN, {title}:\n\n```\n{plan}\n```")
+        else:
+            sections.append("The statistics benchmark needs PostgreSQL (DATABASE_URL).")
     if args.only in (None, "notify"):
         if connection.vendor == "postgresql" and settings.REDIS_URL:
             from bench import notify

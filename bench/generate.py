@@ -125,8 +125,8 @@ def generate_visits(target=1_000_000):
         # Every visit has a demand; four in five have a second one.
         cursor.execute(
             f"""
-            INSERT INTO {Demand._meta.db_table} (visit_id, partner_id, procedure_id, outcome)
-            SELECT v.id, p.partner_id, p.procedure_id,
+            INSERT INTO {Demand._meta.db_table} (visit_id, service_day, partner_id, procedure_id, outcome)
+            SELECT v.id, v.service_day, p.partner_id, p.procedure_id,
                    CASE WHEN v.status = 'done' THEN (ARRAY['resolved', 'resolved', 'resolved', 'in_progress',
                         'follow_up', 'redirected'])[1 + (v.id + n.n) %% 6]
                         WHEN v.status = 'oriented' THEN 'redirected' ELSE '' END

@@ -215,6 +215,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "stops.tasks.sweep_notifications",
         "schedule": crontab(minute="*/2"),
     },
+    "keep-activity": {
+        "task": "visits.tasks.keep_yesterdays_activity",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "summarize-openings": {
+        "task": "stops.tasks.summarize_last_month",
+        "schedule": crontab(hour=2, minute=45),
+    },
     "remind-tomorrow": {
         "task": "stops.tasks.remind_tomorrow",
         "schedule": crontab(hour=18, minute=0),

@@ -7,6 +7,7 @@ from mairie_mobile.api import api
 urlpatterns = [
     path("", include("stops.urls")),
     path("agents/", include("visits.urls")),
+    path("coordination/statistiques/", include("visits.urls_stats")),
     path("coordination/", include("stops.urls_staff")),
     path("connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),

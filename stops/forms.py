@@ -168,6 +168,7 @@ class SubscriptionForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     stop = forms.SlugField(widget=forms.HiddenInput, required=False)
+    every_stop = forms.BooleanField(label=_("Prévenez-moi pour tous les arrêts de la Mairie mobile"), required=False)
     # Left empty by people, who do not see it; filled by robots, whose requests are ignored.
     website = forms.CharField(
         label=_("Laissez ce champ vide"),

@@ -451,3 +451,22 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} → {self.subscription.email} ({self.get_state_display()})"
+
+
+class OpeningSummary(models.Model):
+    """How many openings a stop had in a completed month, and for how long: kept for statistics.
+
+    Written once a month is over (stops/summaries.py), it keeps what the schedule was
+    then, whatever is edited later.
+    """
+
+    stop = models.ForeignKey(Stop, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text=_("Premier jour du mois."))
+    openings = models.PositiveIntegerField()
+    minutes = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "stop"], name="opening_summary_once")]
+
+    def __str__(self):
+        return f"{self.stop_id} {self.month:%Y-%m}: {self.openings}"

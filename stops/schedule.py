@@ -244,6 +244,7 @@ _HOLIDAY_SUBDIVISIONS = {
 }
 
 
+@lru_cache(maxsize=4096)
 def public_holidays_subdivision(postcode):
     for length in (5, 3, 2):
         if subdivision := _HOLIDAY_SUBDIVISIONS.get(postcode[:length]):

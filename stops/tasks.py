@@ -40,3 +40,13 @@ def remind_tomorrow():
     subscription_ids = notifications.remind_tomorrow()
     notifications.queue_deliveries(subscription_ids)
     return len(subscription_ids)
+
+
+@shared_task
+def summarize_last_month():
+    """Nightly: the openings of the month that ended last, for the statistics."""
+    from django.utils import timezone
+
+    from stops.summaries import summarize_last_month as summarize
+
+    return summarize(timezone.localdate())

@@ -29,7 +29,7 @@ PUBLIC = {
 }
 PUBLIC_NAMESPACES = {"api"}  # the public API: schedule data only (checked below)
 AGENT_NAMESPACES = {"visits"}
-COORDINATOR_NAMESPACES = {"coordination"}
+COORDINATOR_NAMESPACES = {"coordination", "stats"}
 ADMIN_NAMESPACES = {"admin"}
 PUBLIC_API_PATHS = {"/api/v1/stops", "/api/v1/openings"}
 
@@ -62,6 +62,7 @@ def urls():
         "content_type_id": "1",
         "url": "inexistant/",
         "token": "jeton-inconnu",
+        "fmt": "csv",
         "day": (datetime.date.today() + datetime.timedelta(days=1)).isoformat(),
     }
     found = []
@@ -120,11 +121,11 @@ def test_every_url_is_guarded(client, urls, agent, coordinator, resident):
         client.force_login(coordinator)
         as_coordinator = client.get(url).status_code
         if area == "agent":
-            assert as_agent in (200, 204, 302, 404, 405), (name, as_agent)
-            assert as_coordinator in (200, 204, 302, 404, 405), (name, as_coordinator)
+            assert as_agent in (200, 204, 302, 400, 404, 405), (name, as_agent)
+            assert as_coordinator in (200, 204, 302, 400, 404, 405), (name, as_coordinator)
         else:
             assert as_agent == 403, (name, "agents do not reach /coordination/")
-            assert as_coordinator in (200, 204, 302, 404, 405), (name, as_coordinator)
+            assert as_coordinator in (200, 204, 302, 400, 404, 405), (name, as_coordinator)
 
 
 def test_the_walk_covers_the_staff_pages(urls):
@@ -136,6 +137,8 @@ def test_the_walk_covers_the_staff_pages(urls):
         "visits:correct",
         "coordination:home",
         "coordination:cancel_opening",
+        "stats:statistics",
+        "stats:export",
         "admin:index",
     } <= names
 

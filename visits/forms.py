@@ -319,3 +319,73 @@ class CorrectionForm(ProfileFields, forms.ModelForm):
     def changes(self):
         fields = {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.fields}
         return fields | self.profile()
+
+
+class StatsForm(forms.Form):
+    """The period and filters of the statistics (a GET form)."""
+
+    period = forms.ChoiceField(label=_("Période"), required=False)
+    start = forms.DateField(label=_("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("Au"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    stop = forms.CharField(
+        label=_("Arrêt"), required=False, max_length=200, help_text=_("Nom ou identifiant ; vide : tous les arrêts.")
+    )
+    partner = forms.ModelChoiceField(
+        label=_("Partenaire"), queryset=None, required=False, empty_label=_("Tous"), to_field_name="code"
+    )
+
+    MAX_DAYS = 10 * 366
+
+    def __init__(self, *args, today, **kwargs):
+        from partners.models import Partner
+        from visits.stats import quick_periods
+
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.quick = {key: (label, start, end) for key, label, start, end in quick_periods(today)}
+        self.fields["period"].choices = [("", _("Dates choisies")), *((k, v[0]) for k, v in self.quick.items())]
+        self.fields["partner"].queryset = Partner.objects.order_by("position", "name")
+
+    def clean_stop(self):
+        from stops.models import Stop
+
+        text = self.cleaned_data["stop"].strip()
+        if not text:
+            return None
+        stop = Stop.objects.filter(slug=text).first()
+        if stop:
+            return stop
+        matches = list(Stop.objects.filter(name__icontains=text)[:2])
+        if len(matches) == 1:
+            return matches[0]
+        raise forms.ValidationError(
+            _("Plusieurs arrêts correspondent : précisez.") if matches else _("Aucun arrêt ne correspond.")
+        )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if data.get("period"):
+            _label, start, end = self.quick[data["period"]]
+        elif not start and not end:
+            _label, start, end = self.quick["this-month"]
+        elif not (start and end):
+            raise forms.ValidationError(_("Indiquez les deux dates, ou choisissez une période."))
+        if end < start:
+            raise forms.ValidationError(_("La date de fin doit être le même jour que la date de début ou après."))
+        if (end - start).days > self.MAX_DAYS:
+            raise forms.ValidationError(_("Choisissez une période de dix ans au plus."))
+        data["start"], data["end"] = start, end
+        return data
+
+    def filters(self):
+        from visits.stats import Filters
+
+        data = self.cleaned_data
+        return Filters(data["start"], data["end"], data.get("stop"), data.get("partner"))
+
+
+class FranceServicesForm(forms.Form):
+    month = forms.DateField(
+        label=_("Mois"), input_formats=["%Y-%m"], widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+    )

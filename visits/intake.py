@@ -85,7 +85,13 @@ def _create_with_next_ticket(stop, agent, reasons, orientation_target, profile, 
     )
     outcome = Demand.Outcome.REDIRECTED if oriented else ""
     Demand.objects.bulk_create(
-        Demand(visit=visit, partner_id=reason.partner_id, procedure_id=reason.procedure_id, outcome=outcome)
+        Demand(
+            visit=visit,
+            service_day=visit.service_day,
+            partner_id=reason.partner_id,
+            procedure_id=reason.procedure_id,
+            outcome=outcome,
+        )
         for reason in dict.fromkeys(reasons)
     )
     return visit
@@ -298,7 +304,7 @@ def _save_demands(visit, demands):
     current = {demand.pk: demand for demand in visit.demands.all()}
     changed, new = [], []
     for demand_id, reason, outcome in demands:
-        demand = current.pop(demand_id, None) or Demand(visit=visit)
+        demand = current.pop(demand_id, None) or Demand(visit=visit, service_day=visit.service_day)
         if (demand.partner_id, demand.procedure_id, demand.outcome) != (*reason, outcome):
             demand.partner_id, demand.procedure_id, demand.outcome = *reason, outcome
             (changed if demand.pk else new).append(demand)

@@ -134,6 +134,8 @@ class Visit(models.Model):
         indexes = [
             # The queue: a stop's visitors of the day still in the bus.
             models.Index(fields=["stop", "service_day", "status"], name="visit_queue"),
+            # Statistics of every stop over a period.
+            models.Index(fields=["service_day"], name="visit_day"),
             # "My visits today".
             models.Index(fields=["service_day", "accompagnement_agent"], name="visit_day_agent"),
         ]
@@ -185,14 +187,25 @@ class Demand(models.Model):
     )
     # Empty until the demand is handled (or redirected at pré-accueil).
     outcome = models.CharField(_("résultat"), max_length=20, choices=Outcome.choices, blank=True)
+    # The visit's day, which never changes: statistics read a period's demands without joining visits.
+    service_day = models.DateField(_("jour"), editable=False)
 
     class Meta:
         ordering = ["pk"]
         verbose_name = _("demande")
         verbose_name_plural = _("demandes")
+        indexes = [
+            # Statistics: the demands of a period, by partner.
+            models.Index(fields=["service_day", "partner"], name="demand_day_partner"),
+        ]
 
     def __str__(self):
         return f"{self.partner} – {self.procedure.label if self.procedure else '—'}"
+
+    def save(self, *args, **kwargs):
+        if self.service_day is None:
+            self.service_day = self.visit.service_day
+        super().save(*args, **kwargs)
 
 
 class FollowUpContact(models.Model):
@@ -259,3 +272,17 @@ class VisitCorrection(models.Model):
             if isinstance(before, list):
                 before, after = " ; ".join(before), " ; ".join(after)
             yield f"{capfirst(label)} : {before or _('vide')} → {after or _('vide')}"
+
+
+class DailyActivity(models.Model):
+    """The counted activity of a day that is over (see visits/stats.py): it cannot change any more."""
+
+    day = models.DateField(unique=True)
+    figures = models.JSONField()
+
+    class Meta:
+        verbose_name = _("activité d'une journée")
+        verbose_name_plural = _("activité des journées")
+
+    def __str__(self):
+        return str(self.day)

@@ -112,12 +112,12 @@ def subscribe(request):
     """Ask to be told of a stop's changes (or of every stop's) by mail."""
     form = SubscriptionForm(request.POST)
     stop = None
-    if form.is_valid() and form.cleaned_data["stop"]:
+    if form.is_valid() and form.cleaned_data["stop"] and not form.cleaned_data["every_stop"]:
         stop = Stop.objects.active().filter(slug=form.cleaned_data["stop"]).first()
     context = {"form": form, "stop": stop}
     if getattr(request, "limited", False):
         return render(request, "public/subscribe.html", context | {"limited": True}, status=429)
-    if not form.is_valid() or (form.cleaned_data["stop"] and stop is None):
+    if not form.is_valid() or (form.cleaned_data["stop"] and not form.cleaned_data["every_stop"] and stop is None):
         return render(request, "public/subscribe.html", context, status=400)
     if not form.cleaned_data["website"]:  # a robot fills the hidden field: pretend, do nothing
         try:

@@ -66,3 +66,20 @@ def test_the_edit_forms_and_their_preview_are_accessible(live_server, coordinato
     page.get_by_role("button", name="Enregistrer").click()  # empty: every error shown
     expect(page.locator(".invalid-feedback").first).to_be_visible()
     assert_accessible(page)
+
+
+def test_the_statistics_page_is_accessible(live_server, coordinator_page, tomorrows_stop, agent):
+    from partners.models import Partner, Reason
+    from visits import intake
+
+    caf = Reason.of(Partner.objects.get(code="caf"))
+    for _ in range(3):
+        visit = intake.register(tomorrows_stop, agent, [caf])
+    intake.start_accompagnement(visit, agent)
+    page = coordinator_page
+    page.goto(live_server.url + "/coordination/statistiques/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Statistiques d'activité")
+    expect(page.get_by_role("img", name="Demandes par partenaire")).to_be_visible()
+    for details in page.locator("details").all():
+        details.evaluate("element => element.open = true")
+    assert_accessible(page)

@@ -158,3 +158,9 @@ def test_a_mail_server_down_is_said_and_the_address_can_try_again(client, tuesda
     assert response.status_code == 503
     assert "n'a pas pu partir" in text_of(response)
     assert Subscription.objects.get().confirmation_sent_at is None
+
+
+def test_the_stop_page_can_subscribe_to_every_stop(client, tuesday_bus):
+    assert "Prévenez-moi pour tous les arrêts" in text_of(client.get("/arrets/nathalie-sarraute/"))
+    subscribe(client, every_stop="on")
+    assert Subscription.objects.get().stop is None

@@ -1,0 +1,102 @@
+import datetime
+import io
+
+import openpyxl
+import pytest
+import time_machine
+
+from stops.schedule import PARIS
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def mid_april():
+    with time_machine.travel(datetime.datetime(2025, 4, 15, 12, tzinfo=PARIS), tick=False):
+        yield
+
+
+@pytest.fixture
+def coordination(client, coordinator):
+    client.force_login(coordinator)
+    return client
+
+
+def text_of(response):
+    return " ".join(response.content.decode().split())
+
+
+def test_the_page_defaults_to_this_month(coordination, march):
+    text = text_of(coordination.get("/coordination/statistiques/"))
+    assert "Du 1 avril 2025 au 15 avril 2025." in text
+    assert "<dt>Passages</dt><dd>1</dd>" in text
+
+
+def test_last_month_with_charts_and_their_tables(coordination, march):
+    response = coordination.get("/coordination/statistiques/", {"period": "last-month"})
+    text = text_of(response)
+    assert "Du 1 mars 2025 au 31 mars 2025." in text
+    assert "<dt>Passages</dt><dd>6</dd>" in text
+    assert "<dt>Orientés ailleurs</dt><dd>1 (16,7 %)</dd>" in text
+    assert "<dt>Attente (médiane · 9 sur 10 moins de)</dt><dd>25 min · 37 min</dd>" in text
+    assert text.count('<svg class="chart') == 3
+    assert '<th scope="row">Caisse d&#x27;allocations familiales (Caf)</th><td>3</td>' in text
+    assert '<th scope="row">Mardi</th><td>1</td><td>1</td><td>2</td>' in text
+
+
+def test_a_date_range_a_stop_and_a_partner(coordination, march):
+    params = {"start": "2025-03-01", "end": "2025-03-31", "stop": "a", "partner": "caf"}
+    text = text_of(coordination.get("/coordination/statistiques/", params))
+    assert "Du 1 mars 2025 au 31 mars 2025, A, Caf." in text
+    assert "<dt>Passages</dt><dd>3</dd>" in text
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"start": "2025-03-31", "end": "2025-03-01"}, "La date de fin doit être le même jour"),
+        ({"start": "2025-03-01"}, "Indiquez les deux dates"),
+        ({"start": "1er mars", "end": "2025-03-31"}, "Saisissez une date valide."),
+        ({"stop": "inconnu"}, "Aucun arrêt ne correspond."),
+        ({"partner": "pole-emploi"}, "Sélectionnez un choix valide"),
+        ({"period": "hier"}, "Sélectionnez un choix valide"),
+        ({"start": "2000-01-01", "end": "2025-03-31"}, "dix ans au plus"),
+    ],
+)
+def test_bad_filters_get_a_message(coordination, march, params, message):
+    response = coordination.get("/coordination/statistiques/", params)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+def test_exports(coordination, march):
+    csv = coordination.get("/coordination/statistiques/export.csv", {"period": "last-month"})
+    assert csv["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'filename="mairie-mobile-statistiques-2025-03-01-2025-03-31.csv"' in csv["Content-Disposition"]
+    assert "Passages;6" in csv.content.decode("utf-8-sig")
+    xlsx = coordination.get("/coordination/statistiques/export.xlsx", {"period": "last-month"})
+    assert openpyxl.load_workbook(io.BytesIO(xlsx.content))["Synthèse"]["B5"].value == 6
+    assert coordination.get("/coordination/statistiques/export.pdf").status_code == 404
+    assert coordination.get("/coordination/statistiques/export.csv", {"stop": "inconnu"}).status_code == 400
+
+
+def test_france_services_report(coordination, march):
+    response = coordination.get("/coordination/statistiques/france-services.csv", {"month": "2025-03"})
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "France services – demandes de 03/2025"
+    assert lines[2:4] == [
+        "Direction générale des Finances publiques (DGFiP);1",
+        "France Titres (Agence nationale des titres sécurisés, ANTS);1",
+    ]
+    assert len(lines) == 2 + 11
+    assert coordination.get("/coordination/statistiques/france-services.csv", {"month": "mars"}).status_code == 400
+
+
+def test_the_page_shows_last_months_report(coordination, march):
+    text = text_of(coordination.get("/coordination/statistiques/"))
+    assert "Demandes de mars 2025" in text
+
+
+def test_agents_do_not_see_the_statistics(client, agent):
+    client.force_login(agent)
+    assert client.get("/coordination/statistiques/").status_code == 403

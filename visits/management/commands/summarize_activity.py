@@ -1,0 +1,32 @@
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from stops import summaries
+from visits import stats
+
+
+class Command(BaseCommand):
+    help = (
+        "Compte l'activité des journées passées et les ouvertures des mois passés, pour des statistiques rapides "
+        "(ce que font les tâches de nuit, pour tout l'historique après une installation)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--since", required=True, help="premier jour, AAAA-MM-JJ")
+
+    def handle(self, *args, since, **options):
+        try:
+            first = datetime.date.fromisoformat(since)
+        except ValueError:
+            raise CommandError("--since attend une date AAAA-MM-JJ.") from None
+        today = timezone.localdate()
+        day = first
+        while day < today:
+            stats.keep_day(day)
+            day += datetime.timedelta(days=1)
+        last_month = summaries.month_start(summaries.month_start(today) - datetime.timedelta(days=1))
+        if summaries.month_start(first) <= last_month:
+            summaries.summarize(summaries.month_start(first), last_month)
+        self.stdout.write(f"Activité comptée du {first:%d/%m/%Y} à hier.")

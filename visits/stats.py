@@ -1,0 +1,367 @@
+"""Every figure of the activity of the Mairie mobile, for a period, all stops or one, all partners or one.
+
+The views only render what `compute()` returns, and the exports write the same
+figures. A visit counts on its service day (its arrival), even when it ends after
+midnight; waiting is measured from arrival to the start of the accompaniment, to the
+minute.
+
+Figures are sums of counters (`Tally`): counts by step, month, weekday and hour, stop,
+age band, place, partner, procedure and outcome, and minute-by-minute histograms of
+waits and accompaniments, from which medians and percentiles are read. A day's visits
+cannot change once the day is over (corrections are made the same day), so each past
+day's tally is kept (`DailyActivity`, written nightly): a year of every stop adds up
+365 tallies instead of reading a million visits. The days not kept yet, and the
+figures of one stop or one partner, are counted from the visits themselves. Either
+way the number of queries does not depend on the period or the number of stops.
+"""
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.db.models import Case, Count, Exists, F, FloatField, Func, OuterRef, When
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, Round, TruncMonth
+
+from partners.models import Partner, Procedure
+from stops import summaries
+from stops.models import Stop
+from visits.models import AgeBand, DailyActivity, Demand, Status, Visit
+
+WEEKDAYS = ["Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche"]
+TOP = 15  # procedures, stops and places listed on the page (exports have them all)
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: datetime.date
+    end: datetime.date
+    stop: Stop | None = None
+    partner: Partner | None = None
+
+
+def quick_periods(today):
+    """(key, label, first day, last day) of the periods a coordinator asks for most."""
+    this_month = today.replace(day=1)
+    last_month = (this_month - datetime.timedelta(days=1)).replace(day=1)
+    school_year = today.year if today.month >= 9 else today.year - 1  # the one under way starts in September
+    return [
+        ("this-month", "Ce mois-ci", this_month, today),
+        ("last-month", "Le mois dernier", last_month, this_month - datetime.timedelta(days=1)),
+        ("this-year", "Cette année", today.replace(month=1, day=1), today),
+        (
+            "last-school-year",
+            f"L'année scolaire {school_year - 1}-{school_year}",
+            datetime.date(school_year - 1, 9, 1),
+            datetime.date(school_year, 8, 31),
+        ),
+    ]
+
+
+# Counting ------------------------------------------------------------------------------
+
+TALLY_FIELDS = [
+    "status",  # step at the end of the visit -> visits
+    "first",  # "yes" / "no" -> visits where it is known
+    "age",  # age band -> visits where it is known
+    "slots",  # "weekday-hour" of arrival (ISO weekday, Paris hour) -> visits
+    "months",  # "YYYY-MM" -> visits
+    "stops",  # stop id -> visits
+    "places",  # arrondissement or commune -> visits where it is known
+    "waits",  # minutes from arrival to accompaniment -> visits
+    "durations",  # minutes of a finished accompaniment -> visits
+    "demands",  # "partner id|procedure id or empty|outcome" -> demands
+    "demand_months",  # "YYYY-MM" -> demands
+]
+
+
+class Tally(dict):
+    """Counters that add up: those of a period are the sum of those of its days. JSON as it is."""
+
+    def __init__(self, data=None):
+        super().__init__({name: Counter((data or {}).get(name, {})) for name in TALLY_FIELDS})
+
+    def __iadd__(self, other):
+        for name in TALLY_FIELDS:
+            self[name].update(other[name])
+        return self
+
+
+def count(visits, demands):
+    """The tally of these visits and demands, in six grouped queries."""
+    tally = Tally()
+    facets = visits.annotate(month=TruncMonth("service_day")).values_list("month", "status", "age_band", "first_visit")
+    for month, status, age_band, first_visit, n in facets.annotate(n=Count("pk")):
+        tally["status"][status] += n
+        tally["months"][f"{month:%Y-%m}"] += n
+        if age_band:
+            tally["age"][age_band] += n
+        if first_visit is not None:
+            tally["first"]["yes" if first_visit else "no"] += n
+    arrivals = visits.values_list(ExtractIsoWeekDay("service_day"), ExtractHour("arrived_at")).annotate(n=Count("pk"))
+    for weekday, hour, n in arrivals:
+        tally["slots"][f"{weekday}-{hour}"] += n
+    for stop_id, n in visits.values_list("stop").annotate(n=Count("pk")):
+        tally["stops"][str(stop_id)] += n
+    for place, n in visits.exclude(residence="").values_list("residence").annotate(n=Count("pk")):
+        tally["places"][place] += n
+    _count_minutes(tally, visits)
+    rows = demands.annotate(month=TruncMonth("service_day")).values_list("partner", "procedure", "outcome", "month")
+    for partner, procedure, outcome, month, n in rows.annotate(n=Count("pk")):
+        tally["demands"][f"{partner}|{procedure or ''}|{outcome}"] += n
+        tally["demand_months"][f"{month:%Y-%m}"] += n
+    return tally
+
+
+def _count_minutes(tally, visits):
+    """Histograms of waits and durations, to the minute."""
+    duration = Case(When(status=Status.DONE, then=F("accompagnement_minutes")))
+    if connection.vendor == "postgresql":
+        wait = Round(
+            Func(
+                F("accompagnement_started_at") - F("arrived_at"),
+                template="EXTRACT(EPOCH FROM %(expressions)s) / 60",
+                output_field=FloatField(),
+            )
+        )
+        rows = visits.values_list(wait, duration).annotate(n=Count("pk"))
+    else:  # SQLite (development): the difference of two instants, rounded in Python
+        rows = Counter(
+            (round((started - arrived).total_seconds() / 60) if started else None, minutes)
+            for arrived, started, minutes in visits.values_list("arrived_at", "accompagnement_started_at", duration)
+        )
+        rows = [(wait, minutes, n) for (wait, minutes), n in rows.items()]
+    for wait, minutes, n in rows:
+        if wait is not None:
+            tally["waits"][str(int(wait))] += n
+        if minutes is not None:
+            tally["durations"][str(minutes)] += n
+
+
+def keep_day(day):
+    """Keep the tally of a day that is over (the nightly task; `summarize_activity` for past days)."""
+    tally = count(Visit.objects.filter(service_day=day), Demand.objects.filter(service_day=day))
+    with transaction.atomic():
+        DailyActivity.objects.update_or_create(day=day, defaults={"figures": tally})
+    return tally
+
+
+def keep_recent_days(today, days=7):
+    """Keep the tallies of the last `days` days that are not kept yet; returns how many were kept."""
+    first = today - datetime.timedelta(days=days)
+    kept = set(DailyActivity.objects.filter(day__gte=first).values_list("day", flat=True))
+    missing = [
+        first + datetime.timedelta(days=n) for n in range(days) if first + datetime.timedelta(days=n) not in kept
+    ]
+    for day in missing:
+        keep_day(day)
+    return len(missing)
+
+
+def tally_of(filters):
+    """The tally of the period: kept days added up, the others counted from the visits."""
+    visits, demands = _visits(filters), _demands(filters)
+    tally = Tally()
+    if filters.stop is None and filters.partner is None:
+        kept = set()
+        days = DailyActivity.objects.filter(day__range=(filters.start, filters.end)).values_list("day", "figures")
+        for day, figures in days:
+            tally += Tally(figures)
+            kept.add(day)
+        # Only the days not kept are read, by the index on the day (today, usually).
+        others = [day for day in _days(filters.start, filters.end) if day not in kept]
+        visits, demands = visits.filter(service_day__in=others), demands.filter(service_day__in=others)
+    tally += count(visits, demands)
+    return tally
+
+
+def _days(first, last):
+    return [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def _visits(filters):
+    visits = Visit.objects.filter(service_day__range=(filters.start, filters.end))
+    if filters.stop:
+        visits = visits.filter(stop=filters.stop)
+    if filters.partner:
+        visits = visits.filter(Exists(Demand.objects.filter(visit=OuterRef("pk"), partner=filters.partner)))
+    return visits
+
+
+def _demands(filters):
+    demands = Demand.objects.filter(service_day__range=(filters.start, filters.end))
+    if filters.stop:
+        demands = demands.filter(visit__stop=filters.stop)
+    if filters.partner:
+        demands = demands.filter(partner=filters.partner)
+    return demands
+
+
+# The figures ---------------------------------------------------------------------------
+
+
+@dataclass
+class StopActivity:
+    stop_id: int
+    name: str
+    visits: int
+    openings: int
+    open_minutes: int
+
+    @property
+    def per_opening(self):
+        return self.visits / self.openings if self.openings else None
+
+    @property
+    def per_hour(self):
+        return self.visits * 60 / self.open_minutes if self.open_minutes else None
+
+
+@dataclass
+class Statistics:
+    filters: Filters
+    visits: int = 0
+    oriented: int = 0
+    left: int = 0
+    to_come_back: int = 0
+    done: int = 0
+    first_visits: int = 0
+    first_visit_known: int = 0
+    demands: int = 0
+    waiting: tuple = (None, None)  # median, 90th percentile, in minutes
+    duration: tuple = (None, None)
+    by_partner: list = field(default_factory=list)  # (partner, demands), busiest first
+    by_procedure: list = field(default_factory=list)  # (label, demands)
+    outcomes: list = field(default_factory=list)  # (label, demands)
+    by_stop: list = field(default_factory=list)  # StopActivity, busiest first
+    monthly: list = field(default_factory=list)  # (month, visits, demands)
+    heatmap: list = field(default_factory=list)  # rows (weekday label, [counts by hour])
+    hours: list = field(default_factory=list)
+    age_bands: list = field(default_factory=list)  # (label, visits)
+    residences: list = field(default_factory=list)  # (place, visits)
+
+    @property
+    def oriented_share(self):
+        return self.oriented / self.visits if self.visits else None
+
+    @property
+    def left_share(self):
+        return self.left / self.visits if self.visits else None
+
+    @property
+    def openings(self):
+        return sum(s.openings for s in self.by_stop)
+
+    @property
+    def open_minutes(self):
+        return sum(s.open_minutes for s in self.by_stop)
+
+    @property
+    def per_opening(self):
+        return self.visits / self.openings if self.openings else None
+
+    @property
+    def per_hour(self):
+        return self.visits * 60 / self.open_minutes if self.open_minutes else None
+
+
+def compute(filters):
+    tally = tally_of(filters)
+    status = tally["status"]
+    result = Statistics(
+        filters,
+        visits=sum(status.values()),
+        oriented=status[Status.ORIENTED],
+        left=status[Status.LEFT],
+        to_come_back=status[Status.TO_COME_BACK],
+        done=status[Status.DONE],
+        first_visits=tally["first"]["yes"],
+        first_visit_known=tally["first"]["yes"] + tally["first"]["no"],
+        waiting=percentiles(tally["waits"]),
+        duration=percentiles(tally["durations"]),
+        age_bands=[(str(label), tally["age"][value]) for value, label in AgeBand.choices],
+        residences=sorted(tally["places"].items(), key=lambda row: (-row[1], row[0])),
+    )
+    result.hours, result.heatmap = _heatmap(tally["slots"])
+    _demand_figures(result, tally)
+    months = sorted(set(tally["months"]) | set(tally["demand_months"]))
+    result.monthly = [
+        (datetime.date.fromisoformat(f"{month}-01"), tally["months"][month], tally["demand_months"][month])
+        for month in months
+    ]
+    result.by_stop = _by_stop(tally["stops"], filters)
+    return result
+
+
+def _demand_figures(result, tally):
+    by_partner, by_procedure, by_outcome = Counter(), Counter(), Counter()
+    for key, n in tally["demands"].items():
+        partner, procedure, outcome = key.split("|")
+        by_partner[int(partner)] += n
+        by_procedure[int(partner), int(procedure) if procedure else None] += n
+        by_outcome[outcome] += n
+    result.demands = sum(by_partner.values())
+    partners = {partner.pk: partner for partner in Partner.objects.order_by("position", "name")}
+    shown = [(p, by_partner[pk]) for pk, p in partners.items() if by_partner[pk] or p.active]
+    result.by_partner = sorted(shown, key=lambda row: -row[1])
+    labels = dict(Procedure.objects.filter(pk__in=[pk for _p, pk in by_procedure if pk]).values_list("pk", "label"))
+    result.by_procedure = sorted(
+        (
+            (f"{partners[partner].short_name} – {labels.get(procedure, 'autre démarche')}", n)
+            for (partner, procedure), n in by_procedure.items()
+        ),
+        key=lambda row: (-row[1], row[0]),
+    )
+    result.outcomes = [(str(label), by_outcome[value]) for value, label in Demand.Outcome.choices]
+
+
+def _by_stop(visits_by_stop, filters):
+    opened = summaries.totals(filters.start, filters.end, [filters.stop] if filters.stop else None)
+    ids = {int(pk) for pk in visits_by_stop} | set(opened)
+    names = dict(Stop.objects.filter(pk__in=ids).values_list("pk", "name"))
+    activity = [StopActivity(pk, names[pk], visits_by_stop[str(pk)], *opened.get(pk, (0, 0))) for pk in names]
+    return sorted(activity, key=lambda s: (-s.visits, s.name))
+
+
+def _heatmap(slots):
+    """Arrivals by weekday and hour (Paris time): (hours, rows of counts)."""
+    counts = Counter()
+    for key, n in slots.items():
+        weekday, hour = key.split("-")
+        counts[int(weekday), int(hour)] += n
+    if not counts:
+        return [], []
+    hours = list(range(min(h for _d, h in counts), max(h for _d, h in counts) + 1))
+    rows = [(label, [counts[day, hour] for hour in hours]) for day, label in enumerate(WEEKDAYS, start=1)]
+    return hours, [row for row in rows if any(row[1])]
+
+
+def percentiles(histogram):
+    """(median, 90th percentile) of a minute -> count histogram, interpolated as PostgreSQL's percentile_cont."""
+    values = sorted((int(minute), n) for minute, n in histogram.items() if n)
+    total = sum(n for _m, n in values)
+    if not total:
+        return None, None
+    return _percentile(values, total, 0.5), _percentile(values, total, 0.9)
+
+
+def _percentile(values, total, share):
+    position = share * (total - 1)
+    below, above = int(position), min(int(position) + 1, total - 1)
+    low = high = None
+    seen = 0
+    for minute, n in values:
+        if low is None and below < seen + n:
+            low = minute
+        if above < seen + n:
+            high = minute
+            break
+        seen += n
+    return round(low + (high - low) * (position - below), 1)
+
+
+def france_services_report(month):
+    """Demands per partner of the France services list for a month: every partner, in the list's order."""
+    end = summaries.next_month(month) - datetime.timedelta(days=1)
+    counts = dict(Demand.objects.filter(service_day__range=(month, end)).values_list("partner").annotate(n=Count("pk")))
+    return [(partner, counts.get(partner.pk, 0)) for partner in Partner.objects.france_services()]

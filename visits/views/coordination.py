@@ -1,0 +1,71 @@
+"""The coordinator's statistics and exports. Every figure comes from visits/stats.py."""
+
+import datetime
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from mairie_mobile.roles import coordinator_required
+from stops.summaries import month_start
+from visits import charts, exports, stats
+from visits.forms import FranceServicesForm, StatsForm
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@coordinator_required
+def statistics(request):
+    today = timezone.localdate()
+    form = StatsForm(request.GET, today=today)
+    last_month = month_start(month_start(today) - datetime.timedelta(days=1))
+    report_form = FranceServicesForm(initial={"month": last_month})
+    context = {"form": form, "report_form": report_form}
+    if not form.is_valid():
+        return render(request, "staff/statistics.html", context, status=400)
+    filters = form.filters()
+    result = stats.compute(filters)
+    context |= {
+        "stats": result,
+        "filters": filters,
+        "query": request.GET.urlencode(),
+        "trend": charts.columns([v for _m, v, _d in result.monthly], [m for m, _v, _d in result.monthly]),
+        "partners_chart": charts.horizontal_bars([(p.short_name, n) for p, n in result.by_partner]),
+        "heat": charts.heatmap(result.hours, result.heatmap),
+        "top": stats.TOP,
+        "france_services": stats.france_services_report(last_month),
+        "last_month": last_month,
+    }
+    return render(request, "staff/statistics.html", context)
+
+
+@coordinator_required
+def export(request, fmt):
+    form = StatsForm(request.GET or {}, today=timezone.localdate())
+    if not form.is_valid():
+        return HttpResponse("Période ou filtre invalide : " + " ".join(form.errors.get("__all__", [])), status=400)
+    filters = form.filters()
+    sections = exports.sections(stats.compute(filters))
+    return _file(sections, fmt, f"mairie-mobile-statistiques-{filters.start}-{filters.end}")
+
+
+@coordinator_required
+def france_services(request, fmt):
+    form = FranceServicesForm(request.GET)
+    if not form.is_valid():
+        return HttpResponse("Indiquez un mois au format AAAA-MM.", status=400)
+    month = month_start(form.cleaned_data["month"])
+    sections = exports.france_services_sections(month, stats.france_services_report(month))
+    return _file(sections, fmt, f"france-services-{month:%Y-%m}")
+
+
+def _file(sections, fmt, name):
+    if fmt not in CONTENT_TYPES:
+        raise Http404
+    body = exports.to_csv(sections) if fmt == "csv" else exports.to_xlsx(sections)
+    response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
