@@ -20,4 +20,4 @@ def ensure_roles(**kwargs):
         content_type__model__in=[model for models in COORDINATOR_MODELS.values() for model in models],
     )
     coordinators.permissions.add(*permissions)
-    coordinators.permissions.add(*Permission.objects.filter(codename="view_visit"))
+    coordinators.permissions.add(*Permission.objects.filter(codename__in=["view_visit", "view_auditevent"]))

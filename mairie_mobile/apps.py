@@ -7,11 +7,15 @@ class MairieMobileConfig(AppConfig):
     verbose_name = "Mairie mobile"
 
     def ready(self):
-        from django.contrib.auth.signals import user_logged_in
+        from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
+        from mairie_mobile import audit, observability  # noqa: F401 (Celery signals: logs, heartbeats)
         from mairie_mobile.accounts import ensure_roles
         from mairie_mobile.middleware import start_activity
 
         # After the last app's migrations, when every permission exists.
         post_migrate.connect(ensure_roles, sender=apps.get_app_config("visits"))
         user_logged_in.connect(start_activity)
+        user_logged_in.connect(audit.on_login)
+        user_logged_out.connect(audit.on_logout)
+        user_login_failed.connect(audit.on_login_failed)

@@ -20,3 +20,11 @@ class RolesBackend(ModelBackend):
         except User.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None
+
+
+def axes_username(request, credentials=None):
+    """The username django-axes records for an attempt: as typed, cut to what an account's can be
+    (its table would refuse a longer one, and the login would fail with an error)."""
+    source = credentials if credentials else request.POST
+    username = source.get("username") or ""
+    return str(username).replace("\x00", "")[: get_user_model()._meta.get_field("username").max_length]

@@ -83,6 +83,10 @@ INSTALLED_APPS = [
     "ninja",
     "axes",
     "django_ratelimit",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "mairie_mobile.apps.MairieMobileConfig",
     "partners",
     "stops",
@@ -90,16 +94,20 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "mairie_mobile.observability.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "mairie_mobile.middleware.StaffInactivityMiddleware",
+    "mairie_mobile.two_factor.TwoFactorMiddleware",
     # Last, as django-axes asks.
     "axes.middleware.AxesMiddleware",
 ]
@@ -118,6 +126,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "mairie_mobile.context_processors.roles",
+                "stops.caching.csrf_placeholder",
             ],
         },
     },
@@ -139,6 +148,40 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "visits:home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Security headers and cookies. Production values when DEBUG=0 (behind TLS).
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "0" if DEBUG else "1")
+if envbool("BEHIND_TLS_PROXY", "0"):  # the proxy terminates TLS and says so
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "0" if DEBUG else "1")
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "0" if DEBUG else "1")
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_HTTPONLY = True
+
+# Content-Security-Policy: everything from this site, no inline script, no eval.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+
+# Two-factor authentication (TOTP and backup codes) for these roles: "coordinators"
+# (and administrators) by default in production; add "agents" to extend it.
+TWO_FACTOR_ROLES = envlist("TWO_FACTOR_ROLES", "" if DEBUG else "coordinators")
+OTP_TOTP_ISSUER = "Mairie mobile"
+
 # Staff sessions end after this much inactivity (the queue's own refreshing does not count).
 STAFF_INACTIVITY_MINUTES = envint("STAFF_INACTIVITY_MINUTES", "60")
 SESSION_COOKIE_AGE = 12 * 3600
@@ -151,6 +194,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_VERBOSE = False
+AXES_USERNAME_CALLABLE = "mairie_mobile.auth.axes_username"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -223,6 +267,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "stops.tasks.summarize_last_month",
         "schedule": crontab(hour=2, minute=45),
     },
+    "heartbeat": {
+        "task": "mairie_mobile.tasks.heartbeat",
+        "schedule": 60.0,
+    },
     "remind-tomorrow": {
         "task": "stops.tasks.remind_tomorrow",
         "schedule": crontab(hour=18, minute=0),
@@ -261,11 +309,29 @@ SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", *([] if REDIS_URL else ["djan
 # The public timetable groups stops by commune past this many stops.
 TIMETABLE_GROUP_THRESHOLD = envint("TIMETABLE_GROUP_THRESHOLD", "20")
 
+# One JSON line per request and per task, with the request's id (LOG_FORMAT=text to read them raw).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "mairie_mobile.observability.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if os.environ.get("LOG_FORMAT", "json") == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # django-axes logs every login at INFO; failures and lockouts are warnings.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # django-axes logs every login at INFO; failures and lockouts are warnings.
+        "axes": {"level": "WARNING"},
+        # Requests are logged once, by mairie_mobile.observability.
+        "django.server": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},
+    },
 }
+
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(dsn=SENTRY_DSN, send_default_pii=False, traces_sample_rate=0)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from mairie_mobile import two_factor, views
 from mairie_mobile.api import api
 
 urlpatterns = [
@@ -9,8 +10,16 @@ urlpatterns = [
     path("agents/", include("visits.urls")),
     path("coordination/statistiques/", include("visits.urls_stats")),
     path("coordination/", include("stops.urls_staff")),
-    path("connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("connexion/", views.LoginView.as_view(), name="login"),
+    path("connexion/double-authentification/", two_factor.verify, name="two_factor_verify"),
+    path("connexion/double-authentification/activer/", two_factor.setup, name="two_factor_setup"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accessibilite/", views.accessibility, name="accessibility"),
+    path("donnees-personnelles/", views.personal_data, name="personal_data"),
+    path("healthz", views.healthz, name="healthz"),
+    path("api/v1/docs", views.api_docs, name="api_docs"),
     path("api/v1/", api.urls),
+    # The admin's own login would escape the rate limit and the second factor: ours serves it.
+    path("admin/login/", views.LoginView.as_view(redirect_authenticated_user=False), name="admin_login"),
     path("admin/", admin.site.urls),
 ]

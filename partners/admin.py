@@ -3,7 +3,9 @@ from django.contrib import admin
 from partners.models import OrientationTarget, Partner, Procedure
 
 
-class ProcedureInline(admin.TabularInline):
+class ProcedureInline(admin.StackedInline):
+    """Stacked rather than tabular: each field keeps its label for screen readers."""
+
     model = Procedure
     extra = 0
 

@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.db import models
 
 from stops import editing
 from stops.models import Closure, ExtraOpening, Notification, ScheduleChange, SchoolHoliday, Stop, WeeklySlot
@@ -43,7 +45,8 @@ class StopAdmin(RecordedEditAdmin):
     list_filter = ["active", "kind", "school_holidays_zone"]
     search_fields = ["name", "city", "postcode", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    filter_horizontal = ["partners"]
+    # Checkboxes rather than the two-list selector, whose labels screen readers miss.
+    formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
 
     def stop_of(self, obj):
         return obj

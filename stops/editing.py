@@ -13,6 +13,7 @@ from typing import NamedTuple
 from django.db import transaction
 from django.utils import timezone
 
+from mairie_mobile import audit
 from stops import schedule
 from stops.models import Closure, ScheduleChange, Stop
 
@@ -48,6 +49,9 @@ def edit_schedule(stops, apply, *, user, description):
         after = _open_openings(stops, today, end)
         if _record(stops, before, after, user, description):
             transaction.on_commit(notifications.dispatch_soon)
+        audit.record(
+            audit.Action.SCHEDULE_EDIT, description, user=user, username="import_stops" if user is None else ""
+        )
     return result
 
 

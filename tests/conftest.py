@@ -1,5 +1,6 @@
 import datetime
 import os
+import uuid
 from importlib import import_module
 
 import pytest
@@ -16,6 +17,15 @@ from tests.factories import StopFactory, UserFactory, WeeklySlotFactory, agent_u
 def fast_password_hashing(settings):
     """Hashing passwords the slow, safe way is for production, not for every test."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def own_cache(settings):
+    """Each test its own cache keys: rate limits and cached pages do not leak from one test to the next
+    (with Redis, the cache outlives the test; clearing it would also empty the Celery queues)."""
+    settings.CACHES = {
+        name: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"} for name, config in settings.CACHES.items()
+    }
 
 
 @pytest.fixture

@@ -1,27 +1,35 @@
 from django.contrib import admin
 
+from mairie_mobile.admin import ReadOnlyAdmin
 from visits.models import Demand, Visit, VisitCorrection
 
 
-class DemandInline(admin.TabularInline):
-    model = Demand
+class ReadOnlyInline(admin.StackedInline):
     extra = 0
-
-
-class VisitCorrectionInline(admin.TabularInline):
-    model = VisitCorrection
-    extra = 0
-    readonly_fields = ["agent", "at", "changes"]
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class DemandInline(ReadOnlyInline):
+    model = Demand
+
+
+class VisitCorrectionInline(ReadOnlyInline):
+    model = VisitCorrection
+
 
 @admin.register(Visit)
-class VisitAdmin(admin.ModelAdmin):
+class VisitAdmin(ReadOnlyAdmin):
+    """Read only: a visit is corrected by the agents' correction page, which keeps its history
+    and writes the audit journal."""
+
     list_display = ["ticket", "stop", "service_day", "status", "arrived_at"]
     list_filter = ["status", "service_day"]
     date_hierarchy = "service_day"
-    raw_id_fields = ["stop", "registered_by", "deblayage_agent", "accompagnement_agent"]
+    list_select_related = ["stop"]
     inlines = [DemandInline, VisitCorrectionInline]

@@ -16,6 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from mairie_mobile import audit
 from visits.models import (
     ACTIVE,
     CORRECTABLE_FIELDS,
@@ -228,6 +229,9 @@ def correct(visit, agent, fields, demands):
         changes = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
         if changes:
             VisitCorrection.objects.create(visit=visit, agent=agent, changes=changes)
+            what = ", ".join(sorted(changes))
+            summary = f"Passage n° {visit.ticket} du {visit.service_day:%d/%m/%Y} ({visit.stop_id}) corrigé : {what}"
+            audit.record(audit.Action.VISIT_CORRECTION, summary, user=agent)
     return visit
 
 
@@ -235,6 +239,12 @@ def purge_follow_up_contacts(retention_days):
     """Erase the follow-up contacts older than the retention period; the visits stay, anonymous."""
     limit = timezone.now() - timezone.timedelta(days=retention_days)
     deleted, _by_model = FollowUpContact.objects.filter(created_at__lt=limit).delete()
+    if deleted:
+        audit.record(
+            audit.Action.PURGE,
+            f"{deleted} contact(s) de suivi effacé(s) après {retention_days} jours",
+            username="effacement automatique",
+        )
     return deleted
 
 

@@ -6,6 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from mairie_mobile import audit
 from mairie_mobile.roles import coordinator_required
 from stops.summaries import month_start
 from visits import charts, exports, stats
@@ -49,7 +50,10 @@ def export(request, fmt):
         return HttpResponse("Période ou filtre invalide : " + " ".join(form.errors.get("__all__", [])), status=400)
     filters = form.filters()
     sections = exports.sections(stats.compute(filters))
-    return _file(sections, fmt, f"mairie-mobile-statistiques-{filters.start}-{filters.end}")
+    response = _file(sections, fmt, f"mairie-mobile-statistiques-{filters.start}-{filters.end}")
+    what = f"Statistiques du {filters.start:%d/%m/%Y} au {filters.end:%d/%m/%Y} ({fmt})"
+    audit.record(audit.Action.EXPORT, what, user=request.user, request=request)
+    return response
 
 
 @coordinator_required
@@ -59,7 +63,11 @@ def france_services(request, fmt):
         return HttpResponse("Indiquez un mois au format AAAA-MM.", status=400)
     month = month_start(form.cleaned_data["month"])
     sections = exports.france_services_sections(month, stats.france_services_report(month))
-    return _file(sections, fmt, f"france-services-{month:%Y-%m}")
+    response = _file(sections, fmt, f"france-services-{month:%Y-%m}")
+    audit.record(
+        audit.Action.EXPORT, f"Rapport France services de {month:%m/%Y} ({fmt})", user=request.user, request=request
+    )
+    return response
 
 
 def _file(sections, fmt, name):

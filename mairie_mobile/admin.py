@@ -1,0 +1,84 @@
+from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from mairie_mobile.models import AuditEvent, AuthenticatorApp, BackupCodes
+
+admin.site.site_header = "Mairie mobile – administration"
+admin.site.site_title = "Mairie mobile"
+admin.site.index_title = "Administration"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never added to, changed or deleted from the admin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    """Read only: the journal is added to by the app, never changed."""
+
+    list_display = ["at", "username", "action", "summary", "ip"]
+    list_filter = ["action"]
+    search_fields = ["username", "summary"]
+    date_hierarchy = "at"
+
+
+# Accounts: plain multiple selects rather than the two-list selector, whose labels screen
+# readers miss; the dates of the last login and of the account are facts, not fields.
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    filter_horizontal = ()
+    readonly_fields = ["last_login", "date_joined"]
+
+
+@admin.register(Group)
+class RoleAdmin(GroupAdmin):
+    filter_horizontal = ()
+
+
+# Second factors: an administrator sees who has one and removes a lost phone's (its owner
+# enrols again at the next login); the secrets themselves are never shown. django-otp's
+# own admin pages speak English: French proxies take their place.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
+
+
+@admin.register(AuthenticatorApp, BackupCodes)
+class DeviceAdmin(admin.ModelAdmin):
+    list_display = ["owner", "label", "in_use"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
+    fields = readonly_fields = ["owner", "label", "in_use"]
+
+    @admin.display(description="Personne", ordering="user__username")
+    def owner(self, device):
+        return device.user
+
+    @admin.display(description="Nom")
+    def label(self, device):
+        return device.name
+
+    @admin.display(description="En service", boolean=True, ordering="confirmed")
+    def in_use(self, device):
+        return device.confirmed
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

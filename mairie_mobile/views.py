@@ -1,0 +1,78 @@
+"""Pages of the whole site: login, health, the accessibility statement and the personal data page."""
+
+import redis
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from django_ratelimit.decorators import ratelimit
+
+from mairie_mobile.observability import heartbeats
+
+# Beat sends the heartbeat every minute: three minutes of silence is an outage.
+HEARTBEAT_MAX_AGE = 180
+
+
+@method_decorator(ratelimit(key="ip", rate="30/h", method="POST", block=False), name="dispatch")
+class LoginView(auth_views.LoginView):
+    """Django's login, with django-axes' lockout per account and a limit per address."""
+
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            failure_limit=settings.AXES_FAILURE_LIMIT,
+            cooloff_minutes=int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        if getattr(request, "limited", False):
+            return render(request, "registration/lockout.html", {"limited": True}, status=429)
+        return super().post(request, *args, **kwargs)
+
+
+@never_cache
+def healthz(request):
+    """Database, Redis, and the last signs of life of a Celery worker and of beat: 200 or 503."""
+    checks, healthy = {}, True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as error:  # whatever the driver raises, the answer is 503
+        checks["database"], healthy = f"error: {type(error).__name__}", False
+    if not settings.REDIS_URL:
+        checks["redis"] = "not configured: tasks run in the web process"
+        return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2).ping()
+        checks["redis"] = "ok"
+        for name, age in heartbeats().items():
+            fresh = age is not None and age < HEARTBEAT_MAX_AGE
+            checks[f"celery_{name}"] = {"ok": fresh, "seconds_since_heartbeat": None if age is None else round(age)}
+            healthy = healthy and fresh
+    except redis.RedisError as error:
+        checks["redis"], healthy = f"error: {type(error).__name__}", False
+    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
+
+
+def accessibility(request):
+    return render(request, "public/accessibilite.html")
+
+
+def personal_data(request):
+    return render(
+        request,
+        "public/donnees_personnelles.html",
+        {"retention_days": settings.FOLLOW_UP_RETENTION_DAYS},
+    )
+
+
+def api_docs(request):
+    from mairie_mobile.api import documentation
+
+    return render(request, "public/api.html", {"operations": documentation()})
