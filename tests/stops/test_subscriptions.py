@@ -5,17 +5,11 @@ import datetime
 import pytest
 import time_machine
 from django.core import mail
-from django.core.cache import cache
 from django.utils import timezone
 
 from stops.models import Subscription
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()
 
 
 def subscribe(client, email="resident@example.org", stop="nathalie-sarraute", **extra):
@@ -164,3 +158,12 @@ def test_the_stop_page_can_subscribe_to_every_stop(client, tuesday_bus):
     assert "Prévenez-moi pour tous les arrêts" in text_of(client.get("/arrets/nathalie-sarraute/"))
     subscribe(client, every_stop="on")
     assert Subscription.objects.get().stop is None
+
+
+@pytest.mark.parametrize("action", ["confirmer", "desabonner"])
+def test_guessing_tokens_is_rate_limited_per_connection(client, action):
+    for n in range(30):
+        assert client.post(f"/abonnement/{action}/essai-{n}/").status_code in (200, 404)
+    response = client.post(f"/abonnement/{action}/essai-31/")
+    assert response.status_code == 429
+    assert "Trop de demandes depuis cette connexion" in text_of(response)

@@ -2,18 +2,16 @@
 
 import datetime
 import time
-from contextlib import contextmanager
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core import mail
 
-from mairie_mobile.celery import app
 from stops import editing
 from stops.models import Closure, Notification, ScheduleChange, Subscription
 from stops.tasks import sweep_notifications
 from tests.conftest import transactional
+from tests.workers import queued_on_redis, use_broker, wait_for, worker
 
 pytestmark = [
     *transactional,
@@ -21,40 +19,12 @@ pytestmark = [
 ]
 
 
-def use_broker(url):
-    """Point Celery at another broker: its connection and producer pools are looked up again."""
-    app.conf.broker_url = url
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 @pytest.fixture(autouse=True)
 def broker(settings):
     """The test Redis, emptied of what other tests queued; a debounce of one second."""
     settings.NOTIFICATION_DEBOUNCE_SECONDS = 1
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    use_broker(settings.CELERY_BROKER_URL)
-    app.control.purge()
-    yield app
-    app.conf.task_always_eager = eager
-    use_broker(settings.CELERY_BROKER_URL)
-
-
-@contextmanager
-def worker():
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        yield
-
-
-def wait_for(condition, timeout=30):
-    """Poll until `condition()` holds: the worker lives in another thread."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("the worker did not finish in time")
+    with queued_on_redis(settings.CELERY_BROKER_URL) as app:
+        yield app
 
 
 @pytest.fixture
