@@ -1,3 +1,5 @@
+import functools
+
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
@@ -11,7 +13,67 @@ api = NinjaAPI(
         "Horaires publics de la Mairie mobile : arrêts et ouvertures. Les heures sont celles de Paris (Europe/Paris)."
     ),
     urls_namespace="api",
-    docs_url="docs",
+    docs_url=None,  # documented in French by mairie_mobile.views.api_docs
 )
 api.add_router("", stops_router)
 api.exception_handler(ValidationError)(validation_error_response)
+
+
+@functools.cache
+def documentation():
+    """The API described from its own OpenAPI schema, for the French documentation page."""
+    schema = api.get_openapi_schema()
+    schemas = schema["components"]["schemas"]
+    operations = []
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            responses = {str(code): response for code, response in operation["responses"].items()}
+            item_schema = responses["200"]["content"]["application/json"]["schema"]["items"]
+            operations.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": operation.get("summary", ""),
+                    "description": operation.get("description", ""),
+                    "parameters": [
+                        {
+                            "name": parameter["name"],
+                            "required": parameter.get("required", False),
+                            "type": _type_of(parameter["schema"]),
+                            "description": parameter.get("description", ""),
+                        }
+                        for parameter in operation.get("parameters", [])
+                    ],
+                    "fields": _fields(schemas[item_schema["$ref"].rsplit("/", 1)[-1]]),
+                    "errors": [code for code in responses if code != "200"],
+                }
+            )
+    return operations
+
+
+def _fields(model):
+    return [
+        {
+            "name": name,
+            "type": _type_of(field),
+            "description": field.get("description", ""),
+        }
+        for name, field in model["properties"].items()
+    ]
+
+
+TYPES = {"string": "texte", "number": "nombre", "integer": "entier", "boolean": "booléen", "array": "liste"}
+FORMATS = {"date": "date AAAA-MM-JJ"}
+
+
+def _type_of(field):
+    if "anyOf" in field:
+        kinds = [_type_of(option) for option in field["anyOf"]]
+        return " ou ".join(kind if kind != "null" else "null" for kind in kinds)
+    if "enum" in field:
+        return " | ".join(str(value) for value in field["enum"])
+    if field.get("type") == "null":
+        return "null"
+    if field.get("type") == "array":
+        return f"liste de {_type_of(field.get('items', {}))}"
+    return FORMATS.get(field.get("format"), TYPES.get(field.get("type"), field.get("type", "texte")))

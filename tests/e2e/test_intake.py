@@ -86,16 +86,45 @@ def test_a_full_visit_then_an_oriented_one(computers):
     expect(yanis.locator("#queue")).to_contain_text("Passages terminés aujourd'hui : 2")
 
 
-def test_the_pre_accueil_with_the_keyboard_alone(computers):
+def tab_to(page, target, presses=40):
+    """Press Tab until `target` has the focus, as someone without a mouse would."""
+    for _ in range(presses):
+        if target.evaluate("element => element === document.activeElement"):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{target} cannot be reached with the Tab key")
+
+
+def test_a_whole_visit_with_the_keyboard_alone(computers):
     camille, yanis = computers
-    camille.get_by_label("Motif de la visite").focus()
+
+    # Pré-accueil: type into the list to choose, Tab to the button, Enter.
+    tab_to(camille, camille.get_by_label("Motif de la visite"))
     camille.keyboard.type("Caf – Prime")  # the list jumps to what is typed
-    camille.keyboard.press("Tab")  # "Autres motifs"
-    camille.keyboard.press("Tab")  # "Oui, la personne attend son tour", already chosen
-    camille.keyboard.press("Tab")  # "Orientée vers"
-    camille.keyboard.press("Tab")  # "Profil anonyme"
-    camille.keyboard.press("Tab")
-    expect(camille.get_by_role("button", name="Donner un ticket")).to_be_focused()
+    tab_to(camille, camille.get_by_role("button", name="Donner un ticket"))
     camille.keyboard.press("Enter")
     expect(camille.locator(".alert-success")).to_contain_text("Ticket n° 1")
     expect(queue_row(yanis, 1)).to_contain_text("En attente")
+
+    # Déblayage: Space ticks a box.
+    tab_to(camille, camille.get_by_role("button", name="Prendre le suivant pour le déblayage"))
+    camille.keyboard.press("Enter")
+    expect(camille.get_by_role("heading", level=1)).to_have_text("Déblayage – n° 1")
+    for label in ("La connexion internet fonctionne", "Les documents nécessaires sont là"):
+        tab_to(camille, camille.get_by_label(label))
+        camille.keyboard.press("Space")
+        expect(camille.get_by_label(label)).to_be_checked()
+    tab_to(camille, camille.get_by_role("button", name="Commencer l'accompagnement"))
+    camille.keyboard.press("Enter")
+
+    # Accompagnement.
+    expect(camille.get_by_role("heading", level=1)).to_have_text("Accompagnement – n° 1")
+    tab_to(camille, camille.get_by_label("Résultat").first)
+    camille.keyboard.type("Résolue")
+    expect(camille.get_by_label("Résultat").first).to_have_value("resolved")
+    tab_to(camille, camille.get_by_label("Durée de l'accompagnement (minutes)"))
+    camille.keyboard.type("25")
+    tab_to(camille, camille.get_by_role("button", name="Terminer le passage"))
+    camille.keyboard.press("Enter")
+    expect(camille.locator(".alert-success")).to_contain_text("Passage du n° 1 terminé.")
+    expect(yanis.locator("#queue")).to_contain_text("Passages terminés aujourd'hui : 1")

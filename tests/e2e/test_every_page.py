@@ -1,0 +1,119 @@
+"""Every page of the site, as each kind of person sees it, checked by axe-core (WCAG 2.1 A and AA)."""
+
+import datetime
+from urllib.parse import urlsplit
+
+import pytest
+from django.test import Client
+
+from partners.models import Partner, Reason
+from stops.models import Closure, ExtraOpening
+from tests.conftest import transactional
+from tests.e2e.conftest import WCAG_21_AA, new_page
+from tests.factories import UserFactory, WeeklySlotFactory
+from tests.urlwalk import every_url
+from visits import intake
+
+pytestmark = transactional
+
+PASSWORD = "un-mot-de-passe-solide"
+
+
+@pytest.fixture
+def a_morning(tuesday_bus, agent):
+    """A stop with a closure, an extra opening, another slot, and visits at every step of the intake."""
+    today = datetime.date.today()
+    WeeklySlotFactory(stop=tuesday_bus, weekday=(today + datetime.timedelta(days=1)).weekday())
+    in_20_days, in_40_days = today + datetime.timedelta(days=20), today + datetime.timedelta(days=40)
+    Closure.objects.create(stop=tuesday_bus, first_day=in_20_days, last_day=in_20_days, reason="Travaux")
+    Closure.objects.create(stop=None, first_day=in_40_days, last_day=in_40_days, reason="Fermeture de fin d'année")
+    ExtraOpening.objects.create(
+        stop=tuesday_bus,
+        date=today + datetime.timedelta(days=9),
+        start=datetime.time(10),
+        end=datetime.time(12),
+        reason="Forum des associations",
+    )
+    caf = Reason.of(Partner.objects.get(code="caf"))
+    waiting = intake.register(tuesday_bus, agent, [caf])
+    in_deblayage = intake.start_deblayage(intake.register(tuesday_bus, agent, [caf]), agent)
+    in_accompagnement = intake.start_accompagnement(intake.register(tuesday_bus, agent, [caf]), agent)
+    done = intake.start_accompagnement(intake.register(tuesday_bus, agent, [caf]), agent)
+    done = intake.finish_accompagnement(done, agent, [(None, caf, "resolved")], minutes=15)
+    return {
+        "stop": tuesday_bus,
+        "waiting": waiting,
+        "deblayage": in_deblayage,
+        "accompagnement": in_accompagnement,
+        "done": done,
+    }
+
+
+def pages_of(user, urls):
+    """The URLs that answer this person with an HTML page (downloads, fragments that htmx swaps into
+    a page, redirects and refusals left out)."""
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    found = []
+    for url in urls:
+        response = client.get(url)
+        html = response["Content-Type"].startswith("text/html")
+        if response.status_code == 200 and html and b"<html" in response.content:
+            found.append(url)
+    return found
+
+
+def staff_urls(morning):
+    stop = morning["stop"]
+    base = f"/coordination/arrets/{stop.slug}/"
+    slot, closure, extra = stop.slots.first(), stop.closures.first(), stop.extra_openings.first()
+    everywhere = Closure.objects.get(stop=None)
+    urls = {url for _name, _namespace, url in every_url(stop, morning["waiting"])}
+    return sorted(
+        urls
+        | {
+            f"/agents/passages/{morning['deblayage'].pk}/deblayage/",
+            f"/agents/passages/{morning['accompagnement'].pk}/accompagnement/",
+            f"/agents/passages/{morning['done'].pk}/corriger/",
+            f"{base}creneaux/{slot.pk}/",
+            f"{base}creneaux/{slot.pk}/supprimer/",
+            f"{base}fermetures/{closure.pk}/",
+            f"{base}fermetures/{closure.pk}/supprimer/",
+            f"{base}ouvertures/{extra.pk}/",
+            f"{base}ouvertures/{extra.pk}/supprimer/",
+            f"/coordination/fermetures/{everywhere.pk}/",
+            f"/coordination/fermetures/{everywhere.pk}/supprimer/",
+            f"/admin/stops/stop/{stop.pk}/change/",
+            f"/admin/visits/visit/{morning['done'].pk}/change/",
+        }
+    )
+
+
+def test_every_page_for_every_role_has_no_wcag_violation(browser, live_server, a_morning, agent, coordinator):
+    from axe_playwright_python.sync_playwright import Axe
+
+    admin = UserFactory(username="admin", is_staff=True, is_superuser=True)
+    urls = staff_urls(a_morning)
+    axe, checked, violations = Axe(), set(), []
+    for user in (None, agent, coordinator, admin):
+        context, page = new_page(browser, 1280, 800)
+        if user is not None:
+            page.goto(live_server.url + "/connexion/")
+            page.get_by_label("Identifiant").fill(user.username)
+            page.get_by_label("Mot de passe").fill(PASSWORD)
+            page.get_by_role("button", name="Se connecter").click()
+            page.wait_for_load_state()
+        for url in pages_of(user, urls):
+            page.goto(live_server.url + url)
+            for details in page.locator("details").all():
+                details.evaluate("element => element.open = true")
+            results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}})
+            checked.add((user and user.username, urlsplit(page.url).path))
+            if results.violations_count:
+                violations.append(f"{url} ({user and user.username}):\n{results.generate_report()}")
+        context.close()
+    assert not violations, "\n".join(violations)
+    roles = {role for role, _path in checked}
+    assert roles == {None, "camille", "nadia", "admin"}
+    assert len(checked) > 60
