@@ -42,7 +42,11 @@ def measure(function, runs):
 
 
 def get(client, url):
+    """A GET computed each time: the public answers' cache is emptied before it."""
+    from stops.caching import schedule_changed
+
     def fetch():
+        schedule_changed()
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
 
@@ -244,7 +248,9 @@ def report(title, rows, note=""):
 def main():
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--runs", type=int, default=7, help="runs per measure (median)")
-    parser.add_argument("--only", choices=["schedule", "intake", "stats", "notify"], help="run one group of benchmarks")
+    parser.add_argument(
+        "--only", choices=["schedule", "intake", "stats", "notify", "load"], help="run one group of benchmarks"
+    )
     args = parser.parse_args()
     # Not setup_test_environment(): it instruments template rendering, which would slow every page.
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
@@ -281,6 +287,14 @@ def main():
             sections.append("\n".join(lines))
         else:
             sections.append("The notifications benchmark needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL).")
+    if args.only in (None, "load"):
+        if connection.vendor == "postgresql" and settings.REDIS_URL:
+            from bench import load
+
+            _rows, text = load.run()
+            sections.append(text)
+        else:
+            sections.append("The load benchmark needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL).")
     text = "\n\n".join(sections)
     print(text)
     os.makedirs("bench/results", exist_ok=True)

@@ -7,10 +7,12 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
+from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 from pydantic import BaseModel
 
 from stops import schedule
+from stops.caching import cached
 from stops.models import Stop
 
 MAX_RANGE_DAYS = 366
@@ -98,6 +100,7 @@ def opening_out(opening):
 
 
 @router.get("/stops", response=list[StopOut], summary="Les arrêts actifs")
+@decorate_view(cached(conditional=True))
 def list_stops(request):
     return [stop_out(stop) for stop in Stop.objects.active().prefetch_related("partners")]
 
@@ -113,6 +116,7 @@ def list_stops(request):
         "une période de plus de 366 jours ou un arrêt inconnu donnent une erreur 400."
     ),
 )
+@decorate_view(cached(conditional=True))
 def list_openings(request, query: Query[OpeningsQuery]):
     if query.end < query.start:
         raise HttpError(400, "La date de fin (end) doit être le même jour que la date de début (start) ou après.")

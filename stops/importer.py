@@ -16,7 +16,7 @@ import yaml
 from django.db import transaction
 
 from partners.models import Partner
-from stops import schedule
+from stops import caching, schedule
 from stops.editing import edit_schedule
 from stops.forms import ClosureForm, ExtraOpeningForm, StopForm, WeeklySlotForm
 from stops.models import Closure, ExtraOpening, Stop, WeeklySlot
@@ -133,7 +133,11 @@ _Loader.add_implicit_resolver(
 
 def parse(text):
     """(data, {path: line}) from the text of a stops file."""
-    loader = _Loader(text)
+    try:
+        # The reader checks the characters as soon as the loader is built.
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as error:
+        raise StopsFileError([Problem(None, "fichier", f"caractère non permis ({error.reason})")]) from None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -514,6 +518,8 @@ def _replace_slots(stop, slots, counts):
     for slot in new:
         slot.stop = stop
     WeeklySlot.objects.bulk_create(new)
+    if new:
+        caching.schedule_changed()  # bulk_create sends no signal
     counts["slots_removed"] += len(stale)
     counts["slots_added"] += len(new)
 

@@ -5,6 +5,8 @@ from functools import lru_cache
 
 from vacances_scolaires_france import SchoolHolidayDates
 
+from stops.caching import schedule_changed
+
 ZONES = ("A", "B", "C")
 
 
@@ -51,4 +53,6 @@ def sync_school_holidays(model=None):
             updated.append(holiday)
     model.objects.bulk_create(added)
     model.objects.bulk_update(updated, ["name", "last_day"])
+    if added or updated:
+        schedule_changed()  # bulk operations send no signal
     return len(added), len(updated)

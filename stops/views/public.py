@@ -13,14 +13,18 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from stops import ics, notifications, schedule
+from stops.caching import cached
 from stops.forms import StopSearchForm, SubscriptionForm
 from stops.models import Stop, Subscription
 
 TIMETABLE_DAYS = 14
 STOPS_PER_PAGE = 20
 SUBSCRIPTIONS_PER_HOUR = "10/h"  # per address IP
+# Confirming or leaving takes a secret token from a mail: a few tries an hour are plenty.
+TOKEN_POSTS_PER_HOUR = "30/h"
 
 
+@cached(per="minute")
 def timetable(request):
     now = timezone.localtime()
     form = StopSearchForm(request.GET)
@@ -46,6 +50,7 @@ def timetable(request):
     return render(request, "public/timetable.html", context)
 
 
+@cached(per="minute")
 def stop_detail(request, slug):
     stop = get_object_or_404(Stop.objects.active().prefetch_related("partners"), slug=slug)
     now = timezone.localtime()
@@ -62,10 +67,12 @@ def stop_detail(request, slug):
     return render(request, "public/stop_detail.html", context)
 
 
+@cached(per="day", conditional=True)
 def calendar(request):
     return _calendar_response(Stop.objects.active(), "Mairie mobile", "tous-les-arrets")
 
 
+@cached(per="day", conditional=True)
 def stop_calendar(request, slug):
     stop = get_object_or_404(Stop.objects.active(), slug=slug)
     return _calendar_response([stop], stop.name, stop.slug)
@@ -127,7 +134,10 @@ def subscribe(request):
     return render(request, "public/subscribe.html", context | {"done": True})
 
 
+@ratelimit(key="ip", rate=TOKEN_POSTS_PER_HOUR, method="POST", block=False)
 def confirm(request, token):
+    if getattr(request, "limited", False):
+        return render(request, "public/too_many_attempts.html", status=429)
     if request.method == "POST":
         subscription = notifications.confirm(token)
         if subscription is None:
@@ -138,7 +148,10 @@ def confirm(request, token):
 
 
 @csrf_exempt  # one click from the mail client (RFC 8058): the secret token is the protection
+@ratelimit(key="ip", rate=TOKEN_POSTS_PER_HOUR, method="POST", block=False)
 def unsubscribe(request, token):
+    if getattr(request, "limited", False):
+        return render(request, "public/too_many_attempts.html", status=429)
     if request.method == "POST":
         notifications.unsubscribe(token)
         return render(request, "public/unsubscribed.html")

@@ -56,7 +56,7 @@ def dispatch_and_deliver(at):
 def test_a_saved_edit_queues_the_dispatcher_after_commit(tuesday_bus, django_capture_on_commit_callbacks):
     with time_machine.travel(MONDAY, tick=False), django_capture_on_commit_callbacks() as callbacks:
         close(tuesday_bus, D(2025, 3, 11))
-    assert callbacks == [notifications.dispatch_soon]
+    assert callbacks.count(notifications.dispatch_soon) == 1  # (the cache of public pages is told too)
     assert ScheduleChange.objects.get().dispatched_at is None
 
 
@@ -82,7 +82,7 @@ def test_a_rolled_back_edit_queues_nothing(tuesday_bus, django_capture_on_commit
 def test_an_edit_that_changes_no_opening_tells_nobody(tuesday_bus, subscriber, django_capture_on_commit_callbacks):
     with time_machine.travel(MONDAY, tick=False), django_capture_on_commit_callbacks() as callbacks:
         close(tuesday_bus, D(2025, 3, 12))  # a Wednesday: the bus does not come anyway
-    assert callbacks == []
+    assert notifications.dispatch_soon not in callbacks
     assert not ScheduleChange.objects.exists()
 
 

@@ -1,0 +1,176 @@
+"""Load benchmark: gunicorn serving the app with production settings, wrk on loopback.
+
+The data set is the national-scale territory of the schedule benchmarks, in the
+benchmarks' own PostgreSQL database; Redis is the cache, as in production. Each
+address is warmed up, then loaded by wrk with 16 connections; the figures are wrk's.
+"""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+PORT = 8765
+CONNECTIONS = 16
+SECONDS = 10
+WARM_UP_SECONDS = 2
+WORKERS = 4  # gunicorn's rule, 2 × cores + 1, less one: wrk needs a share of the 2 cores
+P99_GOAL_MS = 150
+
+
+def addresses(stop, today, month_end):
+    month = f"start={today}&end={month_end}"
+    return [
+        ("minimal Django view (the floor)", "/bench/floor/", None),
+        ("public timetable /", "/", "half"),
+        ("stop page", stop.get_absolute_url(), None),
+        ("API openings, one stop, one month", f"/api/v1/openings?{month}&stop={stop.slug}", "half"),
+        ("API openings, every stop, one month", f"/api/v1/openings?{month}", None),
+        ("ICS feed of a stop", f"/arrets/{stop.slug}/calendrier.ics", None),
+    ]
+
+
+def environment():
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-" + "x" * 50,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "EMAIL_URL": "console://",
+        "SECURE_SSL_REDIRECT": "0",  # wrk speaks plain HTTP on loopback
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST'] or '127.0.0.1'}:"
+            f"{database['PORT'] or 5432}/{database['NAME']}"
+        ),
+        "DATABASE_CONN_MAX_AGE": "60",
+        "REDIS_URL": settings.REDIS_URL,
+        "LOG_LEVEL": "INFO",  # one JSON line per request, as in production
+    }
+    return env
+
+
+def start_gunicorn(log):
+    command = [
+        str(Path(sys.executable).with_name("gunicorn")),
+        "mairie_mobile.wsgi",
+        f"--bind=127.0.0.1:{PORT}",
+        f"--workers={WORKERS}",
+        "--timeout=60",
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, env=environment(), stdout=log, stderr=log, start_new_session=True)
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bench/floor/", timeout=1)
+            return server
+        except OSError:
+            if server.poll() is not None:
+                raise RuntimeError("gunicorn did not start: see bench/results/gunicorn.log") from None
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not answer within 20 s")
+
+
+def wrk(url, seconds):
+    output = subprocess.run(
+        [
+            "wrk",
+            "--threads=2",
+            f"--connections={CONNECTIONS}",
+            f"--duration={seconds}s",
+            "--latency",
+            "--header=Accept-Encoding: gzip, deflate, br",  # as browsers and calendar apps ask
+            url,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": _milliseconds(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1)),
+        "p99": _milliseconds(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "errors": _errors(output),
+    }
+
+
+def _milliseconds(text):
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
+
+
+def _errors(output):
+    count = 0
+    match = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if match:
+        count += int(match.group(1))
+    match = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    if match:
+        count += sum(int(n) for n in match.groups())
+    return count
+
+
+def run():
+    import datetime
+
+    from bench.generate import generate_territory
+    from stops.models import Stop
+
+    if shutil.which("wrk") is None:
+        return None, "The load benchmark needs wrk (apt-get install -y wrk)."
+    generate_territory(3000)
+    stop = Stop.objects.active().filter(slug__startswith="bench-").order_by("slug")[11]
+    today = datetime.date.today()
+    os.makedirs(ROOT / "bench/results", exist_ok=True)
+    rows = []
+    with open(ROOT / "bench/results/gunicorn.log", "w") as log:
+        # As a release does: the production settings serve hashed, compressed static files.
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput"],
+            cwd=ROOT,
+            env=environment(),
+            check=True,
+            stdout=log,
+        )
+        server = start_gunicorn(log)
+        try:
+            for name, path, goal in addresses(stop, today, today + datetime.timedelta(days=30)):
+                url = f"http://127.0.0.1:{PORT}{path}"
+                wrk(url, WARM_UP_SECONDS)
+                rows.append((name, goal, wrk(url, SECONDS)))
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+    floor = rows[0][2]["rps"]
+    lines = [
+        "### Load (gunicorn, wrk)",
+        "",
+        f"gunicorn with {WORKERS} sync workers and the production settings (DEBUG=0, JSON request logs, "
+        f"Redis cache); wrk with {CONNECTIONS} connections for {SECONDS} s on loopback, after "
+        f"{WARM_UP_SECONDS} s of warm-up, asking for gzip as browsers do (the API and the feeds are "
+        "served compressed; pages with a form are not). 3,000 stops in PostgreSQL.",
+        "",
+        "| address | requests/s | share of the floor | p50 | p99 | errors | goal |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for name, goal, figures in rows:
+        share = figures["rps"] / floor
+        verdict = []
+        if goal == "half":
+            verdict.append("≥ 50 % of the floor: " + ("met" if share >= 0.5 else "NOT met"))
+        verdict.append(f"p99 < {P99_GOAL_MS} ms: " + ("met" if figures["p99"] < P99_GOAL_MS else "NOT met"))
+        lines.append(
+            f"| {name} | {figures['rps']:,.0f} | {share:.0%} | {figures['p50']:.1f} ms | {figures['p99']:.1f} ms "
+            f"| {figures['errors']} of {figures['requests']:,} | {'; '.join(verdict)} |"
+        )
+    return rows, "\n".join(lines)

@@ -1,0 +1,182 @@
+"""Public answers kept in the cache until the schedule changes.
+
+The timetable, the stop pages, the API and the calendar feeds are computed from the
+stops, their slots, closures, extra openings, school holidays and partners. Each of
+these changes moves the schedule's version on (`schedule_changed`); an answer is cached
+with the version it was computed from, and never served once the version has moved.
+The version lives in the shared cache (Redis in production), so every web node sees a
+change at once; it is read together with the answer, in one round trip.
+
+Pages that show what is open now are also keyed on the minute, calendar feeds on the
+day. Only visitors without a session are served from the cache: a logged-in agent's
+pages carry their name and messages. A cached page's CSRF token is a placeholder,
+replaced by the visitor's own token on each answer.
+"""
+
+import hashlib
+import re
+import time
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.text import compress_string
+
+VERSION_KEY = "schedule-version"
+CSRF_PLACEHOLDER = "csrf-token-of-the-visitor"
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+# Past this, an unused answer leaves the cache (a change makes it unreachable at once).
+TIMEOUT = 3600
+
+
+def version():
+    current = cache.get(VERSION_KEY)
+    if current is None:
+        # A new value, never an old one: answers cached before the cache lost the key
+        # must not come back.
+        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+        current = cache.get(VERSION_KEY)
+    return current
+
+
+def schedule_changed():
+    """Stop serving cached answers: now, and again once the change is committed, so that
+    an answer computed meanwhile from the old data is not kept either."""
+    _bump()
+    transaction.on_commit(_bump, robust=True)
+
+
+def _bump():
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # no version yet
+        version()
+
+
+def _on_change(sender, **kwargs):
+    schedule_changed()
+
+
+def watch_schedule_models():
+    """Called once the apps are ready: any save or deletion of what the schedule is made of,
+    and every `migrate`, which each release runs: new code may render differently."""
+    from partners.models import Partner
+    from stops.models import Closure, ExtraOpening, SchoolHoliday, Stop, WeeklySlot
+
+    for model in (Stop, WeeklySlot, Closure, ExtraOpening, SchoolHoliday, Partner):
+        post_save.connect(_on_change, sender=model, dispatch_uid=f"schedule-cache-save-{model.__name__}")
+        post_delete.connect(_on_change, sender=model, dispatch_uid=f"schedule-cache-delete-{model.__name__}")
+    m2m_changed.connect(_on_change, sender=Stop.partners.through, dispatch_uid="schedule-cache-partners")
+    post_migrate.connect(_on_migrate, dispatch_uid="schedule-cache-release")
+
+
+def _on_migrate(sender, **kwargs):
+    if sender.name == "stops":
+        _bump()
+
+
+def _from_cache_allowed(request):
+    return (
+        request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "messages" not in request.COOKIES
+    )
+
+
+def _key(request, per):
+    moment = ""
+    if per == "minute":
+        moment = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+    elif per == "day":
+        moment = timezone.localdate().isoformat()
+    query = urlencode(sorted(request.GET.lists()), doseq=True)
+    digest = hashlib.sha256(f"{request.path}?{query}".encode()).hexdigest()
+    return f"public:{moment}:{digest}"
+
+
+def cached(per=None, conditional=False):
+    """Serve a public GET from the cache. `per`: "minute" or "day" when the answer also
+    depends on the time. `conditional`, for answers that are the same for everyone (no
+    form, no token): answer 304 to a client that has the same ETag, and keep a gzip copy
+    for the clients that accept it (pages with a token are not compressed: BREACH)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not _from_cache_allowed(request):
+                return view(request, *args, **kwargs)
+            # Each representation (plain, gzip) is kept apart: a client fetches only its own.
+            gzipped = conditional and bool(ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")))
+            key = _key(request, per)
+            wanted = f"{key}:gzip" if gzipped else key
+            found = cache.get_many([VERSION_KEY, wanted])  # one round trip
+            current = found.get(VERSION_KEY) or version()
+            entry = found.get(wanted)
+            if entry is None or entry.get("version") != current:
+                request.csrf_placeholder = True
+                response = view(request, *args, **kwargs)
+                if response.status_code != 200 or response.streaming:
+                    return _with_token(request, response)
+                entries = _entries(key, response, current, conditional)
+                cache.set_many(entries, TIMEOUT)
+                entry = entries[wanted]
+            return _answer(request, entry, conditional)
+
+        return wrapper
+
+    return decorator
+
+
+def _entries(key, response, current, conditional):
+    """What is kept of an answer, by cache key: as it is, and (`conditional`) gzip-compressed."""
+    plain = {
+        "version": current,
+        "content": response.content,
+        "content_type": response["Content-Type"],
+        "headers": {name: response[name] for name in ("Content-Disposition",) if response.has_header(name)},
+        # Weak: the gzip copy is the same answer, byte for byte once inflated.
+        "etag": f'W/"{hashlib.sha256(response.content).hexdigest()[:32]}"',
+        "gzip": False,
+    }
+    if not conditional:
+        return {key: plain}
+    return {key: plain, f"{key}:gzip": plain | {"content": compress_string(response.content), "gzip": True}}
+
+
+def _answer(request, entry, conditional):
+    if conditional:
+        not_modified = get_conditional_response(request, etag=entry["etag"])
+        if not_modified is not None:
+            not_modified["ETag"] = entry["etag"]
+            patch_cache_control(not_modified, no_cache=True)
+            return not_modified
+    response = HttpResponse(entry["content"], content_type=entry["content_type"])
+    for name, value in entry["headers"].items():
+        response[name] = value
+    if entry["gzip"]:
+        response["Content-Encoding"] = "gzip"
+    if conditional:
+        patch_vary_headers(response, ["Accept-Encoding"])
+        response["ETag"] = entry["etag"]
+        # Clients may keep it but ask each time: a cancelled opening shows at once.
+        patch_cache_control(response, no_cache=True)
+    return _with_token(request, response)
+
+
+def _with_token(request, response):
+    placeholder = CSRF_PLACEHOLDER.encode()
+    if placeholder in response.content:
+        response.content = response.content.replace(placeholder, get_token(request).encode())
+    return response
+
+
+def csrf_placeholder(request):
+    """Context processor: a page rendered for the cache gets a placeholder, not this visitor's token."""
+    return {"csrf_token": CSRF_PLACEHOLDER} if getattr(request, "csrf_placeholder", False) else {}

@@ -1,0 +1,214 @@
+"""Public answers come from the cache, and every schedule change shows at once."""
+
+import datetime
+import gzip
+import re
+import textwrap
+
+import pytest
+import time_machine
+from django.test import Client
+
+from partners.models import Partner
+from stops.caching import CSRF_PLACEHOLDER, version
+from stops.importer import import_stops
+from stops.models import Closure, WeeklySlot
+from stops.schedule import PARIS
+from tests.factories import ClosureFactory, ExtraOpeningFactory
+
+pytestmark = pytest.mark.django_db
+
+MONDAY_NOON = datetime.datetime(2025, 3, 3, 12, 0, tzinfo=PARIS)
+TUESDAY = datetime.date(2025, 3, 11)
+PUBLIC_ANSWERS = [
+    "/",
+    "/arrets/nathalie-sarraute/",
+    "/arrets/nathalie-sarraute/calendrier.ics",
+    "/calendrier.ics",
+    "/api/v1/openings?start=2025-03-10&end=2025-03-16",
+    "/api/v1/openings?start=2025-03-10&end=2025-03-16&stop=nathalie-sarraute",
+]
+
+
+@pytest.fixture(autouse=True)
+def monday_noon():
+    with time_machine.travel(MONDAY_NOON, tick=False) as traveller:
+        yield traveller
+
+
+def without_token(response):
+    """The page as every visitor sees it: each one's CSRF token differs."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+
+
+@pytest.mark.parametrize("url", PUBLIC_ANSWERS)
+def test_a_second_visitor_is_answered_without_the_database(url, client, tuesday_bus, django_assert_num_queries):
+    first = client.get(url)
+    with django_assert_num_queries(0):
+        second = Client().get(url)
+    assert second.status_code == first.status_code == 200
+    assert second["Content-Type"] == first["Content-Type"]
+    assert without_token(second) == without_token(first)
+
+
+@pytest.mark.parametrize("url", PUBLIC_ANSWERS)
+def test_a_closure_shows_at_once_everywhere(url, client, tuesday_bus):
+    before = client.get(url)
+    Closure.objects.create(stop=tuesday_bus, first_day=TUESDAY, last_day=TUESDAY, reason="Bus en panne")
+    after = client.get(url)
+    if url.endswith(".ics"):
+        assert "EXDATE" in after.content.decode()
+        assert "20250311T093000" in after.content.decode().split("EXDATE", 1)[1]
+        assert "20250311T093000" not in before.content.decode()
+    elif url.startswith("/api/"):
+        cancelled = [o for o in after.json() if o["date"] == "2025-03-11"]
+        assert {o["status"] for o in cancelled} == {"cancelled"}
+        assert {o["status"] for o in before.json() if o["date"] == "2025-03-11"} == {"open"}
+    else:
+        assert "Bus en panne" in without_token(after)
+        assert "Bus en panne" not in without_token(before)
+
+
+def rename(partner, name):
+    partner.name = name
+    partner.save()
+
+
+def test_every_kind_of_change_moves_the_answers_on(client, tuesday_bus):
+    url = "/arrets/nathalie-sarraute/"
+    changes = [
+        lambda: ClosureFactory(stop=tuesday_bus, first_day=TUESDAY, last_day=TUESDAY, reason="Bus en panne"),
+        lambda: ExtraOpeningFactory(stop=tuesday_bus, date=datetime.date(2025, 3, 13), reason="Forum de l'emploi"),
+        lambda: WeeklySlot.objects.filter(stop=tuesday_bus, start=datetime.time(14)).delete(),
+        lambda: tuesday_bus.partners.set([Partner.objects.get(code="caf")]),
+        lambda: rename(Partner.objects.get(code="caf"), "Caf de Paris"),
+        lambda: setattr(tuesday_bus, "landmark", "Devant la médiathèque") or tuesday_bus.save(),
+    ]
+    for number, change in enumerate(changes):
+        before = without_token(client.get(url))
+        change()
+        assert without_token(client.get(url)) != before, number
+
+
+def test_an_import_that_only_adds_slots_shows_at_once(client, tuesday_bus):
+    """The importer adds slots in bulk, which sends no signal: it says so itself."""
+    url = "/api/v1/openings?start=2025-03-10&end=2025-03-16&stop=nathalie-sarraute"
+    before = client.get(url).json()
+    stops_file = textwrap.dedent(
+        """
+        stops:
+          - slug: nathalie-sarraute
+            name: "Bus Mairie mobile – Esplanade Nathalie Sarraute"
+            kind: bus
+            address: "26, esplanade Nathalie Sarraute"
+            postcode: "75018"
+            school_holidays_zone: C
+            slots:
+              - {weekday: tuesday, start: "09:30", end: "13:00"}
+              - {weekday: tuesday, start: "14:00", end: "17:00"}
+              - {weekday: thursday, start: "10:00", end: "12:00"}
+        """
+    )
+    import_stops(stops_file)
+    after = client.get(url).json()
+    assert len(after) == len(before) + 1
+    assert any(opening["date"] == "2025-03-13" for opening in after)
+
+
+def test_what_is_open_now_follows_the_clock(client, tuesday_bus, monday_noon):
+    monday_noon.move_to(datetime.datetime(2025, 3, 4, 9, 29, 30, tzinfo=PARIS))
+    assert "Ouvert en ce moment" not in client.get("/arrets/nathalie-sarraute/").content.decode()
+    monday_noon.move_to(datetime.datetime(2025, 3, 4, 9, 30, 5, tzinfo=PARIS))
+    assert "Ouvert en ce moment" in client.get("/arrets/nathalie-sarraute/").content.decode()
+
+
+def test_the_calendar_feed_moves_on_with_the_day(client, tuesday_bus, monday_noon):
+    today = client.get("/arrets/nathalie-sarraute/calendrier.ics")
+    monday_noon.move_to(datetime.datetime(2025, 3, 4, 0, 0, 1, tzinfo=PARIS))
+    tomorrow = client.get("/arrets/nathalie-sarraute/calendrier.ics")
+    assert today["ETag"] != tomorrow["ETag"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/arrets/nathalie-sarraute/calendrier.ics",
+        "/calendrier.ics",
+        "/api/v1/stops",
+        "/api/v1/openings?start=2025-03-10&end=2025-03-16",
+    ],
+)
+def test_a_client_with_the_current_version_is_told_nothing_changed(url, client, tuesday_bus):
+    first = client.get(url)
+    etag = first["ETag"]
+    assert "no-cache" in first["Cache-Control"]
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == etag
+
+    ClosureFactory(stop=tuesday_bus, first_day=TUESDAY, last_day=TUESDAY, reason="Bus en panne")
+    tuesday_bus.landmark = "Devant la médiathèque"
+    tuesday_bus.save()
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+
+
+def test_each_visitor_gets_a_working_token_of_their_own(tuesday_bus, mailoutbox):
+    tokens = []
+    for _ in range(2):
+        visitor = Client(enforce_csrf_checks=True)
+        page = visitor.get("/arrets/nathalie-sarraute/").content.decode()
+        assert CSRF_PLACEHOLDER not in page
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        tokens.append(token)
+        response = visitor.post(
+            "/abonnement/",
+            {"email": f"personne{len(tokens)}@example.org", "stop": "nathalie-sarraute", "csrfmiddlewaretoken": token},
+        )
+        assert response.status_code == 200, response.content.decode()
+    assert tokens[0] != tokens[1]
+    assert len(mailoutbox) == 2
+
+
+def test_a_logged_in_agent_is_not_served_the_visitors_page(client, agent, tuesday_bus):
+    Client().get("/")  # cached for visitors
+    client.force_login(agent)
+    assert "Se déconnecter" in client.get("/").content.decode()
+
+
+def test_the_cache_is_told_again_once_the_change_is_committed(tuesday_bus, django_capture_on_commit_callbacks):
+    """A page computed from the old data while the change was being saved is not kept either."""
+    before = version()
+    with django_capture_on_commit_callbacks(execute=True):
+        ClosureFactory(stop=tuesday_bus, first_day=TUESDAY, last_day=TUESDAY, reason="Bus en panne")
+        during = version()
+    assert before < during < version()
+
+
+@pytest.mark.parametrize("url", ["/calendrier.ics", "/api/v1/openings?start=2025-03-10&end=2025-03-16"])
+def test_a_client_that_accepts_gzip_gets_the_same_answer_compressed(url, client, tuesday_bus):
+    plain = client.get(url)
+    compressed = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert compressed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in compressed["Vary"]
+    assert gzip.decompress(compressed.content) == plain.content
+    assert len(compressed.content) < len(plain.content)
+    assert compressed["ETag"] == plain["ETag"]
+
+
+def test_pages_with_a_form_are_never_compressed(client, tuesday_bus):
+    """A CSRF token in a compressed answer would leak to a BREACH attack."""
+    page = client.get("/arrets/nathalie-sarraute/", headers={"Accept-Encoding": "gzip"})
+    assert "csrfmiddlewaretoken" in page.content.decode()
+    assert not page.has_header("Content-Encoding")
+
+
+def test_a_release_starts_from_an_empty_cache(client, tuesday_bus):
+    """Every release runs `migrate`: answers rendered by the previous code are not served."""
+    from django.core.management import call_command
+
+    before = version()
+    call_command("migrate", verbosity=0)
+    assert version() > before
