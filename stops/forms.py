@@ -53,17 +53,26 @@ class StopEditForm(StopForm):
         fields = [*StopForm.Meta.fields, "partners"]
 
 
-class WeeklySlotForm(forms.ModelForm):
+class ForStop:
+    """A form for rows of one stop: `stop` (None: none given) is set on what it saves."""
+
+    def __init__(self, *args, stop=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stop = stop
+
+    def save(self, commit=True):
+        if self.stop is not None:
+            self.instance.stop = self.stop
+        return super().save(commit)
+
+
+class WeeklySlotForm(ForStop, forms.ModelForm):
     """A weekly slot. With `stop`, it must not overlap the stop's other slots."""
 
     class Meta:
         model = WeeklySlot
         fields = ["weekday", "start", "end", "every_weeks", "starts_on", "ends_on"]
         widgets = {"start": TIME, "end": TIME, "starts_on": DATE, "ends_on": DATE}
-
-    def __init__(self, *args, stop=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.stop = stop
 
     def clean(self):
         data = super().clean()
@@ -79,11 +88,6 @@ class WeeklySlotForm(forms.ModelForm):
                 )
         return data
 
-    def save(self, commit=True):
-        if self.stop is not None:
-            self.instance.stop = self.stop
-        return super().save(commit)
-
 
 class ClosureForm(forms.ModelForm):
     class Meta:
@@ -92,12 +96,11 @@ class ClosureForm(forms.ModelForm):
         widgets = {"first_day": DATE, "last_day": DATE}
 
 
-class ClosureEditForm(ClosureForm):
+class ClosureEditForm(ForStop, ClosureForm):
     """A closure of `stop` (None: every stop), as the coordinator adds or changes it."""
 
-    def __init__(self, *args, stop=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.stop = stop
         self.fields["reason"].widget.attrs["list"] = "cancellation-reasons"
         self.fields["last_day"].required = False
         self.fields["last_day"].help_text = _("Vide : un seul jour.")
@@ -115,12 +118,8 @@ class ClosureEditForm(ClosureForm):
                 raise forms.ValidationError(_("Une fermeture existe déjà pour ces dates."))
         return data
 
-    def save(self, commit=True):
-        self.instance.stop = self.stop
-        return super().save(commit)
 
-
-class ExtraOpeningForm(forms.ModelForm):
+class ExtraOpeningForm(ForStop, forms.ModelForm):
     """An exceptional opening. With `stop`, it must not repeat an opening the stop already has."""
 
     class Meta:
@@ -128,29 +127,21 @@ class ExtraOpeningForm(forms.ModelForm):
         fields = ["date", "start", "end", "reason"]
         widgets = {"date": DATE, "start": TIME, "end": TIME}
 
-    def __init__(self, *args, stop=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.stop = stop
-
     def clean(self):
         data = super().clean()
         if self.stop is None or self.errors:
             return data
-        day, start, end = data["date"], data["start"], data["end"]
+        day = data["date"]
+        candidate = ExtraOpening(stop=self.stop, date=day, start=data["start"], end=data["end"])
         extras = self.stop.extra_openings.filter(date=day).exclude(pk=self.instance.pk)
-        if any(start < extra.end and extra.start < end for extra in extras):
+        if any(schedule.hours_overlap(candidate, extra) for extra in extras):
             raise forms.ValidationError(_("Une autre ouverture exceptionnelle a déjà lieu à ces heures ce jour-là."))
         usual = [o for o in schedule.openings(day, day, [self.stop]) if o.is_open and not o.extra]
-        if any(start < o.end and o.start < end for o in usual):
+        if any(schedule.hours_overlap(candidate, o) for o in usual):
             raise forms.ValidationError(
                 _("L'arrêt est déjà ouvert à ces heures ce jour-là (créneau habituel) : rien à ajouter.")
             )
         return data
-
-    def save(self, commit=True):
-        if self.stop is not None:
-            self.instance.stop = self.stop
-        return super().save(commit)
 
 
 class CancelOpeningForm(forms.Form):

@@ -67,9 +67,7 @@ def _slot_events(open_openings, stamp):
     unknown = [o for o in open_openings if not o.school_holidays_known]
     if unknown:
         event["description"] = _description(first, unknown_from=unknown[0].date)
-    # Never the case for a weekly slot, but a date off the rhythm must not be lost.
-    strays = [_event(o, stamp, uid=_uid(o)) for o in open_openings if o.date not in repeated_days]
-    return [event, *strays]
+    return [event]
 
 
 def _event(opening, stamp, uid):

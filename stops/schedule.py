@@ -28,7 +28,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import holidays
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
@@ -115,9 +115,7 @@ def _gc_paused():
 def _with_extra(day_openings, extra):
     """An extra opening replaces the usual opening of its stop that it overlaps."""
     kept = [
-        opening
-        for opening in day_openings
-        if not (opening.stop.pk == extra.stop.pk and extra.start < opening.end and opening.start < extra.end)
+        opening for opening in day_openings if not (opening.stop.pk == extra.stop.pk and hours_overlap(extra, opening))
     ]
     return sorted([*kept, extra], key=lambda o: (o.start, o.stop.name))
 
@@ -130,7 +128,7 @@ class _Calendar:
         for closure in Closure.objects.filter(
             Q(stop__isnull=True) | Q(stop__in=stop_filter), first_day__lte=end, last_day__gte=start
         ).order_by("first_day", "pk"):
-            for day in _days(max(closure.first_day, start), min(closure.last_day, end)):
+            for day in each_day(max(closure.first_day, start), min(closure.last_day, end)):
                 closures[closure.stop_id].setdefault(day, closure.reason)
         everywhere = closures.pop(None, {})
         zones = {stop.school_holidays_zone for stop in stop_list if stop.school_holidays_zone}
@@ -158,7 +156,7 @@ def _holidays(start, end, school_days, closed_on_public_holidays, subdivision):
     """{day: reason} of the public and school holidays that close a kind of stop."""
     reasons = dict.fromkeys(school_days, SCHOOL_HOLIDAYS_REASON)
     if closed_on_public_holidays:
-        for day in _days(start, end):
+        for day in each_day(start, end):
             if name := public_holiday(day, subdivision):
                 reasons[day] = PUBLIC_HOLIDAY_REASON.format(name=name)
     return reasons
@@ -199,7 +197,8 @@ class _StopRules:
         )
 
 
-def _days(first, last):
+def each_day(first, last):
+    """Every date from `first` to `last` included."""
     day = first
     while day <= last:
         yield day
@@ -215,15 +214,9 @@ def school_holiday_days(zones, start, end):
     # Every period still running or to come: those in range, and the last one known.
     for holiday in SchoolHoliday.objects.filter(zone__in=zones, last_day__gte=start).order_by("first_day"):
         known_until[holiday.zone] = max(known_until.get(holiday.zone, holiday.last_day), holiday.last_day)
-        for day in _days(max(holiday.first_day, start), min(holiday.last_day, end)):
+        for day in each_day(max(holiday.first_day, start), min(holiday.last_day, end)):
             days[holiday.zone][day] = holiday.name
     return days, known_until
-
-
-def school_holidays_known_until():
-    """{zone: the last day of the last school holiday period known}."""
-    rows = SchoolHoliday.objects.values("zone").annotate(last=Max("last_day")).order_by("zone")
-    return {row["zone"]: row["last"] for row in rows}
 
 
 # Public holidays -------------------------------------------------------------
@@ -289,9 +282,14 @@ def slot_applies(slot, day):
     return next(slot_days(slot, day, day), None) is not None
 
 
+def hours_overlap(a, b):
+    """True when the hours of `a` and `b` (slots, openings: anything with start and end) overlap."""
+    return a.start < b.end and b.start < a.end
+
+
 def slots_overlap(a, b):
     """True when both slots apply on some date and their hours overlap that day."""
-    if a.weekday != b.weekday or not (a.start < b.end and b.start < a.end):
+    if a.weekday != b.weekday or not hours_overlap(a, b):
         return False
     first = max((d for d in (slot_first_day(a), slot_first_day(b)) if d), default=None)
     last = min((d for d in (a.ends_on, b.ends_on) if d), default=None)

@@ -6,8 +6,9 @@ from functools import lru_cache
 from vacances_scolaires_france import SchoolHolidayDates
 
 from stops.caching import schedule_changed
+from stops.models import SchoolZone
 
-ZONES = ("A", "B", "C")
+ZONES = SchoolZone.values
 
 
 @lru_cache(maxsize=1)

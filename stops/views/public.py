@@ -118,13 +118,13 @@ def _stop_cards(stops, upcoming, now):
 def subscribe(request):
     """Ask to be told of a stop's changes (or of every stop's) by mail."""
     form = SubscriptionForm(request.POST)
-    stop = None
-    if form.is_valid() and form.cleaned_data["stop"] and not form.cleaned_data["every_stop"]:
-        stop = Stop.objects.active().filter(slug=form.cleaned_data["stop"]).first()
+    valid = form.is_valid()
+    wanted = form.cleaned_data["stop"] if valid and not form.cleaned_data["every_stop"] else ""
+    stop = Stop.objects.active().filter(slug=wanted).first() if wanted else None
     context = {"form": form, "stop": stop}
     if getattr(request, "limited", False):
         return render(request, "public/subscribe.html", context | {"limited": True}, status=429)
-    if not form.is_valid() or (form.cleaned_data["stop"] and not form.cleaned_data["every_stop"] and stop is None):
+    if not valid or (wanted and stop is None):
         return render(request, "public/subscribe.html", context, status=400)
     if not form.cleaned_data["website"]:  # a robot fills the hidden field: pretend, do nothing
         try:
