@@ -8,17 +8,18 @@ openings of the coming year changed; subscribers are told after commit.
 """
 
 import datetime
+from collections import defaultdict
 from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
 
 from mairie_mobile import audit
-from stops import schedule
+from stops import caching, ics, schedule
 from stops.models import Closure, ScheduleChange, Stop
 
 # How far ahead a change is recorded (the calendar feeds' reach) and previewed.
-HORIZON_DAYS = 365
+HORIZON_DAYS = ics.FUTURE_DAYS
 PREVIEW_WEEKS = 8
 
 
@@ -32,11 +33,12 @@ class Effect(NamedTuple):
         return bool(self.cancelled or self.added)
 
 
-def edit_schedule(stops, apply, *, user, description):
+def edit_schedule(stops, apply, *, user, description, username=""):
     """Run `apply()` and record what it changed for `stops`; returns what `apply()` returns.
 
     `stops` may be a function giving them, called before and after `apply()` (for
-    stops that `apply()` creates).
+    stops that `apply()` creates). `username` names the author in the audit journal
+    when there is no `user` (a command).
     """
     from stops import notifications
 
@@ -45,13 +47,12 @@ def edit_schedule(stops, apply, *, user, description):
     with transaction.atomic():
         before = _open_openings(_fresh(stops), today, end)
         result = apply()
+        caching.schedule_changed()  # whatever apply() wrote, bulk writes (no signals) included
         stops = _fresh(stops)
         after = _open_openings(stops, today, end)
         if _record(stops, before, after, user, description):
             transaction.on_commit(notifications.dispatch_soon)
-        audit.record(
-            audit.Action.SCHEDULE_EDIT, description, user=user, username="import_stops" if user is None else ""
-        )
+        audit.record(audit.Action.SCHEDULE_EDIT, description, user=user, username=username)
     return result
 
 
@@ -106,17 +107,19 @@ def _record(stops, before, after, user, description):
     """A ScheduleChange for each stop whose openings changed (an edit without effect leaves no trace)."""
     effect = _effect(before, after)
     now = timezone.now()
+    cancelled, added = defaultdict(list), defaultdict(list)
+    for openings, by_stop in ((effect.cancelled, cancelled), (effect.added, added)):
+        for opening in openings:
+            by_stop[opening.stop.pk].append(_as_json(opening))
     changes = []
     for stop in stops:
-        cancelled = [_as_json(o) for o in effect.cancelled if o.stop.pk == stop.pk]
-        added = [_as_json(o) for o in effect.added if o.stop.pk == stop.pk]
-        if cancelled or added:
+        if cancelled[stop.pk] or added[stop.pk]:
             changes.append(
                 ScheduleChange(
                     stop=stop,
                     description=description[:255],
-                    cancelled=cancelled,
-                    added=added,
+                    cancelled=cancelled[stop.pk],
+                    added=added[stop.pk],
                     changed_by=user,
                     created_at=now,
                 )

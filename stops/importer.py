@@ -16,12 +16,12 @@ import yaml
 from django.db import transaction
 
 from partners.models import Partner
-from stops import caching, schedule
-from stops.editing import edit_schedule
+from stops import schedule
+from stops.editing import affected_stops, edit_schedule
 from stops.forms import ClosureForm, ExtraOpeningForm, StopForm, WeeklySlotForm
-from stops.models import Closure, ExtraOpening, Stop, WeeklySlot
+from stops.models import Closure, ExtraOpening, Stop, Weekday, WeeklySlot
 
-WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS = [day.name.lower() for day in Weekday]
 
 STOP_DEFAULTS = {"city": "Paris", "closed_on_public_holidays": True, "active": True}
 STOP_FIELDS = {
@@ -98,7 +98,11 @@ def import_stops(text, *, dry_run=False, user=None):
     plan = _Validator(lines).validate(data)
     with transaction.atomic():
         summary = edit_schedule(
-            lambda: _touched_stops(plan), lambda: _apply(plan), user=user, description="Import du fichier des arrêts"
+            lambda: _touched_stops(plan),
+            lambda: _apply(plan),
+            user=user,
+            description="Import du fichier des arrêts",
+            username="import_stops",
         )
         if dry_run:
             transaction.set_rollback(True)
@@ -108,7 +112,7 @@ def import_stops(text, *, dry_run=False, user=None):
 def _touched_stops(plan):
     """The stops whose openings the file may change: its own, and all of them for a closure of every stop."""
     if any(slug is None for slug, _closure, _index in plan.closures):
-        return list(Stop.objects.active())
+        return affected_stops(None)
     slugs = {p.form.cleaned_data["slug"] for p in plan.stops} | {slug for slug, _c, _i in plan.closures + plan.extras}
     return list(Stop.objects.filter(slug__in=slugs))
 
@@ -368,7 +372,7 @@ class _Validator:
             for other_slug, other, other_index in extras[:position] + saved:
                 if other_index is None and (other_slug, other.date, other.start) == (slug, extra.date, extra.start):
                     continue  # the saved version of this very opening, which the import updates
-                if other_slug == slug and other.date == extra.date and _overlap(other, extra):
+                if other_slug == slug and other.date == extra.date and schedule.hours_overlap(other, extra):
                     what = f"l'ouverture exceptionnelle {other_index + 1}" if other_index is not None else "une autre"
                     hours = schedule.format_hours(other.start, other.end)
                     place = f"ouverture exceptionnelle {index + 1}"
@@ -416,10 +420,6 @@ class _Validator:
         while path and path not in self.lines:
             path = path[:-1]
         self.problems.append(Problem(self.lines.get(path), place, message))
-
-
-def _overlap(a, b):
-    return a.start < b.end and b.start < a.end
 
 
 def _convert(value, kind):
@@ -518,8 +518,6 @@ def _replace_slots(stop, slots, counts):
     for slot in new:
         slot.stop = stop
     WeeklySlot.objects.bulk_create(new)
-    if new:
-        caching.schedule_changed()  # bulk_create sends no signal
     counts["slots_removed"] += len(stale)
     counts["slots_added"] += len(new)
 

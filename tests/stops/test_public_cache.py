@@ -91,7 +91,7 @@ def test_every_kind_of_change_moves_the_answers_on(client, tuesday_bus):
 
 
 def test_an_import_that_only_adds_slots_shows_at_once(client, tuesday_bus):
-    """The importer adds slots in bulk, which sends no signal: it says so itself."""
+    """The importer adds slots in bulk, which sends no signal: the edit it runs in says so."""
     url = "/api/v1/openings?start=2025-03-10&end=2025-03-16&stop=nathalie-sarraute"
     before = client.get(url).json()
     stops_file = textwrap.dedent(
