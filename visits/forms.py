@@ -8,7 +8,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from partners.models import OrientationTarget, Reason, reason_choices
-from visits.models import AgeBand, Demand, HeardFrom, Visit
+from visits.models import CHECKLIST_FIELDS, PROFILE_FIELDS, AgeBand, Demand, HeardFrom, Visit
 
 SENSITIVE_DATA_WARNING = _(
     "N'écrivez ni nom, ni numéro (sécurité sociale, allocataire…), ni information sur la santé, "
@@ -98,7 +98,7 @@ class ProfileFields(forms.Form):
     )
 
     def profile(self):
-        return {name: self.cleaned_data[name] for name in ("age_band", "residence", "first_visit", "heard_from")}
+        return {name: self.cleaned_data[name] for name in PROFILE_FIELDS}
 
 
 class PreAccueilForm(ProfileFields):
@@ -164,10 +164,7 @@ class DeblayageForm(forms.Form):
     )
 
     def checklist(self):
-        return {
-            name: self.cleaned_data[name]
-            for name in ("has_internet", "has_access_codes", "has_documents", "has_email_access")
-        }
+        return {name: self.cleaned_data[name] for name in CHECKLIST_FIELDS}
 
 
 class DemandForm(forms.Form):
@@ -175,17 +172,16 @@ class DemandForm(forms.Form):
     reason = ReasonField(label=_("Démarche"), required=False)
     outcome = forms.ChoiceField(label=_("Résultat"), choices=[("", "—"), *Demand.Outcome.choices], required=False)
 
-    def __init__(self, *args, reasons=((), {}), **kwargs):
+    def __init__(self, *args, reasons=((), {}), require_outcome=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason"].set_reasons(*reasons)
+        self.require_outcome = require_outcome
 
     def clean(self):
         data = super().clean()
         if data.get("reason") and not data.get("outcome") and self.require_outcome:
             self.add_error("outcome", _("Indiquez le résultat de cette demande."))
         return data
-
-    require_outcome = True
 
 
 class BaseDemandFormSet(forms.BaseFormSet):
@@ -195,11 +191,10 @@ class BaseDemandFormSet(forms.BaseFormSet):
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):
-        return {"reasons": self.reasons}
+        return {"reasons": self.reasons, "require_outcome": self.require_outcome}
 
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
-        form.require_outcome = self.require_outcome
         form.fields["reason"].label = _("Démarche %(n)s") % {"n": i + 1}
         form.fields["outcome"].label = _("Résultat %(n)s") % {"n": i + 1}
         return form

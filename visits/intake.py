@@ -28,6 +28,13 @@ from visits.models import (
     VisitCorrection,
 )
 
+# Who has a visit in hand at each step someone holds; the accompaniment's agent keeps a done visit.
+HOLDERS = {
+    Status.DEBLAYAGE: "deblayage_agent",
+    Status.ACCOMPAGNEMENT: "accompagnement_agent",
+    Status.DONE: "accompagnement_agent",
+}
+
 
 class IntakeError(Exception):
     """A step that cannot be taken; the message is for the agent."""
@@ -139,8 +146,7 @@ def finish_deblayage(visit, agent, checklist, missing, then):
     elif then == "come_back":
         fields |= {"ended_at": now}
     targets = {"accompagnement": Status.ACCOMPAGNEMENT, "ready": Status.READY, "queue": Status.WAITING}
-    mine = Q(status=Status.DEBLAYAGE, deblayage_agent=agent)
-    _move(visit, agent, mine, targets.get(then, Status.TO_COME_BACK), **fields)
+    _move(visit, agent, _held(Status.DEBLAYAGE, agent), targets.get(then, Status.TO_COME_BACK), **fields)
     return visit
 
 
@@ -149,7 +155,7 @@ def start_accompagnement(visit, agent):
     _move(
         visit,
         agent,
-        _at(Status.READY, Status.WAITING) | Q(status=Status.DEBLAYAGE, deblayage_agent=agent),
+        _at(Status.READY, Status.WAITING) | _held(Status.DEBLAYAGE, agent),
         Status.ACCOMPAGNEMENT,
         accompagnement_agent=agent,
         accompagnement_started_at=timezone.now(),
@@ -174,7 +180,7 @@ def finish_accompagnement(visit, agent, demands, *, minutes=None, note="", follo
         moved = _move(
             visit,
             agent,
-            Q(status=Status.ACCOMPAGNEMENT, accompagnement_agent=agent),
+            _held(Status.ACCOMPAGNEMENT, agent),
             Status.DONE,
             ended_at=now,
             note=note,
@@ -206,6 +212,11 @@ def record_follow_up_contact(visit, *, name, phone="", email="", consent=False):
     return contact
 
 
+def outcome_required(visit):
+    """Each demand of a visit that went through the accompaniment has an outcome."""
+    return visit.status == Status.DONE
+
+
 def correct(visit, agent, fields, demands):
     """Correct a finished visit of today; the change is kept in its history.
 
@@ -218,6 +229,10 @@ def correct(visit, agent, fields, demands):
         raise IntakeError("Un passage ne se corrige que le jour même.")
     if not demands:
         raise IntakeError("Gardez au moins une demande.")
+    if outcome_required(visit) and any(not outcome for _demand, _reason, outcome in demands):
+        raise IntakeError("Indiquez le résultat de chaque demande.")
+    if not set(fields) <= set(CORRECTABLE_FIELDS):
+        raise ValueError(f"Champs non corrigeables : {sorted(set(fields) - set(CORRECTABLE_FIELDS))}")
     with transaction.atomic():
         visit = Visit.objects.select_for_update().get(pk=visit.pk)
         before = _snapshot(visit)
@@ -272,23 +287,29 @@ def _move(visit, agent, allowed, target, **fields):
     raise IntakeError(describe(visit))
 
 
+def holder(visit):
+    """The agent who has `visit` in hand at its step, or None."""
+    field = HOLDERS.get(visit.status)
+    return getattr(visit, field) if field else None
+
+
+def holds(visit, agent, step):
+    """True when `visit` is at `step` in the hands of `agent`."""
+    return visit.status == step and getattr(visit, f"{HOLDERS[step]}_id") == agent.pk
+
+
+def _held(step, agent):
+    return Q(status=step, **{HOLDERS[step]: agent})
+
+
 def _repeated(visit, agent, target):
     """True when `agent` already made this very move (a form posted twice)."""
-    holder = {
-        Status.DEBLAYAGE: visit.deblayage_agent_id,
-        Status.ACCOMPAGNEMENT: visit.accompagnement_agent_id,
-        Status.DONE: visit.accompagnement_agent_id,
-    }.get(target)
-    return visit.status == target and holder == agent.pk
+    return target in HOLDERS and holds(visit, agent, target)
 
 
 def describe(visit):
     """Where the visit is, and who has it: why an agent cannot act on it now."""
-    who = {
-        Status.DEBLAYAGE: visit.deblayage_agent,
-        Status.ACCOMPAGNEMENT: visit.accompagnement_agent,
-        Status.DONE: visit.accompagnement_agent,
-    }.get(visit.status)
+    who = holder(visit)
     if visit.status in (Status.DEBLAYAGE, Status.ACCOMPAGNEMENT) and who:
         return f"{agent_name(who)} s'occupe déjà du n° {visit.ticket} ({visit.get_status_display().lower()})."
     if visit.status == Status.ORIENTED:

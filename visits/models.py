@@ -233,6 +233,10 @@ class FollowUpContact(models.Model):
         return self.name
 
 
+# The déblayage's checklist, and the anonymous profile asked at the pré-accueil.
+CHECKLIST_FIELDS = ["has_internet", "has_access_codes", "has_documents", "has_email_access"]
+PROFILE_FIELDS = ["age_band", "residence", "first_visit", "heard_from"]
+
 # What an agent may correct in a finished visit, in the order the history lists it.
 CORRECTABLE_FIELDS = [
     "accompagnement_minutes",

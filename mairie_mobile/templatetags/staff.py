@@ -1,6 +1,6 @@
 from django import template
 
-from visits.intake import agent_name as _agent_name
+from visits import intake
 
 register = template.Library()
 
@@ -13,10 +13,16 @@ def minutes(duration):
 
 @register.filter
 def agent_name(user):
-    return _agent_name(user) if user else ""
+    return intake.agent_name(user) if user else ""
 
 
 @register.filter
 def waiting(visit, now):
     """Minutes the visitor has waited so far."""
     return visit.waiting_minutes(now)
+
+
+@register.filter
+def holder(visit):
+    """The agent who has the visit in hand at its step (visits.intake decides)."""
+    return intake.holder(visit)

@@ -5,6 +5,7 @@ import hashlib
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Prefetch
+from django.forms.models import model_to_dict
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +18,7 @@ from stops.forms import StopSearchForm
 from stops.models import Stop
 from visits import intake
 from visits.forms import AccompagnementForm, CorrectionForm, DeblayageForm, PreAccueilForm, demand_formset
-from visits.models import Demand, Status, Visit
+from visits.models import CHECKLIST_FIELDS, Demand, Status, Visit
 
 STOPS_LISTED = 30
 
@@ -157,9 +158,9 @@ def move(request, pk, step):
 @agent_required
 def deblayage(request, pk):
     visit = _get_visit(pk, with_demands=True)
-    if visit.status != Status.DEBLAYAGE or visit.deblayage_agent_id != request.user.pk:
+    if not intake.holds(visit, request.user, Status.DEBLAYAGE):
         return _not_at_step(request, visit)
-    form = DeblayageForm(request.POST or None, initial=_checklist(visit))
+    form = DeblayageForm(request.POST or None, initial=model_to_dict(visit, fields=[*CHECKLIST_FIELDS, "missing"]))
     if form.is_valid():
         then = form.cleaned_data["then"]
         try:
@@ -174,11 +175,6 @@ def deblayage(request, pk):
     return render(request, "staff/deblayage.html", {"visit": visit, "form": form}, status=400 if form.errors else 200)
 
 
-def _checklist(visit):
-    names = ("has_internet", "has_access_codes", "has_documents", "has_email_access", "missing")
-    return {name: getattr(visit, name) for name in names}
-
-
 def _after_deblayage(visit, then):
     return {
         "ready": f"N° {visit.ticket} prêt pour l'accompagnement.",
@@ -190,7 +186,7 @@ def _after_deblayage(visit, then):
 @agent_required
 def accompagnement(request, pk):
     visit = _get_visit(pk, with_demands=True)
-    if visit.status != Status.ACCOMPAGNEMENT or visit.accompagnement_agent_id != request.user.pk:
+    if not intake.holds(visit, request.user, Status.ACCOMPAGNEMENT):
         return _not_at_step(request, visit)
     elapsed = intake.elapsed_minutes(visit, timezone.now())
     form = AccompagnementForm(request.POST or None, initial={"minutes": elapsed, "note": visit.note})
@@ -238,7 +234,7 @@ def my_visits(request):
 def correct(request, pk):
     visit = _get_visit(pk, with_demands=True)
     form = CorrectionForm(request.POST or None, instance=visit)
-    demands = demand_formset(visit, request.POST or None, require_outcome=visit.status == Status.DONE)
+    demands = demand_formset(visit, request.POST or None, require_outcome=intake.outcome_required(visit))
     if request.method == "POST" and form.is_valid() and demands.is_valid():
         try:
             intake.correct(visit, request.user, form.changes(), demands.demands())
