@@ -20,6 +20,11 @@ def month_start(day):
     return day.replace(day=1)
 
 
+def previous_month(day):
+    """The first day of the month before `day`'s."""
+    return month_start(month_start(day) - datetime.timedelta(days=1))
+
+
 def next_month(month):
     return (month + datetime.timedelta(days=32)).replace(day=1)
 
@@ -47,8 +52,8 @@ def summarize(first_month, last_month):
 
 def summarize_last_month(today):
     """Nightly: the month that ended last (late corrections to it are taken in until the next one ends)."""
-    last = month_start(today) - datetime.timedelta(days=1)
-    return summarize(month_start(last), month_start(last))
+    last = previous_month(today)
+    return summarize(last, last)
 
 
 def totals(start, end, stops=None, today=None):

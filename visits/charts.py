@@ -6,8 +6,6 @@ gives the same numbers as a table for screen readers.
 
 from dataclasses import dataclass
 
-BLUE = "#0b57b3"
-
 
 @dataclass
 class Bar:

@@ -22,13 +22,15 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.db.models import Case, Count, Exists, F, FloatField, Func, OuterRef, When
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, Round, TruncMonth
+from django.utils.text import capfirst
 
 from partners.models import Partner, Procedure
 from stops import summaries
-from stops.models import Stop
+from stops.models import Stop, Weekday
+from stops.schedule import each_day
 from visits.models import AgeBand, DailyActivity, Demand, Status, Visit
 
-WEEKDAYS = ["Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche"]
+WEEKDAYS = [str(capfirst(label)) for label in Weekday.labels]
 TOP = 15  # procedures, stops and places listed on the page (exports have them all)
 
 
@@ -42,8 +44,8 @@ class Filters:
 
 def quick_periods(today):
     """(key, label, first day, last day) of the periods a coordinator asks for most."""
-    this_month = today.replace(day=1)
-    last_month = (this_month - datetime.timedelta(days=1)).replace(day=1)
+    this_month = summaries.month_start(today)
+    last_month = summaries.previous_month(today)
     school_year = today.year if today.month >= 9 else today.year - 1  # the one under way starts in September
     return [
         ("this-month", "Ce mois-ci", this_month, today),
@@ -150,9 +152,7 @@ def keep_recent_days(today, days=7):
     """Keep the tallies of the last `days` days that are not kept yet; returns how many were kept."""
     first = today - datetime.timedelta(days=days)
     kept = set(DailyActivity.objects.filter(day__gte=first).values_list("day", flat=True))
-    missing = [
-        first + datetime.timedelta(days=n) for n in range(days) if first + datetime.timedelta(days=n) not in kept
-    ]
+    missing = [day for day in each_day(first, today - datetime.timedelta(days=1)) if day not in kept]
     for day in missing:
         keep_day(day)
     return len(missing)
@@ -169,14 +169,10 @@ def tally_of(filters):
             tally += Tally(figures)
             kept.add(day)
         # Only the days not kept are read, by the index on the day (today, usually).
-        others = [day for day in _days(filters.start, filters.end) if day not in kept]
+        others = [day for day in each_day(filters.start, filters.end) if day not in kept]
         visits, demands = visits.filter(service_day__in=others), demands.filter(service_day__in=others)
     tally += count(visits, demands)
     return tally
-
-
-def _days(first, last):
-    return [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
 
 
 def _visits(filters):
@@ -200,13 +196,8 @@ def _demands(filters):
 # The figures ---------------------------------------------------------------------------
 
 
-@dataclass
-class StopActivity:
-    stop_id: int
-    name: str
-    visits: int
-    openings: int
-    open_minutes: int
+class Rates:
+    """Visits per opening and per hour open, from `visits`, `openings` and `open_minutes`."""
 
     @property
     def per_opening(self):
@@ -218,7 +209,16 @@ class StopActivity:
 
 
 @dataclass
-class Statistics:
+class StopActivity(Rates):
+    stop_id: int
+    name: str
+    visits: int
+    openings: int
+    open_minutes: int
+
+
+@dataclass
+class Statistics(Rates):
     filters: Filters
     visits: int = 0
     oriented: int = 0
@@ -255,14 +255,6 @@ class Statistics:
     @property
     def open_minutes(self):
         return sum(s.open_minutes for s in self.by_stop)
-
-    @property
-    def per_opening(self):
-        return self.visits / self.openings if self.openings else None
-
-    @property
-    def per_hour(self):
-        return self.visits * 60 / self.open_minutes if self.open_minutes else None
 
 
 def compute(filters):

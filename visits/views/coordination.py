@@ -1,14 +1,13 @@
 """The coordinator's statistics and exports. Every figure comes from visits/stats.py."""
 
-import datetime
-
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 
 from mairie_mobile import audit
 from mairie_mobile.roles import coordinator_required
-from stops.summaries import month_start
+from stops.summaries import month_start, previous_month
 from visits import charts, exports, stats
 from visits.forms import FranceServicesForm, StatsForm
 
@@ -22,7 +21,7 @@ CONTENT_TYPES = {
 def statistics(request):
     today = timezone.localdate()
     form = StatsForm(request.GET, today=today)
-    last_month = month_start(month_start(today) - datetime.timedelta(days=1))
+    last_month = previous_month(today)
     report_form = FranceServicesForm(initial={"month": last_month})
     context = {"form": form, "report_form": report_form}
     if not form.is_valid():
@@ -75,5 +74,5 @@ def _file(sections, fmt, name):
         raise Http404
     body = exports.to_csv(sections) if fmt == "csv" else exports.to_xlsx(sections)
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{name}.{fmt}")
     return response
