@@ -12,7 +12,9 @@ admin.site.index_title = "Administration"
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shown, never added to, changed or deleted from the admin."""
+    """Shown, never added or changed from the admin; deleted only when `deletable`."""
+
+    deletable = False
 
     def has_add_permission(self, request):
         return False
@@ -21,7 +23,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return False
+        return self.deletable and super().has_delete_permission(request, obj)
 
 
 @admin.register(AuditEvent)
@@ -59,7 +61,8 @@ admin.site.unregister(StaticDevice)
 
 
 @admin.register(AuthenticatorApp, BackupCodes)
-class DeviceAdmin(admin.ModelAdmin):
+class DeviceAdmin(ReadOnlyAdmin):
+    deletable = True
     list_display = ["owner", "label", "in_use"]
     search_fields = ["user__username"]
     list_select_related = ["user"]
@@ -76,9 +79,3 @@ class DeviceAdmin(admin.ModelAdmin):
     @admin.display(description="En service", boolean=True, ordering="confirmed")
     def in_use(self, device):
         return device.confirmed
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

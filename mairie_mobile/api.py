@@ -68,12 +68,9 @@ FORMATS = {"date": "date AAAA-MM-JJ"}
 
 def _type_of(field):
     if "anyOf" in field:
-        kinds = [_type_of(option) for option in field["anyOf"]]
-        return " ou ".join(kind if kind != "null" else "null" for kind in kinds)
+        return " ou ".join(_type_of(option) for option in field["anyOf"])
     if "enum" in field:
         return " | ".join(str(value) for value in field["enum"])
-    if field.get("type") == "null":
-        return "null"
     if field.get("type") == "array":
         return f"liste de {_type_of(field.get('items', {}))}"
     return FORMATS.get(field.get("format"), TYPES.get(field.get("type"), field.get("type", "texte")))

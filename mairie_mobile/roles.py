@@ -43,7 +43,6 @@ def _role_required(check):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
-        guarded.required_role = check
         return guarded
 
     return decorator

@@ -2,13 +2,12 @@
 app (TOTP), or one of ten backup codes, after the password (django-otp)."""
 
 import base64
-import binascii
-from urllib.parse import quote
 
 import segno
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -44,7 +43,7 @@ class TwoFactorMiddleware:
         user = request.user
         if request.path.startswith(PROTECTED) and required_for(user) and not user.is_verified():
             step = "two_factor_verify" if user_has_device(user, confirmed=True) else "two_factor_setup"
-            return redirect(f"{reverse(step)}?next={quote(request.get_full_path())}")
+            return redirect_to_login(request.get_full_path(), reverse(step))
         return self.get_response(request)
 
 
@@ -62,13 +61,13 @@ def setup(request):
     """Add the authenticator app: a QR code to scan, then a first code to prove it works."""
     user = request.user
     if user_has_device(user, confirmed=True):
-        return redirect(reverse("two_factor_verify") + "?next=" + quote(_next(request)))
+        return redirect_to_login(_next(request), reverse("two_factor_verify"))
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or TOTPDevice.objects.create(
         user=user, name="Application d'authentification", confirmed=False
     )
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["code"].strip()):
+        if device.verify_token(form.cleaned_data["code"]):
             device.confirmed = True
             device.save()
             otp_login(request, device)
@@ -80,7 +79,7 @@ def setup(request):
     context = {
         "form": form,
         "qr_code": segno.make(device.config_url, error="m").svg_inline(scale=5, title="Code QR à scanner"),
-        "secret": base64.b32encode(binascii.unhexlify(device.key)).decode(),
+        "secret": base64.b32encode(device.bin_key).decode(),
         "next": _next(request),
     }
     return render(request, "registration/two_factor_setup.html", context, status=400 if form.errors else 200)
@@ -91,7 +90,7 @@ def verify(request):
     """The second factor, after the password."""
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = match_token(request.user, form.cleaned_data["code"].strip().replace(" ", ""))
+        device = match_token(request.user, form.cleaned_data["code"].replace(" ", ""))
         if device is not None:
             otp_login(request, device)
             kind = "code de secours" if isinstance(device, StaticDevice) else "application"

@@ -25,7 +25,7 @@ class LoginView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             failure_limit=settings.AXES_FAILURE_LIMIT,
-            cooloff_minutes=int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+            cooloff=settings.AXES_COOLOFF_TIME,
             **kwargs,
         )
 
@@ -47,16 +47,16 @@ def healthz(request):
         checks["database"], healthy = f"error: {type(error).__name__}", False
     if not settings.REDIS_URL:
         checks["redis"] = "not configured: tasks run in the web process"
-        return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
-    try:
-        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2).ping()
-        checks["redis"] = "ok"
-        for name, age in heartbeats().items():
-            fresh = age is not None and age < HEARTBEAT_MAX_AGE
-            checks[f"celery_{name}"] = {"ok": fresh, "seconds_since_heartbeat": None if age is None else round(age)}
-            healthy = healthy and fresh
-    except redis.RedisError as error:
-        checks["redis"], healthy = f"error: {type(error).__name__}", False
+    else:
+        try:
+            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2).ping()
+            checks["redis"] = "ok"
+            for name, age in heartbeats().items():
+                fresh = age is not None and age < HEARTBEAT_MAX_AGE
+                checks[f"celery_{name}"] = {"ok": fresh, "seconds_since_heartbeat": None if age is None else round(age)}
+                healthy = healthy and fresh
+        except redis.RedisError as error:
+            checks["redis"], healthy = f"error: {type(error).__name__}", False
     return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
 
 
