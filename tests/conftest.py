@@ -13,6 +13,11 @@ from stops.school_holidays import sync_school_holidays
 from tests.factories import StopFactory, UserFactory, WeeklySlotFactory, agent_user, coordinator_user
 
 
+def text_of(response):
+    """The page's text with its whitespace collapsed, to look for sentences in it."""
+    return " ".join(response.content.decode().split())
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Hashing passwords the slow, safe way is for production, not for every test."""
@@ -58,6 +63,20 @@ def other_agent(db):
 @pytest.fixture
 def coordinator(db):
     return coordinator_user("nadia", first_name="Nadia", last_name="Durand")
+
+
+@pytest.fixture
+def logged_in(client, agent):
+    """The test client, logged in as an agent."""
+    client.force_login(agent)
+    return client
+
+
+@pytest.fixture
+def coordination(client, coordinator):
+    """The test client, logged in as a coordinator."""
+    client.force_login(coordinator)
+    return client
 
 
 @pytest.fixture

@@ -9,6 +9,9 @@ from partners.models import Partner
 from stops.models import Closure, ExtraOpening, Stop, Weekday, WeeklySlot
 from visits.models import Demand, Visit
 
+# Every test account's password.
+PASSWORD = "un-mot-de-passe-solide"
+
 
 class StopFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -64,7 +67,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"agent{n}")
     first_name = "Camille"
     last_name = factory.Sequence(lambda n: f"Agent{n}")
-    password = factory.django.Password("un-mot-de-passe-solide")
+    password = factory.django.Password(PASSWORD)
 
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
@@ -96,3 +99,20 @@ def agent_user(username="camille", **kwargs):
 
 def coordinator_user(username="nadia", **kwargs):
     return UserFactory(username=username, role=COORDINATORS, **kwargs)
+
+
+def demand_rows(demand, outcome="resolved", *, reason=None, total=1):
+    """The demands formset's POST data for one existing `demand` (and `total` - 1 empty rows),
+    as the accompaniment and correction pages send it."""
+    rows = {
+        "demandes-TOTAL_FORMS": str(total),
+        "demandes-INITIAL_FORMS": "1",
+        "demandes-MIN_NUM_FORMS": "0",
+        "demandes-MAX_NUM_FORMS": "12",
+        "demandes-0-demand": str(demand.pk),
+        "demandes-0-reason": reason or f"p{demand.partner_id}",
+        "demandes-0-outcome": outcome,
+    }
+    for n in range(1, total):
+        rows |= {f"demandes-{n}-reason": "", f"demandes-{n}-outcome": ""}
+    return rows

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from mairie_mobile.models import AppendOnly, AuditEvent
 from partners.models import Partner, Procedure, Reason
-from tests.factories import StopFactory, UserFactory
+from tests.factories import PASSWORD, StopFactory, UserFactory
 from visits import intake
 from visits.models import FollowUpContact
 
@@ -22,7 +22,7 @@ def entries(action):
 
 def test_logins_failures_and_logouts_are_recorded(client, agent):
     client.post("/connexion/", {"username": "camille", "password": "mauvais"}, REMOTE_ADDR="192.0.2.4")
-    client.post("/connexion/", {"username": "camille", "password": "un-mot-de-passe-solide"}, REMOTE_ADDR="192.0.2.4")
+    client.post("/connexion/", {"username": "camille", "password": PASSWORD}, REMOTE_ADDR="192.0.2.4")
     client.post("/deconnexion/", REMOTE_ADDR="192.0.2.4")
     [failure] = entries(Action.LOGIN_FAILED)
     assert failure.username == "camille"

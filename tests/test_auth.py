@@ -6,9 +6,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-pytestmark = pytest.mark.django_db
+from tests.factories import PASSWORD
 
-PASSWORD = "un-mot-de-passe-solide"
+pytestmark = pytest.mark.django_db
 
 
 def log_in(client, username="camille", password=PASSWORD):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import StopFactory, UserFactory, VisitFactory
+from tests.factories import PASSWORD, StopFactory, UserFactory, VisitFactory
 from tests.urlwalk import every_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -146,7 +146,7 @@ def test_hsts_on_secure_requests(client, settings, db):
 def test_cookies_are_http_only(client, agent):
     login_page = client.get("/connexion/")
     assert login_page.cookies["csrftoken"]["httponly"]
-    response = client.post("/connexion/", {"username": "camille", "password": "un-mot-de-passe-solide"})
+    response = client.post("/connexion/", {"username": "camille", "password": PASSWORD})
     assert response.status_code == 302
     assert response.cookies["sessionid"]["httponly"]
 

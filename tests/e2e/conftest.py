@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from tests.factories import PASSWORD
+
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -56,6 +58,14 @@ def phone(browser):
     context, page = new_page(browser, 360, 740)
     yield page
     context.close()
+
+
+def log_in(page, url, username):
+    """Open `url` (the login page, or a page that asks for it) and log in as `username`."""
+    page.goto(url)
+    page.get_by_label("Identifiant").fill(username)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
 
 
 def assert_accessible(page):

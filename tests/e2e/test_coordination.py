@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import transactional
-from tests.e2e.conftest import assert_accessible, new_page
+from tests.e2e.conftest import assert_accessible, log_in, new_page
 from tests.factories import StopFactory, WeeklySlotFactory
 
 pytestmark = transactional
@@ -25,10 +25,7 @@ def tomorrows_stop():
 @pytest.fixture
 def coordinator_page(browser, live_server, coordinator):
     context, page = new_page(browser, 1280, 800)
-    page.goto(live_server.url + "/connexion/")
-    page.get_by_label("Identifiant").fill("nadia")
-    page.get_by_label("Mot de passe").fill("un-mot-de-passe-solide")
-    page.get_by_role("button", name="Se connecter").click()
+    log_in(page, live_server.url + "/connexion/", "nadia")
     yield page
     context.close()
 

@@ -9,14 +9,12 @@ from django.test import Client
 from partners.models import Partner, Reason
 from stops.models import Closure, ExtraOpening
 from tests.conftest import transactional
-from tests.e2e.conftest import WCAG_21_AA, new_page
+from tests.e2e.conftest import WCAG_21_AA, log_in, new_page
 from tests.factories import UserFactory, WeeklySlotFactory
 from tests.urlwalk import every_url
 from visits import intake
 
 pytestmark = transactional
-
-PASSWORD = "un-mot-de-passe-solide"
 
 
 @pytest.fixture
@@ -99,10 +97,7 @@ def test_every_page_for_every_role_has_no_wcag_violation(browser, live_server, a
     for user in (None, agent, coordinator, admin):
         context, page = new_page(browser, 1280, 800)
         if user is not None:
-            page.goto(live_server.url + "/connexion/")
-            page.get_by_label("Identifiant").fill(user.username)
-            page.get_by_label("Mot de passe").fill(PASSWORD)
-            page.get_by_role("button", name="Se connecter").click()
+            log_in(page, live_server.url + "/connexion/", user.username)
             page.wait_for_load_state()
         for url in pages_of(user, urls):
             page.goto(live_server.url + url)

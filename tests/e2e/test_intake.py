@@ -5,11 +5,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import transactional
-from tests.e2e.conftest import assert_accessible, new_page
+from tests.e2e.conftest import assert_accessible, log_in, new_page
 
 pytestmark = transactional
-
-PASSWORD = "un-mot-de-passe-solide"
 
 
 @pytest.fixture
@@ -19,10 +17,7 @@ def computers(browser, live_server, agent, other_agent, tuesday_bus, settings):
     pages, contexts = [], []
     for username in ("camille", "yanis"):
         context, page = new_page(browser, 1280, 800)
-        page.goto(live_server.url + "/agents/")
-        page.get_by_label("Identifiant").fill(username)
-        page.get_by_label("Mot de passe").fill(PASSWORD)
-        page.get_by_role("button", name="Se connecter").click()
+        log_in(page, live_server.url + "/agents/", username)
         expect(page.get_by_role("heading", level=1)).to_have_text("Accueil des visiteurs")
         page.get_by_role("link", name="Bus Mairie mobile – Esplanade Nathalie Sarraute").click()
         expect(page.get_by_role("heading", name="File d'attente du jour")).to_be_visible()

@@ -7,7 +7,8 @@ import time_machine
 
 from stops.models import Closure, ExtraOpening, ScheduleChange, Stop, WeeklySlot
 from stops.schedule import PARIS
-from tests.factories import ClosureFactory, ExtraOpeningFactory, StopFactory, WeeklySlotFactory
+from tests.conftest import text_of
+from tests.factories import PASSWORD, ClosureFactory, ExtraOpeningFactory, StopFactory, WeeklySlotFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,16 +21,6 @@ def monday_morning():
     """Monday 3 March 2025, 9:00 in Paris (no school holidays in zone C)."""
     with time_machine.travel(datetime.datetime(2025, 3, 3, 9, 0, tzinfo=PARIS), tick=False):
         yield
-
-
-@pytest.fixture
-def coordination(client, coordinator):
-    client.force_login(coordinator)
-    return client
-
-
-def text_of(response):
-    return " ".join(response.content.decode().split())
 
 
 def test_home_lists_the_stops_with_their_subscribers(coordination, tuesday_bus):
@@ -309,7 +300,7 @@ def test_an_agent_cannot_edit_the_schedule(client, agent, tuesday_bus):
 def test_an_edit_in_the_admin_is_recorded_too(client, tuesday_bus):
     from django.contrib.auth.models import User
 
-    client.force_login(User.objects.create_superuser("admin", "admin@example.org", "un-mot-de-passe-solide"))
+    client.force_login(User.objects.create_superuser("admin", "admin@example.org", PASSWORD))
     response = client.post(
         "/admin/stops/closure/add/",
         {"stop": tuesday_bus.pk, "first_day": "2025-03-11", "last_day": "2025-03-11", "reason": "Bus en panne"},

@@ -5,7 +5,7 @@ import time_machine
 from django.test import override_settings
 
 from stops.schedule import PARIS
-from tests.conftest import make_stops
+from tests.conftest import make_stops, text_of
 from tests.factories import ClosureFactory, ExtraOpeningFactory, StopFactory, WeeklySlotFactory
 
 pytestmark = pytest.mark.django_db
@@ -16,10 +16,6 @@ def tuesday_morning():
     """Tuesday 4 March 2025, 10:00 in Paris: the bus is open."""
     with time_machine.travel(datetime.datetime(2025, 3, 4, 10, 0, tzinfo=PARIS), tick=False):
         yield
-
-
-def text_of(response):
-    return " ".join(response.content.decode().split())
 
 
 @pytest.mark.usefixtures("tuesday_morning")

@@ -8,16 +8,13 @@ from django.core import mail
 from django.utils import timezone
 
 from stops.models import Subscription
+from tests.conftest import text_of
 
 pytestmark = pytest.mark.django_db
 
 
 def subscribe(client, email="resident@example.org", stop="nathalie-sarraute", **extra):
     return client.post("/abonnement/", {"email": email, "stop": stop, "website": ""} | extra, REMOTE_ADDR="192.0.2.10")
-
-
-def text_of(response):
-    return " ".join(response.content.decode().split())
 
 
 def test_the_stop_page_offers_to_subscribe(client, tuesday_bus):

@@ -7,6 +7,7 @@ Fridays 9h30 – 12h30 (4 openings, 12 hours). Six visits that month, one in Apr
 import datetime
 
 import pytest
+import time_machine
 
 from partners.models import Partner, Procedure
 from stops.schedule import PARIS
@@ -18,6 +19,13 @@ D = datetime.date
 
 def at(day, hour, minute=0):
     return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=PARIS)
+
+
+@pytest.fixture
+def mid_april():
+    """15 April 2025 at noon: March is over, its figures complete."""
+    with time_machine.travel(datetime.datetime(2025, 4, 15, 12, tzinfo=PARIS), tick=False):
+        yield
 
 
 @pytest.fixture

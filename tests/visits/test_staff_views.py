@@ -6,7 +6,8 @@ import time_machine
 from django.utils import timezone
 
 from partners.models import OrientationTarget, Partner, Procedure, Reason
-from tests.factories import StopFactory, VisitFactory, WeeklySlotFactory
+from tests.conftest import text_of
+from tests.factories import StopFactory, VisitFactory, WeeklySlotFactory, demand_rows
 from visits import intake
 from visits.models import FollowUpContact, Status, Visit, VisitCorrection
 
@@ -16,16 +17,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def stop():
     return StopFactory(slug="nathalie-sarraute", name="Bus – Nathalie Sarraute")
-
-
-@pytest.fixture
-def logged_in(client, agent):
-    client.force_login(agent)
-    return client
-
-
-def text_of(response):
-    return " ".join(response.content.decode().split())
 
 
 def reason(code, label=None):
@@ -216,17 +207,7 @@ def test_someone_elses_deblayage_page_sends_back_to_the_queue(logged_in, stop, o
 
 def accompagnement_data(demand, **overrides):
     return {
-        "demandes-TOTAL_FORMS": "3",
-        "demandes-INITIAL_FORMS": "1",
-        "demandes-MIN_NUM_FORMS": "0",
-        "demandes-MAX_NUM_FORMS": "12",
-        "demandes-0-demand": str(demand.pk),
-        "demandes-0-reason": f"p{demand.partner_id}",
-        "demandes-0-outcome": "resolved",
-        "demandes-1-reason": "",
-        "demandes-1-outcome": "",
-        "demandes-2-reason": "",
-        "demandes-2-outcome": "",
+        **demand_rows(demand, total=3),
         "minutes": "20",
         "note": "",
         "follow_up_name": "",
@@ -311,13 +292,7 @@ def test_my_visits_lists_what_i_handled_today(logged_in, finished_visit, other_a
 def test_correct_a_visit_and_see_the_history(logged_in, finished_visit):
     demand = finished_visit.demands.get()
     data = {
-        "demandes-TOTAL_FORMS": "1",
-        "demandes-INITIAL_FORMS": "1",
-        "demandes-MIN_NUM_FORMS": "0",
-        "demandes-MAX_NUM_FORMS": "12",
-        "demandes-0-demand": str(demand.pk),
-        "demandes-0-reason": f"p{demand.partner_id}",
-        "demandes-0-outcome": "follow_up",
+        **demand_rows(demand, "follow_up"),
         "accompagnement_minutes": "45",
         "note": "",
         "age_band": "",
@@ -337,13 +312,7 @@ def test_a_visit_of_yesterday_cannot_be_corrected(logged_in, finished_visit):
     Visit.objects.filter(pk=finished_visit.pk).update(service_day=timezone.localdate() - datetime.timedelta(days=1))
     demand = finished_visit.demands.get()
     data = {
-        "demandes-TOTAL_FORMS": "1",
-        "demandes-INITIAL_FORMS": "1",
-        "demandes-MIN_NUM_FORMS": "0",
-        "demandes-MAX_NUM_FORMS": "12",
-        "demandes-0-demand": str(demand.pk),
-        "demandes-0-reason": reason("caf"),
-        "demandes-0-outcome": "resolved",
+        **demand_rows(demand, reason=reason("caf")),
         "accompagnement_minutes": "30",
     }
     response = logged_in.post(f"/agents/passages/{finished_visit.pk}/corriger/", data)

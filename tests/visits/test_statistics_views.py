@@ -1,29 +1,11 @@
-import datetime
 import io
 
 import openpyxl
 import pytest
-import time_machine
 
-from stops.schedule import PARIS
+from tests.conftest import text_of
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def mid_april():
-    with time_machine.travel(datetime.datetime(2025, 4, 15, 12, tzinfo=PARIS), tick=False):
-        yield
-
-
-@pytest.fixture
-def coordination(client, coordinator):
-    client.force_login(coordinator)
-    return client
-
-
-def text_of(response):
-    return " ".join(response.content.decode().split())
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mid_april")]
 
 
 def test_the_page_defaults_to_this_month(coordination, march):

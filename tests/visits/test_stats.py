@@ -19,16 +19,10 @@ from tests.factories import WeeklySlotFactory
 from visits import exports, stats
 from visits.models import DailyActivity, Visit
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mid_april")]
 
 D = datetime.date
 MARCH = stats.Filters(D(2025, 3, 1), D(2025, 3, 31))
-
-
-@pytest.fixture(autouse=True)
-def mid_april():
-    with time_machine.travel(datetime.datetime(2025, 4, 15, 12, tzinfo=PARIS), tick=False):
-        yield
 
 
 def test_totals(march):
