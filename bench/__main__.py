@@ -85,24 +85,17 @@ def intake_benchmarks(runs):
     """The agents' queue and each step's POST, with a million visits in the database."""
     import uuid
 
-    from django.contrib.auth.models import Group, User
-    from django.db import connection as db
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from mairie_mobile.accounts import ensure_roles
     from mairie_mobile.roles import AGENTS
     from partners.models import Partner
     from visits.models import Demand, Visit
 
     generate_visits(1_000_000)
-    ensure_roles()
-    agent, _created = User.objects.get_or_create(username="bench-agent", defaults={"first_name": "Banc"})
-    agent.groups.add(Group.objects.get(name=AGENTS))
+    client = _client_as("bench-agent", AGENTS, first_name="Banc")
     stop = Stop.objects.active().filter(slug__startswith="bench-").order_by("slug")[1]
     caf = Partner.objects.get(code="caf")
-    client = Client()
-    client.force_login(agent)
     Visit.objects.filter(stop=stop, service_day=timezone.localdate()).delete()
     queue_url = f"/agents/arrets/{stop.slug}/"
     for _ in range(12):  # a busy morning: a dozen people in the queue
@@ -114,7 +107,7 @@ def intake_benchmarks(runs):
     queries = dict.fromkeys(names, 0)
 
     def timed(name, method, url, data=None):
-        with CaptureQueriesContext(db) as captured:
+        with CaptureQueriesContext(connection) as captured:
             started, started_cpu = time.perf_counter(), time.process_time()
             response = getattr(client, method)(url, data or {})
             timings[name].append(time.perf_counter() - started)
@@ -154,13 +147,8 @@ def intake_benchmarks(runs):
 
 def stats_benchmarks(runs):
     """The statistics page and exports for a year of every stop, with a million visits; EXPLAIN of one stop's month."""
-    import datetime
-
-    from django.contrib.auth.models import Group, User
-    from django.db import connection as db
     from django.test.utils import CaptureQueriesContext
 
-    from mairie_mobile.accounts import ensure_roles
     from mairie_mobile.roles import COORDINATORS
     from stops import summaries
     from stops.models import OpeningSummary
@@ -170,7 +158,7 @@ def stats_benchmarks(runs):
     generate_visits(1_000_000)
     today = datetime.date.today()
     first = summaries.month_start(today - datetime.timedelta(days=3 * 366))
-    last = summaries.month_start(summaries.month_start(today) - datetime.timedelta(days=1))
+    last = summaries.previous_month(today)
     if not OpeningSummary.objects.filter(month=first).exists():
         summaries.summarize(first, last)  # what the nightly task has done month after month
     if not DailyActivity.objects.filter(day=first).exists():  # and the tallies of every past day
@@ -178,11 +166,7 @@ def stats_benchmarks(runs):
         while day < today:
             stats.keep_day(day)
             day += datetime.timedelta(days=1)
-    ensure_roles()
-    coordinator, _created = User.objects.get_or_create(username="bench-coordinator")
-    coordinator.groups.add(Group.objects.get(name=COORDINATORS))
-    client = Client()
-    client.force_login(coordinator)
+    client = _client_as("bench-coordinator", COORDINATORS)
     year = {"start": (today - datetime.timedelta(days=364)).isoformat(), "end": today.isoformat()}
     rows = []
     for name, url, params, times in (
@@ -196,7 +180,7 @@ def stats_benchmarks(runs):
         ("CSV export, one year", "/coordination/statistiques/export.csv", year, max(1, runs // 2)),
         ("XLSX export, one year", "/coordination/statistiques/export.xlsx", year, max(1, runs // 2)),
     ):
-        with CaptureQueriesContext(db) as captured:
+        with CaptureQueriesContext(connection) as captured:
             response = client.get(url, params)
             queries = len(captured.captured_queries)
         assert response.status_code == 200, (url, response.status_code)
@@ -216,21 +200,28 @@ def stats_benchmarks(runs):
     return rows, note, plans
 
 
+def _client_as(username, role, **defaults):
+    """A test client logged in as a staff member of `role` (a group name)."""
+    from django.contrib.auth.models import Group, User
+
+    from mairie_mobile.accounts import ensure_roles
+
+    ensure_roles()
+    user, _created = User.objects.get_or_create(username=username, defaults=defaults)
+    user.groups.add(Group.objects.get(name=role))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 def _pre_accueil(caf, key):
     return {"reason_1": f"p{caf.pk}", "handled_here": "1", "idempotency_key": str(key)}
 
 
 def _accompagnement(demand):
-    return {
-        "demandes-TOTAL_FORMS": "1",
-        "demandes-INITIAL_FORMS": "1",
-        "demandes-MIN_NUM_FORMS": "0",
-        "demandes-MAX_NUM_FORMS": "12",
-        "demandes-0-demand": str(demand.pk),
-        "demandes-0-reason": f"p{demand.partner_id}",
-        "demandes-0-outcome": "resolved",
-        "minutes": "20",
-    }
+    from tests.factories import demand_rows
+
+    return {**demand_rows(demand), "minutes": "20"}
 
 
 def report(title, rows, note=""):

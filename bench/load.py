@@ -15,8 +15,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from django.conf import settings
-from django.db import connection
+from bench.environment import production_env
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8765
@@ -40,24 +39,14 @@ def addresses(stop, today, month_end):
 
 
 def environment():
-    database = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-" + "x" * 50,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "EMAIL_URL": "console://",
-        "SECURE_SSL_REDIRECT": "0",  # wrk speaks plain HTTP on loopback
-        "DATABASE_URL": (
-            f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST'] or '127.0.0.1'}:"
-            f"{database['PORT'] or 5432}/{database['NAME']}"
-        ),
-        "DATABASE_CONN_MAX_AGE": "60",
-        "REDIS_URL": settings.REDIS_URL,
-        "LOG_LEVEL": "INFO",  # one JSON line per request, as in production
-    }
-    return env
+    return production_env(
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        ALLOWED_HOSTS="127.0.0.1",
+        EMAIL_URL="console://",
+        SECURE_SSL_REDIRECT="0",  # wrk speaks plain HTTP on loopback
+        DATABASE_CONN_MAX_AGE="60",
+        LOG_LEVEL="INFO",  # one JSON line per request, as in production
+    )
 
 
 def start_gunicorn(log):

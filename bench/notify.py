@@ -14,11 +14,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
-from django.db import connection
 
+from bench.environment import production_env
 from mairie_mobile.celery import app
 from stops import editing
 from stops.models import Stop, Subscription, WeeklySlot
@@ -97,17 +96,9 @@ def _next_tuesday():
 
 
 def _start_worker(port):
-    # The worker works on the benchmarks' database.
-    url = urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{connection.settings_dict['NAME']}")
-    env = os.environ | {
-        "DATABASE_URL": urlunsplit(url),
-        "REDIS_URL": settings.REDIS_URL,
-        "EMAIL_URL": f"smtp://127.0.0.1:{port}",
-        "NOTIFICATION_DEBOUNCE_SECONDS": "0",
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-only",
-        "ALLOWED_HOSTS": "localhost",
-    }
+    env = production_env(
+        EMAIL_URL=f"smtp://127.0.0.1:{port}", NOTIFICATION_DEBOUNCE_SECONDS="0", ALLOWED_HOSTS="localhost"
+    )
     schedule = Path(tempfile.gettempdir()) / "mairie-mobile-bench-beat"
     command = [
         str(Path(sys.executable).with_name("celery")),
