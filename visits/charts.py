@@ -45,29 +45,43 @@ def horizontal_bars(rows, width=640, bar_height=22, gap=6, label_width=230):
 @dataclass
 class Cell:
     value: int
-    x: float
-    y: float
+    x: int
+    y: int
     fill: str
     ink: str  # the number's colour, readable on the fill
+    text_x: int  # where the number is written, centred in the square
+    text_y: int
 
 
-def heatmap(hours, rows, cell=36, label_width=90, header=24):
-    """A weekday × hour grid of arrivals: (cells, width, height)."""
+@dataclass
+class Heatmap:
+    cells: list[Cell]
+    width: int
+    height: int
+    size: int  # a cell's square, less the gap between squares
+    hour_labels: list[tuple[int, int]]  # (hour, x)
+    row_labels: list[tuple[str, int]]  # (weekday, y)
+
+
+def heatmap(hours, rows, cell=36, label_width=90, header=24, gap=2):
+    """A weekday × hour grid of arrivals, each number in its square."""
     top = max((value for _label, values in rows for value in values), default=0) or 1
+    size = cell - gap
     cells = []
     for row, (_label, values) in enumerate(rows):
         for column, value in enumerate(values):
             share = value / top
-            cells.append(
-                Cell(
-                    value,
-                    label_width + column * cell,
-                    header + row * cell,
-                    _shade(share),
-                    "#ffffff" if share > 0.45 else "#1d2b4f",
-                )
-            )
-    return cells, label_width + len(hours) * cell, header + len(rows) * cell
+            x, y = label_width + column * cell, header + row * cell
+            ink = "#ffffff" if share > 0.45 else "#1d2b4f"
+            cells.append(Cell(value, x, y, _shade(share), ink, text_x=x + size // 2, text_y=y + size // 2 + 5))
+    return Heatmap(
+        cells=cells,
+        width=label_width + len(hours) * cell,
+        height=header + len(rows) * cell,
+        size=size,
+        hour_labels=[(hour, label_width + 8 + column * cell) for column, hour in enumerate(hours)],
+        row_labels=[(label, header + 24 + row * cell) for row, (label, _values) in enumerate(rows)],
+    )
 
 
 def _shade(share):

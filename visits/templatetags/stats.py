@@ -30,8 +30,3 @@ def hours_from_minutes(minutes):
 def svg(value):
     """A coordinate for an SVG attribute: a dot as decimal separator, whatever the language."""
     return f"{value:.1f}"
-
-
-@register.filter
-def mul(value, factor):
-    return value * factor
