@@ -100,7 +100,7 @@ def opening_out(opening):
 
 
 @router.get("/stops", response=list[StopOut], summary="Les arrêts actifs")
-@decorate_view(cached(conditional=True))
+@decorate_view(cached())
 def list_stops(request):
     return [stop_out(stop) for stop in Stop.objects.active().prefetch_related("partners")]
 
@@ -116,7 +116,7 @@ def list_stops(request):
         "une période de plus de 366 jours ou un arrêt inconnu donnent une erreur 400."
     ),
 )
-@decorate_view(cached(conditional=True))
+@decorate_view(cached())
 def list_openings(request, query: Query[OpeningsQuery]):
     if query.end < query.start:
         raise HttpError(400, "La date de fin (end) doit être le même jour que la date de début (start) ou après.")

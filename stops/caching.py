@@ -101,21 +101,21 @@ def _key(request, per):
     return f"public:{moment}:{digest}"
 
 
-def cached(per=None, conditional=False):
+def cached(per=None):
     """Serve a public GET from the cache. `per`: "minute" or "day" when the answer also
-    depends on the time. `conditional`, for answers that are the same for everyone (no
-    form, no token): answer 304 to a client that has the same ETag, and keep a gzip copy
-    for the clients that accept it (pages with a token are not compressed: BREACH)."""
+    depends on the time. An answer without a form is the same for everyone: a client that
+    has it already (same ETag) is answered 304, and it is sent gzip-compressed to the
+    clients that accept it. An answer with a form carries each visitor's own CSRF token:
+    it has no ETag and is never compressed (BREACH)."""
 
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if not _from_cache_allowed(request):
                 return view(request, *args, **kwargs)
-            # Each representation (plain, gzip) is kept apart: a client fetches only its own.
-            gzipped = conditional and bool(ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")))
+            # Each representation has its own entry: a client fetches only the one it is sent.
             key = _key(request, per)
-            wanted = f"{key}:gzip" if gzipped else key
+            wanted = f"{key}:gzip" if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")) else key
             found = cache.get_many([VERSION_KEY, wanted])  # one round trip
             current = found.get(VERSION_KEY) or version()
             entry = found.get(wanted)
@@ -124,34 +124,35 @@ def cached(per=None, conditional=False):
                 response = view(request, *args, **kwargs)
                 if response.status_code != 200 or response.streaming:
                     return _with_token(request, response)
-                entries = _entries(key, response, current, conditional)
+                entries = _entries(key, response, current)
                 cache.set_many(entries, TIMEOUT)
                 entry = entries[wanted]
-            return _answer(request, entry, conditional)
+            return _answer(request, entry)
 
         return wrapper
 
     return decorator
 
 
-def _entries(key, response, current, conditional):
-    """What is kept of an answer, by cache key: as it is, and (`conditional`) gzip-compressed."""
+def _entries(key, response, current):
+    """What is kept of an answer, by cache key: as it is for the clients that do not accept
+    gzip; for those that do, gzip-compressed unless the answer has a form."""
+    shared = CSRF_PLACEHOLDER.encode() not in response.content
     plain = {
         "version": current,
         "content": response.content,
         "content_type": response["Content-Type"],
         "headers": {name: response[name] for name in ("Content-Disposition",) if response.has_header(name)},
         # Weak: the gzip copy is the same answer, byte for byte once inflated.
-        "etag": f'W/"{hashlib.sha256(response.content).hexdigest()[:32]}"',
+        "etag": f'W/"{hashlib.sha256(response.content).hexdigest()[:32]}"' if shared else None,
         "gzip": False,
     }
-    if not conditional:
-        return {key: plain}
-    return {key: plain, f"{key}:gzip": plain | {"content": compress_string(response.content), "gzip": True}}
+    for_gzip = plain | {"content": compress_string(response.content), "gzip": True} if shared else plain
+    return {key: plain, f"{key}:gzip": for_gzip}
 
 
-def _answer(request, entry, conditional):
-    if conditional:
+def _answer(request, entry):
+    if entry["etag"]:
         not_modified = get_conditional_response(request, etag=entry["etag"])
         if not_modified is not None:
             not_modified["ETag"] = entry["etag"]
@@ -162,7 +163,7 @@ def _answer(request, entry, conditional):
         response[name] = value
     if entry["gzip"]:
         response["Content-Encoding"] = "gzip"
-    if conditional:
+    if entry["etag"]:
         patch_vary_headers(response, ["Accept-Encoding"])
         response["ETag"] = entry["etag"]
         # Clients may keep it but ask each time: a cancelled opening shows at once.

@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
 from stops import ics, notifications, schedule
@@ -67,12 +67,12 @@ def stop_detail(request, slug):
     return render(request, "public/stop_detail.html", context)
 
 
-@cached(per="day", conditional=True)
+@cached(per="day")
 def calendar(request):
     return _calendar_response(Stop.objects.active(), "Mairie mobile", "tous-les-arrets")
 
 
-@cached(per="day", conditional=True)
+@cached(per="day")
 def stop_calendar(request, slug):
     stop = get_object_or_404(Stop.objects.active(), slug=slug)
     return _calendar_response([stop], stop.name, stop.slug)
@@ -113,10 +113,12 @@ def _stop_cards(stops, upcoming, now):
     ]
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @ratelimit(key="ip", rate=SUBSCRIPTIONS_PER_HOUR, method="POST", block=False)
 def subscribe(request):
     """Ask to be told of a stop's changes (or of every stop's) by mail."""
+    if request.method == "GET":
+        return render(request, "public/subscribe.html", {"form": SubscriptionForm()})
     form = SubscriptionForm(request.POST)
     valid = form.is_valid()
     wanted = form.cleaned_data["stop"] if valid and not form.cleaned_data["every_stop"] else ""

@@ -1,10 +1,12 @@
 """Residents subscribe to a stop's changes: double opt-in, one-click unsubscribe, no abuse."""
 
 import datetime
+import re
 
 import pytest
 import time_machine
 from django.core import mail
+from django.test import override_settings
 from django.utils import timezone
 
 from stops.models import Subscription
@@ -21,6 +23,24 @@ def test_the_stop_page_offers_to_subscribe(client, tuesday_bus):
     text = text_of(client.get("/arrets/nathalie-sarraute/"))
     assert 'action="/abonnement/"' in text
     assert 'name="stop" value="nathalie-sarraute"' in text
+
+
+@override_settings(TIMETABLE_GROUP_THRESHOLD=0)
+def test_from_the_commune_index_a_link_leads_to_the_form_for_every_stop(client, tuesday_bus):
+    index = client.get("/").content.decode()
+    assert "csrfmiddlewaretoken" not in index
+    assert 'href="/abonnement/">vous abonner aux changements de tous les arrêts</a>' in index
+
+    page = client.get("/abonnement/")
+    assert page.status_code == 200
+    text = text_of(page)
+    assert "Vérifiez votre adresse" not in text
+    assert "pour tous les arrêts" in text
+    assert '<input type="hidden" name="stop" id="id_stop">' in text  # no stop: every stop
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text).group(1)
+    response = subscribe(client, stop="", csrfmiddlewaretoken=token)
+    assert response.status_code == 200
+    assert Subscription.objects.get().stop is None
 
 
 def test_subscribing_sends_only_the_confirmation_mail(client, tuesday_bus):
