@@ -111,6 +111,15 @@ def test_one_json_line_per_request_with_its_id(client, caplog, tuesday_bus):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(("path", "route"), [("/", "/"), ("/nulle-part/", "(unresolved)")])
+def test_the_home_page_has_a_route_of_its_own(client, caplog, path, route):
+    caplog.set_level(logging.INFO, logger="mairie_mobile.requests")
+    client.get(path)
+    [line] = json_lines(caplog, "mairie_mobile.requests")
+    assert line["route"] == route
+
+
+@pytest.mark.django_db
 def test_the_request_id_of_the_proxy_is_kept_when_it_is_sane(client, caplog):
     caplog.set_level(logging.INFO, logger="mairie_mobile.requests")
     assert client.get("/", headers={"X-Request-ID": "lb-1234"})["X-Request-ID"] == "lb-1234"
