@@ -89,6 +89,7 @@ def wrk(url, seconds):
         "p50": _milliseconds(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1)),
         "p99": _milliseconds(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1)),
         "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "transfer": _bytes(*re.search(r"Transfer/sec:\s+([\d.]+)([KMG]?B)", output).groups()),
         "errors": _errors(output),
     }
 
@@ -96,6 +97,10 @@ def wrk(url, seconds):
 def _milliseconds(text):
     value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
+
+
+def _bytes(value, unit):
+    return float(value) * {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}[unit]
 
 
 def _errors(output):
@@ -135,6 +140,8 @@ def run():
         try:
             for name, path, goal in addresses(stop, today, today + datetime.timedelta(days=30)):
                 url = f"http://127.0.0.1:{PORT}{path}"
+                # Computed once, alone: otherwise each worker computes it at the same time.
+                urllib.request.urlopen(url, timeout=120).read()
                 wrk(url, WARM_UP_SECONDS)
                 rows.append((name, goal, wrk(url, SECONDS)))
         finally:
@@ -146,11 +153,12 @@ def run():
         "",
         f"gunicorn with {WORKERS} sync workers and the production settings (DEBUG=0, JSON request logs, "
         f"Redis cache); wrk with {CONNECTIONS} connections for {SECONDS} s on loopback, after "
-        f"{WARM_UP_SECONDS} s of warm-up, asking for gzip as browsers do (the API and the feeds are "
-        "served compressed; pages with a form are not). 3,000 stops in PostgreSQL.",
+        f"{WARM_UP_SECONDS} s of warm-up, asking for gzip as browsers do (answers without a form, like the "
+        "commune index, the API and the feeds, are served compressed; pages with a form are not). "
+        "3,000 stops in PostgreSQL. Size: bytes sent per answer, headers included.",
         "",
-        "| address | requests/s | share of the floor | p50 | p99 | errors | goal |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| address | requests/s | share of the floor | size | p50 | p99 | errors | goal |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for name, goal, figures in rows:
         share = figures["rps"] / floor
@@ -159,7 +167,8 @@ def run():
             verdict.append("≥ 50 % of the floor: " + ("met" if share >= 0.5 else "NOT met"))
         verdict.append(f"p99 < {P99_GOAL_MS} ms: " + ("met" if figures["p99"] < P99_GOAL_MS else "NOT met"))
         lines.append(
-            f"| {name} | {figures['rps']:,.0f} | {share:.0%} | {figures['p50']:.1f} ms | {figures['p99']:.1f} ms "
+            f"| {name} | {figures['rps']:,.0f} | {share:.0%} | {figures['transfer'] / figures['rps'] / 1024:,.1f} KB "
+            f"| {figures['p50']:.1f} ms | {figures['p99']:.1f} ms "
             f"| {figures['errors']} of {figures['requests']:,} | {'; '.join(verdict)} |"
         )
     return rows, "\n".join(lines)
