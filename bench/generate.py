@@ -64,7 +64,7 @@ def _stop(n, rng):
     department = DEPARTMENTS[n % len(DEPARTMENTS)]
     commune = n // len(DEPARTMENTS) // 2
     postcode = f"{department.replace('2A', '20').replace('2B', '20')}{commune % 1000:03d}"
-    return Stop(
+    stop = Stop(
         slug=f"bench-{n:05d}",
         name=f"France services itinérant – arrêt {n:05d}",
         kind=rng.choice([Stop.Kind.BUS, Stop.Kind.PERMANENCE]),
@@ -73,6 +73,8 @@ def _stop(n, rng):
         city=f"Commune {department}-{commune:03d}",
         school_holidays_zone=rng.choice("ABC"),
     )
+    stop.refresh_search_text()  # bulk_create does not call save()
+    return stop
 
 
 def generate_visits(target=1_000_000):

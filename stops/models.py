@@ -1,5 +1,7 @@
 import datetime
+import re
 import secrets
+import unicodedata
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -39,11 +41,22 @@ class StopQuerySet(models.QuerySet):
         return self.filter(active=True)
 
     def search(self, query):
-        """Stops whose commune, postcode or name matches what a resident typed."""
+        """Stops whose commune, postcode or name matches what a resident typed, with or
+        without accents, capitals and hyphens."""
         query = query.strip()
         if not query:
             return self
-        return self.filter(Q(city__icontains=query) | Q(postcode__startswith=query) | Q(name__icontains=query))
+        matches = Q(postcode__startswith=query)
+        if words := search_key(query):
+            matches |= Q(search_text__contains=words)
+        return self.filter(matches)
+
+
+def search_key(text):
+    """Text as searches compare it: lower case, without accents, words apart.
+    "Saint-Étienne", "SAINT ETIENNE" and "saint etienne" give the same key."""
+    text = unicodedata.normalize("NFKD", text.casefold()).replace("œ", "oe").replace("æ", "ae")
+    return " ".join(re.findall(r"[^\W_]+", "".join(c for c in text if not unicodedata.combining(c))))
 
 
 class Stop(models.Model):
@@ -87,6 +100,8 @@ class Stop(models.Model):
         "partners.Partner", blank=True, related_name="stops", verbose_name=_("partenaires")
     )
     active = models.BooleanField(_("actif"), default=True)
+    # The name and the commune as searches compare them (search_key), kept up to date by save().
+    search_text = models.CharField(max_length=400, editable=False, default="")
 
     objects = StopQuerySet.as_manager()
 
@@ -112,6 +127,13 @@ class Stop(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.refresh_search_text()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"name", "city"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("stops:stop", args=[self.slug])
 
@@ -123,6 +145,10 @@ class Stop(models.Model):
             f"https://www.openstreetmap.org/?mlat={self.latitude}&mlon={self.longitude}"
             f"#map=18/{self.latitude}/{self.longitude}"
         )
+
+    def refresh_search_text(self):
+        """Called by save(), and by whoever writes stops without it (bulk_create)."""
+        self.search_text = search_key(f"{self.name} {self.city}")
 
 
 class WeeklySlot(models.Model):

@@ -4,6 +4,7 @@ import pytest
 import time_machine
 from django.test import override_settings
 
+from stops.models import Stop
 from stops.schedule import PARIS
 from tests.conftest import make_stops, text_of
 from tests.factories import ClosureFactory, ExtraOpeningFactory, StopFactory, WeeklySlotFactory
@@ -61,14 +62,35 @@ def test_a_large_territory_is_grouped_by_commune(client):
 
 
 @override_settings(TIMETABLE_GROUP_THRESHOLD=3)
-@pytest.mark.parametrize("query", ["Lille", "lille", "590", "59000"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        *["Saint-Étienne", "saint etienne", "SAINT-ETIENNE"],  # accents, capitals and hyphens do not matter
+        *["420", "42000"],
+        *["Montreynaud", "montreynaud saint-étienne", "Coeur", "cœur"],  # the stop's name
+    ],
+)
 def test_the_filter_finds_a_commune_by_name_or_postcode(client, query):
     make_stops(3)
-    WeeklySlotFactory(stop__city="Lille", stop__postcode="59000", stop__name="Bus de Lille")
+    WeeklySlotFactory(stop__city="Saint-Étienne", stop__postcode="42000", stop__name="Bus du Cœur de Montreynaud")
     text = text_of(client.get("/", {"q": query}))
     assert "1 arrêt pour" in text
-    assert "Bus de Lille" in text
+    assert "Bus du Cœur de Montreynaud" in text
     assert "Arrêt 0" not in text
+
+
+def test_a_renamed_stop_is_found_by_its_new_name():
+    stop = StopFactory(name="Bus Nathalie Sarraute", city="Paris")
+    stop.name, stop.city = "Bus Porte de Clignancourt", "Saint-Ouen"
+    stop.save(update_fields=["name", "city"])
+    assert list(Stop.objects.search("clignancourt saint ouen")) == [stop]
+    assert not Stop.objects.search("sarraute").exists()
+
+
+@pytest.mark.parametrize("query", ["-", "'", "_"])
+def test_a_query_of_punctuation_finds_nothing(query):
+    StopFactory(name="Bus d'Épinay", city="Épinay-sur-Seine")
+    assert not Stop.objects.search(query).exists()
 
 
 @override_settings(TIMETABLE_GROUP_THRESHOLD=3)
