@@ -8,6 +8,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from partners.models import OrientationTarget, Reason, reason_choices
+from visits import intake
 from visits.models import CHECKLIST_FIELDS, PROFILE_FIELDS, AgeBand, Demand, HeardFrom, Visit
 
 SENSITIVE_DATA_WARNING = _(
@@ -141,6 +142,15 @@ class PreAccueilForm(ProfileFields):
 
     def target(self):
         return None if self.cleaned_data["handled_here"] else self.cleaned_data["orientation_target"]
+
+
+class TakeOverForm(forms.Form):
+    """What the agent saw when asking to take over: the step, and who had the visitor."""
+
+    step = forms.ChoiceField(
+        choices=[(step.value, step.label) for step in intake.STEPS_IN_HAND], widget=forms.HiddenInput
+    )
+    colleague = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class DeblayageForm(forms.Form):

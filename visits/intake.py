@@ -6,6 +6,8 @@
                                        └─────────────────────────────────────┘ (no déblayage needed)
     waiting, deblayage, ready, accompagnement ──▶ left (gave up)
 
+A colleague may take over a déblayage or an accompaniment another agent started.
+
 Each function checks the current step with a conditional update, so that two agents
 acting on the same visitor at the same moment cannot both succeed: the second is
 told who was first. An agent repeating their own action (a double click, a retry
@@ -34,6 +36,10 @@ HOLDERS = {
     Status.ACCOMPAGNEMENT: "accompagnement_agent",
     Status.DONE: "accompagnement_agent",
 }
+
+
+# The steps an agent works through with the visitor, which a colleague may take over.
+STEPS_IN_HAND = (Status.DEBLAYAGE, Status.ACCOMPAGNEMENT)
 
 
 class IntakeError(Exception):
@@ -193,6 +199,19 @@ def finish_accompagnement(visit, agent, demands, *, minutes=None, note="", follo
     return visit
 
 
+def take_over(visit, agent, step, colleague_id):
+    """Carry on a step a colleague started (they had to leave, or asked for it).
+
+    `step` and `colleague_id` are what the agent saw: if the visit moved on or
+    someone else took it over meanwhile, this fails and says so rather than take it
+    from them. The step's start time stays: the visitor has been at it since then.
+    """
+    if step not in STEPS_IN_HAND:
+        raise IntakeError(describe(visit))
+    _move(visit, agent, Q(status=step, **{f"{HOLDERS[step]}_id": colleague_id}), step, **{HOLDERS[step]: agent})
+    return visit
+
+
 def mark_left(visit, agent):
     """The visitor gave up waiting, at whatever step they were."""
     _move(visit, agent, _at(*ACTIVE), Status.LEFT, ended_at=timezone.now())
@@ -310,7 +329,7 @@ def _repeated(visit, agent, target):
 def describe(visit):
     """Where the visit is, and who has it: why an agent cannot act on it now."""
     who = holder(visit)
-    if visit.status in (Status.DEBLAYAGE, Status.ACCOMPAGNEMENT) and who:
+    if visit.status in STEPS_IN_HAND and who:
         return f"{agent_name(who)} s'occupe déjà du n° {visit.ticket} ({visit.get_status_display().lower()})."
     if visit.status == Status.ORIENTED:
         return f"Le n° {visit.ticket} a été orienté vers {visit.orientation_target} : son passage est terminé."

@@ -12,6 +12,7 @@ urlpatterns = [
     path("passages/<int:pk>/deblayage/", staff.deblayage, name="deblayage"),
     path("passages/<int:pk>/accompagnement/", staff.accompagnement, name="accompagnement"),
     path("passages/<int:pk>/corriger/", staff.correct, name="correct"),
+    path("passages/<int:pk>/reprendre/", staff.take_over, name="take_over"),
     path("passages/<int:pk>/vers/<step>/", staff.move, name="move"),
     path("mes-passages/", staff.my_visits, name="my_visits"),
 ]

@@ -73,6 +73,7 @@ def staff_urls(morning):
         | {
             f"/agents/passages/{morning['deblayage'].pk}/deblayage/",
             f"/agents/passages/{morning['accompagnement'].pk}/accompagnement/",
+            f"/agents/passages/{morning['accompagnement'].pk}/reprendre/",  # a page for the coordinator
             f"/agents/passages/{morning['done'].pk}/corriger/",
             f"{base}creneaux/{slot.pk}/",
             f"{base}creneaux/{slot.pk}/supprimer/",

@@ -186,6 +186,53 @@ def test_a_colleague_cannot_take_a_visitor_in_someone_elses_deblayage(waiting, a
         intake.start_accompagnement(waiting, other_agent)
 
 
+# Taking over ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("step", "start"), [(Status.DEBLAYAGE, in_deblayage), (Status.ACCOMPAGNEMENT, in_accompagnement)]
+)
+def test_a_colleague_takes_over_a_step_and_finishes_it(waiting, agent, other_agent, caf, step, start):
+    start(waiting, agent)
+    started = Visit.objects.get(pk=waiting.pk)
+    intake.take_over(waiting, other_agent, step, agent.pk)
+    visit = Visit.objects.get(pk=waiting.pk)
+    assert (visit.status, intake.holder(visit)) == (step, other_agent)
+    assert getattr(visit, f"{step}_started_at") == getattr(started, f"{step}_started_at")
+    with pytest.raises(intake.IntakeError, match="Yanis Benali s'occupe déjà du n° 1"):
+        intake.take_over(visit, agent, step, agent.pk)  # the first agent, back: too late
+    if step == Status.DEBLAYAGE:
+        intake.finish_deblayage(visit, other_agent, CHECKLIST, "", "ready")
+        assert Visit.objects.get(pk=visit.pk).status == Status.READY
+    else:
+        intake.finish_accompagnement(visit, other_agent, [(None, Reason.of(caf), Demand.Outcome.RESOLVED)])
+        assert Visit.objects.get(pk=visit.pk).accompagnement_agent == other_agent
+
+
+def test_the_first_agent_is_told_who_took_over(waiting, agent, other_agent):
+    in_deblayage(waiting, agent)
+    intake.take_over(Visit.objects.get(pk=waiting.pk), other_agent, Status.DEBLAYAGE, agent.pk)
+    with pytest.raises(intake.IntakeError, match="Yanis Benali s'occupe déjà du n° 1 \\(déblayage\\)"):
+        intake.finish_deblayage(waiting, agent, CHECKLIST, "", "ready")
+
+
+def test_taking_over_twice_is_not_an_error(waiting, agent, other_agent):
+    in_deblayage(waiting, agent)
+    intake.take_over(waiting, other_agent, Status.DEBLAYAGE, agent.pk)
+    intake.take_over(waiting, other_agent, Status.DEBLAYAGE, agent.pk)  # the same form, posted again
+    assert Visit.objects.get(pk=waiting.pk).deblayage_agent == other_agent
+
+
+def test_a_visit_that_moved_on_is_not_taken_over(waiting, agent, other_agent, caf):
+    in_deblayage(waiting, agent)
+    intake.finish_deblayage(waiting, agent, CHECKLIST, "", "accompagnement")
+    with pytest.raises(intake.IntakeError, match="Camille Martin s'occupe déjà du n° 1 \\(accompagnement\\)"):
+        intake.take_over(waiting, other_agent, Status.DEBLAYAGE, agent.pk)
+    with pytest.raises(intake.IntakeError, match="est à l'étape « En attente »"):
+        intake.take_over(intake.register(waiting.stop, agent, [Reason.of(caf)]), other_agent, Status.WAITING, agent.pk)
+    assert Visit.objects.get(pk=waiting.pk).accompagnement_agent == agent
+
+
 def test_accompaniment_of_an_oriented_visit_is_refused(stop, agent, caf):
     target = OrientationTarget.objects.get(name="Point-Justice")
     visit = intake.register(stop, agent, [Reason.of(caf)], orientation_target=target)

@@ -6,7 +6,7 @@ import time_machine
 from django.utils import timezone
 
 from partners.models import OrientationTarget, Partner, Procedure, Reason
-from tests.conftest import text_of
+from tests.conftest import agent_user, text_of
 from tests.factories import StopFactory, VisitFactory, WeeklySlotFactory, demand_rows
 from visits import intake
 from visits.models import FollowUpContact, Status, Visit, VisitCorrection
@@ -203,6 +203,55 @@ def test_someone_elses_deblayage_page_sends_back_to_the_queue(logged_in, stop, o
     response = logged_in.get(f"/agents/passages/{visit.pk}/deblayage/", follow=True)
     assert response.redirect_chain[-1][0] == "/agents/arrets/nathalie-sarraute/"
     assert "Yanis Benali s&#x27;occupe déjà" in text_of(response)
+
+
+@pytest.mark.parametrize("step", ["deblayage", "accompagnement"])
+def test_a_colleagues_visitor_is_taken_over_after_a_confirmation(logged_in, stop, agent, other_agent, step):
+    visit = VisitFactory(stop=stop, ticket=7)
+    {"deblayage": intake.start_deblayage, "accompagnement": intake.start_accompagnement}[step](visit, other_agent)
+    queue = logged_in.get("/agents/arrets/nathalie-sarraute/").content.decode()
+    assert f'href="/agents/passages/{visit.pk}/reprendre/">Reprendre<span class="visually-hidden"> le n° 7' in queue
+
+    page = text_of(logged_in.get(f"/agents/passages/{visit.pk}/reprendre/"))
+    started = timezone.localtime(getattr(Visit.objects.get(), f"{step}_started_at"))
+    label = {"deblayage": "déblayage", "accompagnement": "accompagnement"}[step]
+    assert f"Yanis Benali s'occupe du n° 7 ({label} depuis {started:%H:%M})." in page
+    assert Visit.objects.get().status == step  # nothing taken yet
+
+    data = {"step": step, "colleague": other_agent.pk}
+    response = logged_in.post(f"/agents/passages/{visit.pk}/reprendre/", data, follow=True)
+    assert response.redirect_chain[-1][0] == f"/agents/passages/{visit.pk}/{step}/"
+    assert "Vous avez repris le n° 7 à la place de Yanis Benali." in text_of(response)
+    assert intake.holder(Visit.objects.get()) == agent
+
+
+def test_a_visitor_taken_over_by_someone_else_meanwhile_is_not_taken_again(logged_in, stop, agent, other_agent):
+    third = agent_user("lea", first_name="Léa", last_name="Dupont")
+    visit = intake.start_deblayage(VisitFactory(stop=stop, ticket=3), other_agent)
+    intake.take_over(visit, third, Status.DEBLAYAGE, other_agent.pk)
+    data = {"step": "deblayage", "colleague": other_agent.pk}  # what the page showed before
+    response = logged_in.post(f"/agents/passages/{visit.pk}/reprendre/", data, follow=True)
+    assert "Léa Dupont s&#x27;occupe déjà du n° 3 (déblayage)." in text_of(response)
+    assert intake.holder(Visit.objects.get()) == third
+
+
+@pytest.mark.parametrize("data", [{}, {"step": "waiting", "colleague": "1"}, {"step": "deblayage", "colleague": "x"}])
+def test_a_take_over_with_bad_data_changes_nothing(logged_in, stop, other_agent, data):
+    visit = intake.start_deblayage(VisitFactory(stop=stop), other_agent)
+    response = logged_in.post(f"/agents/passages/{visit.pk}/reprendre/", data, follow=True)
+    assert response.status_code == 200
+    assert "La page a changé entre-temps" in text_of(response)
+    assert intake.holder(Visit.objects.get()) == other_agent
+
+
+def test_only_a_visitor_in_someone_elses_hands_can_be_taken_over(logged_in, stop, agent):
+    waiting = VisitFactory(stop=stop, ticket=5)
+    response = logged_in.get(f"/agents/passages/{waiting.pk}/reprendre/", follow=True)
+    assert response.redirect_chain[-1][0] == "/agents/arrets/nathalie-sarraute/"
+    assert "est à l&#x27;étape « En attente »" in text_of(response)
+    mine = intake.start_deblayage(VisitFactory(stop=stop, ticket=6), agent)
+    response = logged_in.get(f"/agents/passages/{mine.pk}/reprendre/")
+    assert response.url == f"/agents/passages/{mine.pk}/deblayage/"
 
 
 def accompagnement_data(demand, **overrides):

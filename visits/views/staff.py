@@ -17,10 +17,19 @@ from stops import schedule
 from stops.forms import StopSearchForm
 from stops.models import Stop
 from visits import intake
-from visits.forms import AccompagnementForm, CorrectionForm, DeblayageForm, PreAccueilForm, demand_formset
+from visits.forms import (
+    AccompagnementForm,
+    CorrectionForm,
+    DeblayageForm,
+    PreAccueilForm,
+    TakeOverForm,
+    demand_formset,
+)
 from visits.models import CHECKLIST_FIELDS, Demand, Status, Visit
 
 STOPS_LISTED = 30
+# The page of each step an agent has in hand.
+STEP_PAGES = {Status.DEBLAYAGE: "visits:deblayage", Status.ACCOMPAGNEMENT: "visits:accompagnement"}
 
 
 def _get_stop(slug):
@@ -130,7 +139,7 @@ def take_next(request, slug):
     except intake.IntakeError as error:
         messages.error(request, str(error))
         return redirect("visits:queue", slug=stop.slug)
-    return redirect("visits:deblayage", pk=visit.pk)
+    return redirect(STEP_PAGES[Status.DEBLAYAGE], pk=visit.pk)
 
 
 @agent_required
@@ -139,8 +148,8 @@ def move(request, pk, step):
     """Take a visitor to a step from the queue, or record that they left."""
     visit = _get_visit(pk)
     actions = {
-        "deblayage": (intake.start_deblayage, "visits:deblayage"),
-        "accompagnement": (intake.start_accompagnement, "visits:accompagnement"),
+        "deblayage": (intake.start_deblayage, STEP_PAGES[Status.DEBLAYAGE]),
+        "accompagnement": (intake.start_accompagnement, STEP_PAGES[Status.ACCOMPAGNEMENT]),
         "parti": (intake.mark_left, None),
     }
     action, next_page = actions[step]
@@ -153,6 +162,36 @@ def move(request, pk, step):
         return redirect(next_page, pk=visit.pk)
     messages.info(request, f"N° {visit.ticket} noté comme parti sans être reçu.")
     return redirect(_queue_url(visit))
+
+
+@agent_required
+def take_over(request, pk):
+    """Carry on the step a colleague started: a page says whose it is, a button takes it."""
+    visit = _get_visit(pk, with_demands=True)
+    colleague = intake.holder(visit)
+    if visit.status not in intake.STEPS_IN_HAND or colleague is None:
+        return _not_at_step(request, visit)
+    if colleague == request.user:
+        return redirect(STEP_PAGES[visit.status], pk=visit.pk)
+    if request.method == "POST":
+        form = TakeOverForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "La page a changé entre-temps : vérifiez qui s'occupe de ce visiteur.")
+            return redirect("visits:take_over", pk=visit.pk)
+        step = form.cleaned_data["step"]
+        try:
+            intake.take_over(visit, request.user, step, form.cleaned_data["colleague"])
+        except intake.IntakeError as error:
+            messages.error(request, str(error))
+            return redirect(_queue_url(visit))
+        messages.success(
+            request, f"Vous avez repris le n° {visit.ticket} à la place de {intake.agent_name(colleague)}."
+        )
+        return redirect(STEP_PAGES[step], pk=visit.pk)
+    form = TakeOverForm(initial={"step": visit.status, "colleague": colleague.pk})
+    started = getattr(visit, f"{visit.status}_started_at")  # deblayage_started_at, accompagnement_started_at
+    context = {"visit": visit, "colleague": colleague, "started": started, "form": form}
+    return render(request, "staff/take_over.html", context)
 
 
 @agent_required
@@ -169,7 +208,7 @@ def deblayage(request, pk):
             form.add_error("missing" if then == "come_back" else None, str(error))
         else:
             if then == "accompagnement":
-                return redirect("visits:accompagnement", pk=visit.pk)
+                return redirect(STEP_PAGES[Status.ACCOMPAGNEMENT], pk=visit.pk)
             messages.success(request, _after_deblayage(visit, then))
             return redirect(_queue_url(visit))
     return render(request, "staff/deblayage.html", {"visit": visit, "form": form}, status=400 if form.errors else 200)
