@@ -8,7 +8,8 @@ The version lives in the shared cache (Redis in production), so every web node s
 change at once; it is read together with the answer, in one round trip.
 
 Pages that show what is open now are also keyed on the minute, calendar feeds on the
-day. Only visitors without a session are served from the cache: a logged-in agent's
+day. When several visitors ask at once for an answer that is not cached, one worker
+computes it and the others wait for it: the feed of every stop takes seconds. Only visitors without a session are served from the cache: a logged-in agent's
 pages carry their name and messages. A cached page's CSRF token is a placeholder,
 replaced by the visitor's own token on each answer.
 """
@@ -34,6 +35,9 @@ CSRF_PLACEHOLDER = "csrf-token-of-the-visitor"
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 # Past this, an unused answer leaves the cache (a change makes it unreachable at once).
 TIMEOUT = 3600
+# While a worker computes an answer, the others asking for it wait for it rather than
+# compute it too; a worker that died mid-way holds the others back this long at most.
+COMPUTING_SECONDS = 30
 
 
 def version():
@@ -119,19 +123,47 @@ def cached(per=None):
             found = cache.get_many([VERSION_KEY, wanted])  # one round trip
             current = found.get(VERSION_KEY) or version()
             entry = found.get(wanted)
-            if entry is None or entry.get("version") != current:
-                request.csrf_placeholder = True
-                response = view(request, *args, **kwargs)
-                if response.status_code != 200 or response.streaming:
-                    return _with_token(request, response)
-                entries = _entries(key, response, current)
-                cache.set_many(entries, TIMEOUT)
-                entry = entries[wanted]
+            if not _fresh(entry, current):
+                lock = f"{key}:computing:{current}"
+                entry = _wait_for_turn(lock, wanted, current)
+                if entry is None:  # this worker's turn: it holds the lock
+                    try:
+                        request.csrf_placeholder = True
+                        response = view(request, *args, **kwargs)
+                        if response.status_code != 200 or response.streaming:
+                            return _with_token(request, response)
+                        entries = _entries(key, response, current)
+                        cache.set_many(entries, TIMEOUT)
+                        entry = entries[wanted]
+                    finally:
+                        cache.delete(lock)
             return _answer(request, entry)
 
         return wrapper
 
     return decorator
+
+
+def _fresh(entry, current):
+    return entry is not None and entry.get("version") == current
+
+
+def _wait_for_turn(lock, wanted, current):
+    """The answer another worker has just computed, or None once this worker holds `lock` and
+    is to compute it. An answer that is not cached (an error, a 404) gives the lock to the
+    next waiter, which computes it in turn."""
+    pause = 0.005
+    while not cache.add(lock, True, COMPUTING_SECONDS):
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
+        entry = cache.get(wanted)
+        if _fresh(entry, current):
+            return entry
+    entry = cache.get(wanted)  # stored just before the lock was let go?
+    if _fresh(entry, current):
+        cache.delete(lock)
+        return entry
+    return None
 
 
 def _entries(key, response, current):

@@ -4,12 +4,15 @@ import datetime
 import gzip
 import re
 import textwrap
+import threading
 
 import pytest
 import time_machine
-from django.test import Client, override_settings
+from django.http import HttpResponse
+from django.test import Client, RequestFactory, override_settings
 
 from partners.models import Partner
+from stops import caching
 from stops.caching import CSRF_PLACEHOLDER, version
 from stops.importer import import_stops
 from stops.models import Closure, WeeklySlot
@@ -216,3 +219,61 @@ def test_a_release_starts_from_an_empty_cache(client, tuesday_bus):
     before = version()
     call_command("migrate", verbosity=0)
     assert version() > before
+
+
+class SlowView:
+    """A view that takes its time, until the test lets it answer; it counts how often it ran."""
+
+    def __init__(self, status=200):
+        self.status, self.calls = status, 0
+        self.running, self.release = threading.Event(), threading.Event()
+
+    def __call__(self, request):
+        self.calls += 1
+        self.running.set()
+        assert self.release.wait(10)
+        return HttpResponse("Le flux de tous les arrêts", status=self.status)
+
+
+def ask_together(view, count, monkeypatch):
+    """`count` visitors ask at once; the first computes. Returns their answers once all are in."""
+    waiting = threading.Semaphore(0)
+    wait_for_turn = caching._wait_for_turn
+
+    def waits(*args):
+        waiting.release()
+        return wait_for_turn(*args)
+
+    monkeypatch.setattr(caching, "_wait_for_turn", waits)
+    answers = []
+    ask = caching.cached()(view)
+
+    def visitor():
+        answers.append(ask(RequestFactory().get("/tous-les-arrets.ics")))
+
+    threads = [threading.Thread(target=visitor) for _ in range(count)]
+    threads[0].start()
+    assert view.running.wait(10)
+    for thread in threads[1:]:
+        thread.start()
+    for _ in range(count):  # every visitor has asked
+        assert waiting.acquire(timeout=10)
+    view.release.set()
+    for thread in threads:
+        thread.join(10)
+    return answers
+
+
+def test_an_answer_asked_for_by_many_at_once_is_computed_once(monkeypatch):
+    view = SlowView()
+    answers = ask_together(view, 4, monkeypatch)
+    assert view.calls == 1
+    assert [answer.status_code for answer in answers] == [200] * 4
+    assert {answer.content.decode() for answer in answers} == {"Le flux de tous les arrêts"}
+
+
+def test_an_answer_that_is_not_kept_is_computed_by_the_next_visitor(monkeypatch):
+    view = SlowView(status=404)
+    answers = ask_together(view, 2, monkeypatch)
+    assert view.calls == 2
+    assert [answer.status_code for answer in answers] == [404, 404]
