@@ -27,6 +27,7 @@ class AuditEvent(models.Model):
         TWO_FACTOR = "two_factor", _("Double authentification")
         SCHEDULE_EDIT = "schedule_edit", _("Modification des horaires")
         VISIT_CORRECTION = "visit_correction", _("Correction d'un passage")
+        VISIT_TAKE_OVER = "visit_take_over", _("Reprise d'un passage")
         EXPORT = "export", _("Export")
         PURGE = "purge", _("Effacement de données personnelles")
 

@@ -199,16 +199,22 @@ def finish_accompagnement(visit, agent, demands, *, minutes=None, note="", follo
     return visit
 
 
-def take_over(visit, agent, step, colleague_id):
+def take_over(visit, agent, step, colleague):
     """Carry on a step a colleague started (they had to leave, or asked for it).
 
-    `step` and `colleague_id` are what the agent saw: if the visit moved on or
-    someone else took it over meanwhile, this fails and says so rather than take it
-    from them. The step's start time stays: the visitor has been at it since then.
+    `step` and `colleague` are what the agent saw: if the visit moved on or someone
+    else took it over meanwhile, this fails and says so rather than take it from them.
+    The step's start time stays: the visitor has been at it since then. The journal
+    keeps who took the visitor from whom.
     """
     if step not in STEPS_IN_HAND:
         raise IntakeError(describe(visit))
-    _move(visit, agent, Q(status=step, **{f"{HOLDERS[step]}_id": colleague_id}), step, **{HOLDERS[step]: agent})
+    if _move(visit, agent, Q(status=step, **{HOLDERS[step]: colleague}), step, **{HOLDERS[step]: agent}):
+        summary = (
+            f"Passage n° {visit.ticket} du {visit.service_day:%d/%m/%Y} ({visit.stop_id}) repris à "
+            f"{agent_name(colleague)} ({visit.get_status_display().lower()})"
+        )
+        audit.record(audit.Action.VISIT_TAKE_OVER, summary, user=agent)
     return visit
 
 

@@ -5,6 +5,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from mairie_mobile.models import AuditEvent
 from partners.models import OrientationTarget, Partner, Procedure, Reason
 from tests.factories import StopFactory, VisitFactory
 from visits import intake
@@ -195,12 +196,12 @@ def test_a_colleague_cannot_take_a_visitor_in_someone_elses_deblayage(waiting, a
 def test_a_colleague_takes_over_a_step_and_finishes_it(waiting, agent, other_agent, caf, step, start):
     start(waiting, agent)
     started = Visit.objects.get(pk=waiting.pk)
-    intake.take_over(waiting, other_agent, step, agent.pk)
+    intake.take_over(waiting, other_agent, step, agent)
     visit = Visit.objects.get(pk=waiting.pk)
     assert (visit.status, intake.holder(visit)) == (step, other_agent)
     assert getattr(visit, f"{step}_started_at") == getattr(started, f"{step}_started_at")
     with pytest.raises(intake.IntakeError, match="Yanis Benali s'occupe déjà du n° 1"):
-        intake.take_over(visit, agent, step, agent.pk)  # the first agent, back: too late
+        intake.take_over(visit, agent, step, agent)  # the first agent, back: too late
     if step == Status.DEBLAYAGE:
         intake.finish_deblayage(visit, other_agent, CHECKLIST, "", "ready")
         assert Visit.objects.get(pk=visit.pk).status == Status.READY
@@ -211,25 +212,29 @@ def test_a_colleague_takes_over_a_step_and_finishes_it(waiting, agent, other_age
 
 def test_the_first_agent_is_told_who_took_over(waiting, agent, other_agent):
     in_deblayage(waiting, agent)
-    intake.take_over(Visit.objects.get(pk=waiting.pk), other_agent, Status.DEBLAYAGE, agent.pk)
+    intake.take_over(Visit.objects.get(pk=waiting.pk), other_agent, Status.DEBLAYAGE, agent)
     with pytest.raises(intake.IntakeError, match="Yanis Benali s'occupe déjà du n° 1 \\(déblayage\\)"):
         intake.finish_deblayage(waiting, agent, CHECKLIST, "", "ready")
 
 
 def test_taking_over_twice_is_not_an_error(waiting, agent, other_agent):
     in_deblayage(waiting, agent)
-    intake.take_over(waiting, other_agent, Status.DEBLAYAGE, agent.pk)
-    intake.take_over(waiting, other_agent, Status.DEBLAYAGE, agent.pk)  # the same form, posted again
+    intake.take_over(waiting, other_agent, Status.DEBLAYAGE, agent)
+    intake.take_over(waiting, other_agent, Status.DEBLAYAGE, agent)  # the same form, posted again
     assert Visit.objects.get(pk=waiting.pk).deblayage_agent == other_agent
+    [event] = AuditEvent.objects.filter(action=AuditEvent.Action.VISIT_TAKE_OVER)
+    assert event.user == other_agent
+    assert "Passage n° 1 du " in event.summary
+    assert event.summary.endswith("repris à Camille Martin (déblayage)")
 
 
 def test_a_visit_that_moved_on_is_not_taken_over(waiting, agent, other_agent, caf):
     in_deblayage(waiting, agent)
     intake.finish_deblayage(waiting, agent, CHECKLIST, "", "accompagnement")
     with pytest.raises(intake.IntakeError, match="Camille Martin s'occupe déjà du n° 1 \\(accompagnement\\)"):
-        intake.take_over(waiting, other_agent, Status.DEBLAYAGE, agent.pk)
+        intake.take_over(waiting, other_agent, Status.DEBLAYAGE, agent)
     with pytest.raises(intake.IntakeError, match="est à l'étape « En attente »"):
-        intake.take_over(intake.register(waiting.stop, agent, [Reason.of(caf)]), other_agent, Status.WAITING, agent.pk)
+        intake.take_over(intake.register(waiting.stop, agent, [Reason.of(caf)]), other_agent, Status.WAITING, agent)
     assert Visit.objects.get(pk=waiting.pk).accompagnement_agent == agent
 
 

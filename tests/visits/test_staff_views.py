@@ -228,7 +228,7 @@ def test_a_colleagues_visitor_is_taken_over_after_a_confirmation(logged_in, stop
 def test_a_visitor_taken_over_by_someone_else_meanwhile_is_not_taken_again(logged_in, stop, agent, other_agent):
     third = agent_user("lea", first_name="Léa", last_name="Dupont")
     visit = intake.start_deblayage(VisitFactory(stop=stop, ticket=3), other_agent)
-    intake.take_over(visit, third, Status.DEBLAYAGE, other_agent.pk)
+    intake.take_over(visit, third, Status.DEBLAYAGE, other_agent)
     data = {"step": "deblayage", "colleague": other_agent.pk}  # what the page showed before
     response = logged_in.post(f"/agents/passages/{visit.pk}/reprendre/", data, follow=True)
     assert "Léa Dupont s&#x27;occupe déjà du n° 3 (déblayage)." in text_of(response)

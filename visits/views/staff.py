@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from mairie_mobile.roles import agent_required
 from stops import schedule
@@ -165,6 +165,7 @@ def move(request, pk, step):
 
 
 @agent_required
+@require_http_methods(["GET", "POST"])
 def take_over(request, pk):
     """Carry on the step a colleague started: a page says whose it is, a button takes it."""
     visit = _get_visit(pk, with_demands=True)
@@ -178,9 +179,12 @@ def take_over(request, pk):
         if not form.is_valid():
             messages.error(request, "La page a changé entre-temps : vérifiez qui s'occupe de ce visiteur.")
             return redirect("visits:take_over", pk=visit.pk)
+        if form.cleaned_data["colleague"] != colleague.pk:  # someone else took the visitor since
+            messages.error(request, intake.describe(visit))
+            return redirect(_queue_url(visit))
         step = form.cleaned_data["step"]
         try:
-            intake.take_over(visit, request.user, step, form.cleaned_data["colleague"])
+            intake.take_over(visit, request.user, step, colleague)
         except intake.IntakeError as error:
             messages.error(request, str(error))
             return redirect(_queue_url(visit))
