@@ -101,7 +101,7 @@ class Stop(models.Model):
     )
     active = models.BooleanField(_("actif"), default=True)
     # The name and the commune as searches compare them (search_key), kept up to date by save().
-    search_text = models.CharField(max_length=400, editable=False, default="")
+    search_text = models.TextField(editable=False, default="")
 
     objects = StopQuerySet.as_manager()
 

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="stop",
             name="search_text",
-            field=models.CharField(default="", editable=False, max_length=400),
+            field=models.TextField(default="", editable=False),
         ),
         migrations.RunPython(fill_search_text, migrations.RunPython.noop),
     ]
