@@ -162,12 +162,13 @@ def run():
     ]
     for name, goal, figures in rows:
         share = figures["rps"] / floor
+        size = figures["transfer"] / max(figures["rps"], 1)
         verdict = []
         if goal == "half":
             verdict.append("≥ 50 % of the floor: " + ("met" if share >= 0.5 else "NOT met"))
         verdict.append(f"p99 < {P99_GOAL_MS} ms: " + ("met" if figures["p99"] < P99_GOAL_MS else "NOT met"))
         lines.append(
-            f"| {name} | {figures['rps']:,.0f} | {share:.0%} | {figures['transfer'] / figures['rps'] / 1024:,.1f} KB "
+            f"| {name} | {figures['rps']:,.0f} | {share:.0%} | {size / 1024:,.1f} KB "
             f"| {figures['p50']:.1f} ms | {figures['p99']:.1f} ms "
             f"| {figures['errors']} of {figures['requests']:,} | {'; '.join(verdict)} |"
         )

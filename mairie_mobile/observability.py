@@ -60,7 +60,7 @@ class RequestLogMiddleware:
             fields = {
                 "request_id": rid,
                 "method": request.method,
-                "route": "/" + match.route if match else "(unresolved)",
+                "route": "/" + match.route if match and match.route is not None else "(unresolved)",
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 "user_id": user.pk if user is not None and user.is_authenticated else None,

@@ -8,10 +8,12 @@ The version lives in the shared cache (Redis in production), so every web node s
 change at once; it is read together with the answer, in one round trip.
 
 Pages that show what is open now are also keyed on the minute, calendar feeds on the
-day. When several visitors ask at once for an answer that is not cached, one worker
-computes it and the others wait for it: the feed of every stop takes seconds. Only visitors without a session are served from the cache: a logged-in agent's
+day. Only visitors without a session are served from the cache: a logged-in agent's
 pages carry their name and messages. A cached page's CSRF token is a placeholder,
 replaced by the visitor's own token on each answer.
+
+When several visitors ask at once for an answer that is not cached, one worker computes
+it and the others wait for it: the feed of every stop takes seconds to compute.
 """
 
 import hashlib
@@ -33,8 +35,9 @@ from django.utils.text import compress_string
 VERSION_KEY = "schedule-version"
 CSRF_PLACEHOLDER = "csrf-token-of-the-visitor"
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
-# Past this, an unused answer leaves the cache (a change makes it unreachable at once).
-TIMEOUT = 3600
+# Past this, an unused answer leaves the cache (a change makes it unreachable at once);
+# an answer keyed on the minute is of no use once the minute is over.
+TIMEOUT = {"minute": 60, "day": 3600, None: 3600}
 # While a worker computes an answer, the others asking for it wait for it rather than
 # compute it too; a worker that died mid-way holds the others back this long at most.
 COMPUTING_SECONDS = 30
@@ -133,7 +136,7 @@ def cached(per=None):
                         if response.status_code != 200 or response.streaming:
                             return _with_token(request, response)
                         entries = _entries(key, response, current)
-                        cache.set_many(entries, TIMEOUT)
+                        cache.set_many(entries, TIMEOUT[per])
                         entry = entries[wanted]
                     finally:
                         cache.delete(lock)

@@ -113,11 +113,11 @@ def _stop_cards(stops, upcoming, now):
     ]
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @ratelimit(key="ip", rate=SUBSCRIPTIONS_PER_HOUR, method="POST", block=False)
 def subscribe(request):
     """Ask to be told of a stop's changes (or of every stop's) by mail."""
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return render(request, "public/subscribe.html", {"form": SubscriptionForm()})
     form = SubscriptionForm(request.POST)
     valid = form.is_valid()

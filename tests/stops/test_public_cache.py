@@ -17,7 +17,7 @@ from stops.caching import CSRF_PLACEHOLDER, version
 from stops.importer import import_stops
 from stops.models import Closure, WeeklySlot
 from stops.schedule import PARIS
-from tests.factories import ClosureFactory, ExtraOpeningFactory
+from tests.factories import ClosureFactory, ExtraOpeningFactory, StopFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -156,6 +156,38 @@ def test_a_client_with_the_current_version_is_told_nothing_changed(url, client, 
     changed = client.get(url, headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert changed["ETag"] != etag
+
+
+@override_settings(TIMETABLE_GROUP_THRESHOLD=0)
+def test_the_commune_index_is_told_nothing_changed_until_a_commune_comes(client, tuesday_bus):
+    first = client.get("/")
+    assert client.get("/", headers={"If-None-Match": first["ETag"]}).status_code == 304
+    StopFactory(city="Roubaix", postcode="59100")
+    changed = client.get("/", headers={"If-None-Match": first["ETag"]})
+    assert changed.status_code == 200
+    assert "Roubaix (59100)" in changed.content.decode()
+
+
+class KeptFor:
+    """The cache, noting for how long each answer is kept."""
+
+    def __init__(self, cache):
+        self.cache, self.timeouts = cache, []
+
+    def __getattr__(self, name):
+        return getattr(self.cache, name)
+
+    def set_many(self, entries, timeout):
+        self.timeouts.append(timeout)
+        return self.cache.set_many(entries, timeout)
+
+
+@pytest.mark.parametrize(("url", "seconds"), [("/", 60), ("/arrets/nathalie-sarraute/", 60), ("/calendrier.ics", 3600)])
+def test_an_answer_keyed_on_the_minute_is_kept_for_the_minute(url, seconds, client, tuesday_bus, monkeypatch):
+    kept = KeptFor(caching.cache)
+    monkeypatch.setattr(caching, "cache", kept)
+    client.get(url)
+    assert kept.timeouts == [seconds]
 
 
 def test_each_visitor_gets_a_working_token_of_their_own(tuesday_bus, mailoutbox):

@@ -6,7 +6,7 @@ import re
 import pytest
 import time_machine
 from django.core import mail
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from stops.models import Subscription
@@ -31,14 +31,16 @@ def test_from_the_commune_index_a_link_leads_to_the_form_for_every_stop(client, 
     assert "csrfmiddlewaretoken" not in index
     assert 'href="/abonnement/">vous abonner aux changements de tous les arrêts</a>' in index
 
-    page = client.get("/abonnement/")
+    visitor = Client(enforce_csrf_checks=True)
+    page = visitor.get("/abonnement/")
     assert page.status_code == 200
+    assert visitor.head("/abonnement/").status_code == 200
     text = text_of(page)
     assert "Vérifiez votre adresse" not in text
     assert "pour tous les arrêts" in text
     assert '<input type="hidden" name="stop" id="id_stop">' in text  # no stop: every stop
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text).group(1)
-    response = subscribe(client, stop="", csrfmiddlewaretoken=token)
+    response = subscribe(visitor, stop="", csrfmiddlewaretoken=token)
     assert response.status_code == 200
     assert Subscription.objects.get().stop is None
 
