@@ -55,6 +55,10 @@ class VisitQuerySet(models.QuerySet):
         """The visitors of the day still in the bus, oldest first."""
         return self.of_day(stop, day).filter(status__in=ACTIVE).order_by("ticket")
 
+    def left_in_progress(self, stop, day):
+        """The visits of the days before `day` that were not finished, oldest first."""
+        return self.filter(stop=stop, service_day__lt=day, status__in=ACTIVE).order_by("service_day", "ticket")
+
     def handled_by(self, agent):
         return self.filter(Q(registered_by=agent) | Q(deblayage_agent=agent) | Q(accompagnement_agent=agent)).distinct()
 

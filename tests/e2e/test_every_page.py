@@ -10,7 +10,7 @@ from partners.models import Partner, Reason
 from stops.models import Closure, ExtraOpening
 from tests.conftest import transactional
 from tests.e2e.conftest import WCAG_21_AA, log_in, new_page
-from tests.factories import UserFactory, WeeklySlotFactory
+from tests.factories import UserFactory, VisitFactory, WeeklySlotFactory
 from tests.urlwalk import every_url
 from visits import intake
 
@@ -19,7 +19,8 @@ pytestmark = transactional
 
 @pytest.fixture
 def a_morning(tuesday_bus, agent):
-    """A stop with a closure, an extra opening, another slot, and visits at every step of the intake."""
+    """A stop with a closure, an extra opening, another slot, visits at every step of the intake, and
+    one left in progress the day before."""
     today = datetime.date.today()
     WeeklySlotFactory(stop=tuesday_bus, weekday=(today + datetime.timedelta(days=1)).weekday())
     in_20_days, in_40_days = today + datetime.timedelta(days=20), today + datetime.timedelta(days=40)
@@ -38,6 +39,8 @@ def a_morning(tuesday_bus, agent):
     in_accompagnement = intake.start_accompagnement(intake.register(tuesday_bus, agent, [caf]), agent)
     done = intake.start_accompagnement(intake.register(tuesday_bus, agent, [caf]), agent)
     done = intake.finish_accompagnement(done, agent, [(None, caf, "resolved")], minutes=15)
+    # Left in progress yesterday: listed under the queue.
+    VisitFactory(stop=tuesday_bus, ticket=1, service_day=today - datetime.timedelta(days=1))
     return {
         "stop": tuesday_bus,
         "waiting": waiting,

@@ -4,6 +4,7 @@ import uuid
 import pytest
 import time_machine
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from partners.models import OrientationTarget, Partner, Procedure, Reason
 from tests.conftest import agent_user, text_of
@@ -133,14 +134,46 @@ def test_queue_table_answers_204_when_nothing_changed(logged_in, stop):
     assert logged_in.get(f"/agents/arrets/nathalie-sarraute/file/?version={version}").status_code == 200
 
 
+def test_visits_left_in_progress_on_earlier_days_are_listed_to_be_finished(logged_in, stop, agent, other_agent):
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    forgotten = VisitFactory(stop=stop, ticket=8, service_day=yesterday)
+    held = intake.start_accompagnement(VisitFactory(stop=stop, ticket=9, service_day=yesterday), other_agent)
+    VisitFactory(stop=stop, ticket=10, service_day=yesterday, status=Status.LEFT)
+    VisitFactory(stop=StopFactory(), ticket=11, service_day=yesterday)  # another stop's
+    VisitFactory(stop=stop, ticket=1)  # today's queue
+
+    page = logged_in.get("/agents/arrets/nathalie-sarraute/")
+    assert [visit.ticket for visit in page.context["earlier"]] == [8, 9]
+    assert [visit.ticket for visit in page.context["in_queue"]] == [1]
+    text = text_of(page)
+    assert "Restés en cours les jours précédents" in text
+    assert f'<td>{date_format(yesterday, "l j F")}</td> <th scope="row">8</th>' in text
+    assert f'href="/agents/passages/{held.pk}/reprendre/"' in text
+
+    response = logged_in.post(f"/agents/passages/{forgotten.pk}/vers/parti/", follow=True)
+    assert response.redirect_chain[-1][0] == "/agents/arrets/nathalie-sarraute/"
+    assert [visit.ticket for visit in response.context["earlier"]] == [9]
+
+
+def test_only_the_oldest_visits_left_in_progress_are_listed(logged_in, stop):
+    for days_ago in range(1, 23):
+        VisitFactory(stop=stop, ticket=1, service_day=timezone.localdate() - datetime.timedelta(days=days_ago))
+    page = logged_in.get("/agents/arrets/nathalie-sarraute/")
+    assert len(page.context["earlier"]) == 20
+    assert page.context["earlier"][0].service_day == timezone.localdate() - datetime.timedelta(days=22)
+    assert "Voici les 20 plus anciens" in text_of(page)
+
+
 @pytest.mark.parametrize("count", [3, 60])
 def test_queue_queries_do_not_grow_with_the_visitors(
     logged_in, stop, agent, other_agent, count, django_assert_max_num_queries
 ):
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
     for ticket in range(1, count + 1):
         visit = VisitFactory(stop=stop, ticket=ticket)
         if ticket % 3 == 0:
             intake.start_deblayage(visit, other_agent)
+            intake.start_accompagnement(VisitFactory(stop=stop, ticket=ticket, service_day=yesterday), agent)
     with django_assert_max_num_queries(9):
         assert logged_in.get("/agents/arrets/nathalie-sarraute/").status_code == 200
     with django_assert_max_num_queries(9):

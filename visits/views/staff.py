@@ -28,6 +28,8 @@ from visits.forms import (
 from visits.models import CHECKLIST_FIELDS, Demand, Status, Visit
 
 STOPS_LISTED = 30
+# Visits of earlier days left in progress, listed under the queue to be finished.
+EARLIER_LISTED = 20
 # The page of each step an agent has in hand.
 STEP_PAGES = {Status.DEBLAYAGE: "visits:deblayage", Status.ACCOMPAGNEMENT: "visits:accompagnement"}
 
@@ -69,6 +71,9 @@ def home(request):
 def queue(request, slug, form=None):
     stop = _get_stop(slug)
     context = _queue_context(stop) | {"form": form or PreAccueilForm(), "stop": stop}
+    earlier = Visit.objects.left_in_progress(stop, timezone.localdate())
+    earlier = list(earlier.select_related("deblayage_agent", "accompagnement_agent")[: EARLIER_LISTED + 1])
+    context |= {"earlier": earlier[:EARLIER_LISTED], "more_earlier": len(earlier) > EARLIER_LISTED}
     return render(request, "staff/queue.html", context, status=400 if form else 200)
 
 
