@@ -48,8 +48,27 @@ class StopQuerySet(models.QuerySet):
             return self
         matches = Q(postcode__startswith=query)
         if words := search_key(query):
-            matches |= Q(search_text__contains=words)
+            matches |= Q(search_text__contains=words) | Q(postcode__in=arrondissement_postcodes(words))
         return self.filter(matches)
+
+
+# The cities divided into arrondissements: the postcode of the first, and how many there are.
+ARRONDISSEMENTS = {"paris": (75001, 20), "lyon": (69001, 9), "marseille": (13001, 16)}
+ARRONDISSEMENT = re.compile(r"(?:(paris|lyon|marseille) )?(\d{1,2}) ?(e|eme|er|ere)?(?: arrondissement)?")
+
+
+def arrondissement_postcodes(words):
+    """The postcodes a resident means by "18e", "Paris 18", "18ème arrondissement" (a search
+    key). A number alone is not one: "18" is also the Cher's postcodes."""
+    found = ARRONDISSEMENT.fullmatch(words)
+    if found is None or not (found[1] or found[3]):
+        return []
+    cities = [found[1]] if found[1] else list(ARRONDISSEMENTS)
+    number = int(found[2])
+    postcodes = [
+        f"{ARRONDISSEMENTS[city][0] + number - 1}" for city in cities if 1 <= number <= ARRONDISSEMENTS[city][1]
+    ]
+    return postcodes + (["75116"] if "75016" in postcodes else [])
 
 
 def search_key(text):

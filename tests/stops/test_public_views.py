@@ -79,6 +79,25 @@ def test_the_filter_finds_a_commune_by_name_or_postcode(client, query):
     assert "Arrêt 0" not in text
 
 
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("18e", ["Bus de la Chapelle"]),
+        ("Paris 18", ["Bus de la Chapelle"]),
+        ("paris 18ème arrondissement", ["Bus de la Chapelle"]),
+        ("Lyon 9e", ["Bus de Vaise 18"]),
+        ("18", ["Bus de Bourges", "Bus de Vaise 18"]),  # a number alone: a postcode, or in a name
+        ("16e", ["Bus d'Auteuil"]),
+    ],
+)
+def test_an_arrondissement_is_found_as_residents_write_it(query, found):
+    StopFactory(name="Bus de la Chapelle", city="Paris", postcode="75018")
+    StopFactory(name="Bus de Vaise 18", city="Lyon", postcode="69009")
+    StopFactory(name="Bus de Bourges", city="Bourges", postcode="18000")
+    StopFactory(name="Bus d'Auteuil", city="Paris", postcode="75116")
+    assert sorted(stop.name for stop in Stop.objects.search(query)) == found
+
+
 def test_a_renamed_stop_is_found_by_its_new_name():
     stop = StopFactory(name="Bus Nathalie Sarraute", city="Paris")
     stop.name, stop.city = "Bus Porte de Clignancourt", "Saint-Ouen"
