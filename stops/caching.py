@@ -19,6 +19,7 @@ it and the others wait for it: the feed of every stop takes seconds to compute.
 import hashlib
 import re
 import time
+import uuid
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -39,7 +40,9 @@ ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 # an answer keyed on the minute is of no use once the minute is over.
 TIMEOUT = {"minute": 60, "day": 3600, None: 3600}
 # While a worker computes an answer, the others asking for it wait for it rather than
-# compute it too; a worker that died mid-way holds the others back this long at most.
+# compute it too. Past WAIT_SECONDS (well within gunicorn's 30 s timeout), a waiter computes
+# it itself; should the worker computing it die, its lock lapses after COMPUTING_SECONDS.
+WAIT_SECONDS = 10
 COMPUTING_SECONDS = 30
 
 
@@ -127,9 +130,9 @@ def cached(per=None):
             current = found.get(VERSION_KEY) or version()
             entry = found.get(wanted)
             if not _fresh(entry, current):
-                lock = f"{key}:computing:{current}"
-                entry = _wait_for_turn(lock, wanted, current)
-                if entry is None:  # this worker's turn: it holds the lock
+                lock, token = f"{key}:computing:{current}", uuid.uuid4().hex
+                entry = _wait_for_turn(lock, token, wanted, current)
+                if entry is None:  # this worker's turn
                     try:
                         request.csrf_placeholder = True
                         response = view(request, *args, **kwargs)
@@ -139,7 +142,7 @@ def cached(per=None):
                         cache.set_many(entries, TIMEOUT[per])
                         entry = entries[wanted]
                     finally:
-                        cache.delete(lock)
+                        _release(lock, token)
             return _answer(request, entry)
 
         return wrapper
@@ -151,12 +154,14 @@ def _fresh(entry, current):
     return entry is not None and entry.get("version") == current
 
 
-def _wait_for_turn(lock, wanted, current):
-    """The answer another worker has just computed, or None once this worker holds `lock` and
-    is to compute it. An answer that is not cached (an error, a 404) gives the lock to the
-    next waiter, which computes it in turn."""
-    pause = 0.005
-    while not cache.add(lock, True, COMPUTING_SECONDS):
+def _wait_for_turn(lock, token, wanted, current):
+    """The answer another worker has just computed, or None when this worker is to compute
+    it: it took `lock`, or waited long enough. An answer that is not cached (an error, a
+    404) leaves the lock to the next waiter, which computes it in turn."""
+    pause, deadline = 0.005, time.monotonic() + WAIT_SECONDS
+    while not cache.add(lock, token, COMPUTING_SECONDS):
+        if time.monotonic() > deadline:
+            return None
         time.sleep(pause)
         pause = min(pause * 2, 0.1)
         entry = cache.get(wanted)
@@ -164,9 +169,15 @@ def _wait_for_turn(lock, wanted, current):
             return entry
     entry = cache.get(wanted)  # stored just before the lock was let go?
     if _fresh(entry, current):
-        cache.delete(lock)
+        _release(lock, token)
         return entry
     return None
+
+
+def _release(lock, token):
+    """Let go of `lock` if this worker holds it: not if it lapsed and another worker took it."""
+    if cache.get(lock) == token:
+        cache.delete(lock)
 
 
 def _entries(key, response, current):

@@ -254,7 +254,7 @@ def test_a_release_starts_from_an_empty_cache(client, tuesday_bus):
 
 
 class SlowView:
-    """A view that takes its time, until the test lets it answer; it counts how often it ran."""
+    """A view whose first run takes its time, until the test lets it answer; it counts its runs."""
 
     def __init__(self, status=200):
         self.status, self.calls = status, 0
@@ -262,8 +262,9 @@ class SlowView:
 
     def __call__(self, request):
         self.calls += 1
-        self.running.set()
-        assert self.release.wait(10)
+        if self.calls == 1:
+            self.running.set()
+            assert self.release.wait(10)
         return HttpResponse("Le flux de tous les arrêts", status=self.status)
 
 
@@ -309,3 +310,18 @@ def test_an_answer_that_is_not_kept_is_computed_by_the_next_visitor(monkeypatch)
     answers = ask_together(view, 2, monkeypatch)
     assert view.calls == 2
     assert [answer.status_code for answer in answers] == [404, 404]
+
+
+def test_a_visitor_waits_for_another_worker_only_so_long(monkeypatch):
+    """Well within gunicorn's timeout: a worker stuck or gone does not take its waiters down with it."""
+    monkeypatch.setattr(caching, "WAIT_SECONDS", 0.2)
+    view = SlowView()
+    ask = caching.cached()(view)
+    first = threading.Thread(target=ask, args=[RequestFactory().get("/tous-les-arrets.ics")])
+    first.start()
+    assert view.running.wait(10)
+    answer = ask(RequestFactory().get("/tous-les-arrets.ics"))
+    assert answer.status_code == 200
+    assert view.calls == 2
+    view.release.set()
+    first.join(10)
