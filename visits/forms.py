@@ -296,6 +296,8 @@ class AccompagnementForm(FollowUpFields):
             "Les coordonnées servent seulement à recontacter la personne pour son dossier ; "
             "elles sont effacées automatiquement au bout de %(days)s jours."
         ) % {"days": days}
+        if self.initial.get("minutes") is None:  # not measured: the accompaniment began another day
+            self.fields["minutes"].help_text = _("L'accompagnement a commencé un autre jour : indiquez sa durée.")
 
 
 class CorrectionForm(ProfileFields, forms.ModelForm):

@@ -14,11 +14,14 @@ told who was first. An agent repeating their own action (a double click, a retry
 over the bus's wifi) gets the same result, not an error.
 """
 
+from functools import partial
+
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from mairie_mobile import audit
+from visits import stats
 from visits.models import (
     ACTIVE,
     CORRECTABLE_FIELDS,
@@ -209,12 +212,13 @@ def take_over(visit, agent, step, colleague):
     """
     if step not in STEPS_IN_HAND:
         raise IntakeError(describe(visit))
-    if _move(visit, agent, Q(status=step, **{HOLDERS[step]: colleague}), step, **{HOLDERS[step]: agent}):
-        summary = (
-            f"Passage n° {visit.ticket} du {visit.service_day:%d/%m/%Y} ({visit.stop_id}) repris à "
-            f"{agent_name(colleague)} ({visit.get_status_display().lower()})"
-        )
-        audit.record(audit.Action.VISIT_TAKE_OVER, summary, user=agent)
+    with transaction.atomic():
+        if _move(visit, agent, Q(status=step, **{HOLDERS[step]: colleague}), step, **{HOLDERS[step]: agent}):
+            summary = (
+                f"Passage n° {visit.ticket} du {visit.service_day:%d/%m/%Y} ({visit.stop_id}) repris à "
+                f"{agent_name(colleague)} ({visit.get_status_display().lower()})"
+            )
+            audit.record(audit.Action.VISIT_TAKE_OVER, summary, user=agent)
     return visit
 
 
@@ -305,6 +309,9 @@ def _move(visit, agent, allowed, target, **fields):
         visit.status = target
         for name, value in fields.items():
             setattr(visit, name, value)
+        if visit.service_day < timezone.localdate():
+            # A visit of a day already tallied for the statistics: tally the day again once saved.
+            transaction.on_commit(partial(stats.keep_day, visit.service_day))
         return True
     visit.refresh_from_db()
     if _repeated(visit, agent, target):
@@ -349,10 +356,12 @@ def agent_name(user):
 
 
 def elapsed_minutes(visit, now):
-    """Minutes of accompaniment so far, at least 1."""
-    if visit.accompagnement_started_at is None:
+    """Minutes of accompaniment so far, at least 1; None when it began another day (when it
+    ended, nobody recorded)."""
+    started = visit.accompagnement_started_at
+    if started is None or timezone.localdate(started) != timezone.localdate(now):
         return None
-    return max(1, round((now - visit.accompagnement_started_at).total_seconds() / 60))
+    return max(1, round((now - started).total_seconds() / 60))
 
 
 def _save_demands(visit, demands):

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.formats import date_format
 
 from visits import intake
 
@@ -26,3 +27,11 @@ def waiting(visit, now):
 def holder(visit):
     """The agent who has the visit in hand at its step (visits.intake decides)."""
     return intake.holder(visit)
+
+
+@register.filter
+def ticket(visit, with_day=False):
+    """ "n° 8", or with its day, "n° 8 du 21 novembre": for screen readers, to tell two n° 8 apart."""
+    if with_day:
+        return f"n° {visit.ticket} du {date_format(visit.service_day, 'j F')}"
+    return f"n° {visit.ticket}"

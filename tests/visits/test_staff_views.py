@@ -9,8 +9,8 @@ from django.utils.formats import date_format
 from partners.models import OrientationTarget, Partner, Procedure, Reason
 from tests.conftest import agent_user, text_of
 from tests.factories import StopFactory, VisitFactory, WeeklySlotFactory, demand_rows
-from visits import intake
-from visits.models import FollowUpContact, Status, Visit, VisitCorrection
+from visits import intake, stats
+from visits.models import DailyActivity, FollowUpContact, Status, Visit, VisitCorrection
 
 pytestmark = pytest.mark.django_db
 
@@ -146,13 +146,44 @@ def test_visits_left_in_progress_on_earlier_days_are_listed_to_be_finished(logge
     assert [visit.ticket for visit in page.context["earlier"]] == [8, 9]
     assert [visit.ticket for visit in page.context["in_queue"]] == [1]
     text = text_of(page)
-    assert "Restés en cours les jours précédents" in text
-    assert f'<td>{date_format(yesterday, "l j F")}</td> <th scope="row">8</th>' in text
-    assert f'href="/agents/passages/{held.pk}/reprendre/"' in text
+    assert "Passages restés en cours les jours précédents" in text
+    assert f'<td>{date_format(yesterday, "l j F Y")}</td> <th scope="row">8</th>' in text
+    assert f'href="/agents/passages/{held.pk}/reprendre/">Reprendre<span class="visually-hidden"> le n° 9 du ' in text
+    # Yesterday's visitors are not taken to a step today; one in accompaniment was received.
+    earlier = text[text.index("Passages restés en cours") :]
+    assert f'id="deblayage-{forgotten.pk}"' not in earlier
+    assert f'id="accompagnement-{forgotten.pk}"' not in earlier
+    assert f'id="left-{forgotten.pk}"' in earlier
+    assert f'id="left-{held.pk}"' not in earlier
 
     response = logged_in.post(f"/agents/passages/{forgotten.pk}/vers/parti/", follow=True)
     assert response.redirect_chain[-1][0] == "/agents/arrets/nathalie-sarraute/"
     assert [visit.ticket for visit in response.context["earlier"]] == [9]
+
+
+def test_an_accompaniment_of_an_earlier_day_is_finished_with_the_duration_the_agent_gives(
+    logged_in, stop, agent, django_capture_on_commit_callbacks
+):
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=1)):
+        visit = intake.start_accompagnement(VisitFactory(stop=stop, ticket=2, service_day=yesterday), agent)
+    stats.keep_day(yesterday)  # the nightly tally, made while the visit was in progress
+    assert DailyActivity.objects.get(day=yesterday).figures["status"] == {"accompagnement": 1}
+
+    page = logged_in.get(f"/agents/passages/{visit.pk}/accompagnement/")
+    assert page.context["form"].initial["minutes"] is None
+    text = text_of(page)
+    assert f"Arrivé le {date_format(yesterday, 'l j F Y')} à" in text
+    assert "L'accompagnement a commencé un autre jour : indiquez sa durée." in text
+
+    data = accompagnement_data(visit.demands.get(), **{"demandes-0-outcome": "in_progress", "minutes": "25"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = logged_in.post(f"/agents/passages/{visit.pk}/accompagnement/", data)
+    assert response.status_code == 302
+    visit.refresh_from_db()
+    assert (visit.status, visit.accompagnement_minutes) == (Status.DONE, 25)
+    # The day's tally follows, as the statistics of every stop read it.
+    assert DailyActivity.objects.get(day=yesterday).figures["status"] == {"done": 1}
 
 
 def test_only_the_oldest_visits_left_in_progress_are_listed(logged_in, stop):
