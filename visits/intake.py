@@ -116,6 +116,7 @@ def _create_with_next_ticket(stop, agent, reasons, orientation_target, profile, 
 
 def start_deblayage(visit, agent):
     """Take a waiting visitor to the déblayage."""
+    _of_today(visit)
     _move(
         visit,
         agent,
@@ -146,6 +147,8 @@ def finish_deblayage(visit, agent, checklist, missing, then):
     """
     if then == "come_back" and not missing.strip():
         raise IntakeError("Indiquez ce que la personne doit apporter la prochaine fois.")
+    if then == "accompagnement":
+        _of_today(visit)
     now = timezone.now()
     fields = {**checklist, "missing": missing}
     if then == "accompagnement":
@@ -161,6 +164,7 @@ def finish_deblayage(visit, agent, checklist, missing, then):
 
 def start_accompagnement(visit, agent):
     """Take a visitor to the accompaniment: after the déblayage (theirs, or one done), or straight from the queue."""
+    _of_today(visit)
     _move(
         visit,
         agent,
@@ -299,6 +303,15 @@ def _at(*statuses):
     return Q(status__in=statuses)
 
 
+def _of_today(visit):
+    """A step starts only for the day's visitors: a visit of an earlier day can only be ended."""
+    if visit.service_day != timezone.localdate():
+        raise IntakeError(
+            f"Le n° {visit.ticket} est venu le {visit.service_day:%d/%m/%Y} : pour un passage d'un jour "
+            "précédent, on ne commence plus d'étape. Terminez celle en cours, ou notez que la personne est partie."
+        )
+
+
 def _move(visit, agent, allowed, target, **fields):
     """Move `visit` to `target` if it is still where `allowed` says, and nobody moved it first.
 
@@ -310,8 +323,9 @@ def _move(visit, agent, allowed, target, **fields):
         for name, value in fields.items():
             setattr(visit, name, value)
         if visit.service_day < timezone.localdate():
-            # A visit of a day already tallied for the statistics: tally the day again once saved.
-            transaction.on_commit(partial(stats.keep_day, visit.service_day))
+            # A visit of a day already counted for the statistics: count the day again once saved.
+            # Should that fail, the move stands: `summarize_activity` counts days again by hand.
+            transaction.on_commit(partial(stats.count_day_again, visit.service_day), robust=True)
         return True
     visit.refresh_from_db()
     if _repeated(visit, agent, target):

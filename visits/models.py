@@ -283,7 +283,8 @@ class VisitCorrection(models.Model):
 
 
 class DailyActivity(models.Model):
-    """The counted activity of a day that is over (see visits/stats.py): it cannot change any more."""
+    """The counted activity of a day that is over (see visits/stats.py), counted again when one of
+    its visits, left in progress, is finished later."""
 
     day = models.DateField(unique=True)
     figures = models.JSONField()

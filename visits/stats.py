@@ -8,9 +8,10 @@ minute.
 Figures are sums of counters (`Tally`): counts by step, month, weekday and hour, stop,
 age band, place, partner, procedure and outcome, and minute-by-minute histograms of
 waits and accompaniments, from which medians and percentiles are read. A day's visits
-cannot change once the day is over (corrections are made the same day), so each past
+seldom change once the day is over (corrections are made the same day), so each past
 day's tally is kept (`DailyActivity`, written nightly): a year of every stop adds up
-365 tallies instead of reading a million visits. The days not kept yet, and the
+365 tallies instead of reading a million visits. When a visit left in progress is
+finished on a later day, its day is counted again (`count_day_again`). The days not kept yet, and the
 figures of one stop or one partner, are counted from the visits themselves. Either
 way the number of queries does not depend on the period or the number of stops.
 """
@@ -146,6 +147,17 @@ def keep_day(day):
     with transaction.atomic():
         DailyActivity.objects.update_or_create(day=day, defaults={"figures": tally})
     return tally
+
+
+def count_day_again(day):
+    """Count a kept day again: one of its visits, left in progress, was finished later.
+    A day not kept yet is left to the nightly task."""
+    with transaction.atomic():
+        # Locked, then counted: of two visits of the day finished at once, the second count sees both.
+        kept = DailyActivity.objects.select_for_update().filter(day=day).first()
+        if kept is not None:
+            kept.figures = count(Visit.objects.filter(service_day=day), Demand.objects.filter(service_day=day))
+            kept.save(update_fields=["figures"])
 
 
 def keep_recent_days(today, days=7):

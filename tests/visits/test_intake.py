@@ -238,6 +238,25 @@ def test_a_visit_that_moved_on_is_not_taken_over(waiting, agent, other_agent, ca
     assert Visit.objects.get(pk=waiting.pk).accompagnement_agent == agent
 
 
+def test_no_step_starts_for_a_visit_of_an_earlier_day(waiting, agent):
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    Visit.objects.filter(pk=waiting.pk).update(service_day=yesterday)
+    waiting.refresh_from_db()
+    for start in (intake.start_deblayage, intake.start_accompagnement):
+        with pytest.raises(intake.IntakeError, match="on ne commence plus d'étape"):
+            start(waiting, agent)
+    assert intake.mark_left(waiting, agent).status == Status.LEFT
+
+
+def test_a_deblayage_of_an_earlier_day_does_not_go_on_to_an_accompaniment(waiting, agent):
+    in_deblayage(waiting, agent)
+    Visit.objects.filter(pk=waiting.pk).update(service_day=timezone.localdate() - datetime.timedelta(days=1))
+    waiting.refresh_from_db()
+    with pytest.raises(intake.IntakeError, match="on ne commence plus d'étape"):
+        intake.finish_deblayage(waiting, agent, CHECKLIST, "", "accompagnement")
+    assert Visit.objects.get(pk=waiting.pk).status == Status.DEBLAYAGE
+
+
 def test_accompaniment_of_an_oriented_visit_is_refused(stop, agent, caf):
     target = OrientationTarget.objects.get(name="Point-Justice")
     visit = intake.register(stop, agent, [Reason.of(caf)], orientation_target=target)

@@ -134,16 +134,23 @@ def test_queue_table_answers_204_when_nothing_changed(logged_in, stop):
     assert logged_in.get(f"/agents/arrets/nathalie-sarraute/file/?version={version}").status_code == 200
 
 
+def started_yesterday(step, stop, ticket, agent):
+    """A visit of yesterday whose `step` began yesterday and was never finished."""
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=1)):
+        return step(VisitFactory(stop=stop, ticket=ticket, service_day=timezone.localdate()), agent)
+
+
 def test_visits_left_in_progress_on_earlier_days_are_listed_to_be_finished(logged_in, stop, agent, other_agent):
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     forgotten = VisitFactory(stop=stop, ticket=8, service_day=yesterday)
-    held = intake.start_accompagnement(VisitFactory(stop=stop, ticket=9, service_day=yesterday), other_agent)
+    held = started_yesterday(intake.start_accompagnement, stop, 9, other_agent)
+    mine = started_yesterday(intake.start_deblayage, stop, 12, agent)
     VisitFactory(stop=stop, ticket=10, service_day=yesterday, status=Status.LEFT)
     VisitFactory(stop=StopFactory(), ticket=11, service_day=yesterday)  # another stop's
     VisitFactory(stop=stop, ticket=1)  # today's queue
 
     page = logged_in.get("/agents/arrets/nathalie-sarraute/")
-    assert [visit.ticket for visit in page.context["earlier"]] == [8, 9]
+    assert [visit.ticket for visit in page.context["earlier"]] == [8, 9, 12]
     assert [visit.ticket for visit in page.context["in_queue"]] == [1]
     text = text_of(page)
     assert "Passages restés en cours les jours précédents" in text
@@ -155,18 +162,23 @@ def test_visits_left_in_progress_on_earlier_days_are_listed_to_be_finished(logge
     assert f'id="accompagnement-{forgotten.pk}"' not in earlier
     assert f'id="left-{forgotten.pk}"' in earlier
     assert f'id="left-{held.pk}"' not in earlier
+    assert f'id="continue-{mine.pk}"' not in earlier  # a déblayage of yesterday: the visitor was not received
+    assert f'id="left-{mine.pk}"' in earlier
 
     response = logged_in.post(f"/agents/passages/{forgotten.pk}/vers/parti/", follow=True)
     assert response.redirect_chain[-1][0] == "/agents/arrets/nathalie-sarraute/"
-    assert [visit.ticket for visit in response.context["earlier"]] == [9]
+    assert [visit.ticket for visit in response.context["earlier"]] == [9, 12]
+    # Nor by a form of another page, or an old one:
+    response = logged_in.post(f"/agents/passages/{held.pk}/vers/accompagnement/", follow=True)
+    assert "Le n° 9 est venu le" in text_of(response)
+    assert "on ne commence plus d&#x27;étape" in text_of(response)
 
 
 def test_an_accompaniment_of_an_earlier_day_is_finished_with_the_duration_the_agent_gives(
     logged_in, stop, agent, django_capture_on_commit_callbacks
 ):
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
-    with time_machine.travel(timezone.now() - datetime.timedelta(days=1)):
-        visit = intake.start_accompagnement(VisitFactory(stop=stop, ticket=2, service_day=yesterday), agent)
+    visit = started_yesterday(intake.start_accompagnement, stop, 2, agent)
     stats.keep_day(yesterday)  # the nightly tally, made while the visit was in progress
     assert DailyActivity.objects.get(day=yesterday).figures["status"] == {"accompagnement": 1}
 
@@ -199,12 +211,11 @@ def test_only_the_oldest_visits_left_in_progress_are_listed(logged_in, stop):
 def test_queue_queries_do_not_grow_with_the_visitors(
     logged_in, stop, agent, other_agent, count, django_assert_max_num_queries
 ):
-    yesterday = timezone.localdate() - datetime.timedelta(days=1)
     for ticket in range(1, count + 1):
         visit = VisitFactory(stop=stop, ticket=ticket)
         if ticket % 3 == 0:
             intake.start_deblayage(visit, other_agent)
-            intake.start_accompagnement(VisitFactory(stop=stop, ticket=ticket, service_day=yesterday), agent)
+            started_yesterday(intake.start_accompagnement, stop, ticket, agent)
     with django_assert_max_num_queries(9):
         assert logged_in.get("/agents/arrets/nathalie-sarraute/").status_code == 200
     with django_assert_max_num_queries(9):

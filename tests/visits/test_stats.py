@@ -206,6 +206,15 @@ def test_the_nightly_task_keeps_the_days_not_kept_yet(march):
     assert DailyActivity.objects.get(day=D(2025, 3, 11)).figures["status"] == {"oriented": 1, "left": 1}
 
 
+def test_a_kept_day_is_counted_again_and_a_day_not_kept_is_left_to_the_nightly_task(march):
+    stats.keep_day(D(2025, 3, 11))
+    Visit.objects.filter(service_day=D(2025, 3, 11), status="left").update(status="to_come_back")
+    stats.count_day_again(D(2025, 3, 11))
+    assert DailyActivity.objects.get(day=D(2025, 3, 11)).figures["status"] == {"oriented": 1, "to_come_back": 1}
+    stats.count_day_again(D(2025, 3, 4))
+    assert not DailyActivity.objects.filter(day=D(2025, 3, 4)).exists()
+
+
 def test_percentiles_interpolate_as_postgresql():
     assert stats.percentiles({"10": 1, "20": 1, "30": 1, "40": 1}) == (25.0, 37.0)
     assert stats.percentiles({"5": 3}) == (5.0, 5.0)
