@@ -11,9 +11,10 @@ waits and accompaniments, from which medians and percentiles are read. A day's v
 seldom change once the day is over (corrections are made the same day), so each past
 day's tally is kept (`DailyActivity`, written nightly): a year of every stop adds up
 365 tallies instead of reading a million visits. When a visit left in progress is
-finished on a later day, its day is counted again (`count_day_again`). The days not kept yet, and the
-figures of one stop or one partner, are counted from the visits themselves. Either
-way the number of queries does not depend on the period or the number of stops.
+finished on a later day, its day is counted again (`count_day_again`). The days not
+kept yet, and the figures of one stop or one partner, are counted from the visits
+themselves. Either way the number of queries does not depend on the period or the
+number of stops.
 """
 
 import datetime
@@ -141,9 +142,13 @@ def _count_minutes(tally, visits):
             tally["durations"][str(minutes)] += n
 
 
+def _count_day(day):
+    return count(Visit.objects.filter(service_day=day), Demand.objects.filter(service_day=day))
+
+
 def keep_day(day):
     """Keep the tally of a day that is over (the nightly task; `summarize_activity` for past days)."""
-    tally = count(Visit.objects.filter(service_day=day), Demand.objects.filter(service_day=day))
+    tally = _count_day(day)
     with transaction.atomic():
         DailyActivity.objects.update_or_create(day=day, defaults={"figures": tally})
     return tally
@@ -156,7 +161,7 @@ def count_day_again(day):
         # Locked, then counted: of two visits of the day finished at once, the second count sees both.
         kept = DailyActivity.objects.select_for_update().filter(day=day).first()
         if kept is not None:
-            kept.figures = count(Visit.objects.filter(service_day=day), Demand.objects.filter(service_day=day))
+            kept.figures = _count_day(day)
             kept.save(update_fields=["figures"])
 
 
