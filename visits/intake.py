@@ -226,6 +226,24 @@ def take_over(visit, agent, step, colleague):
     return visit
 
 
+def actions(visit, agent):
+    """What `agent` can do with `visit`, in progress, from the queue: "continue" their own
+    step, "take_over" a colleague's, start the "deblayage" or the "accompagnement", or mark
+    the visitor "left". A visit of an earlier day is only ended: an accompaniment is
+    finished, any other visitor marked as left."""
+    earlier = visit.is_of_an_earlier_day
+    possible = set()
+    if (who := holder(visit)) is not None and (not earlier or visit.status == Status.ACCOMPAGNEMENT):
+        possible.add("continue" if who == agent else "take_over")
+    if not earlier and visit.status == Status.WAITING:
+        possible.add("deblayage")
+    if not earlier and visit.status in (Status.WAITING, Status.READY):
+        possible.add("accompagnement")
+    if not earlier or visit.status != Status.ACCOMPAGNEMENT:
+        possible.add("left")
+    return possible
+
+
 def mark_left(visit, agent):
     """The visitor gave up waiting, at whatever step they were."""
     _move(visit, agent, _at(*ACTIVE), Status.LEFT, ended_at=timezone.now())
@@ -305,7 +323,7 @@ def _at(*statuses):
 
 def _of_today(visit):
     """A step starts only for the day's visitors: a visit of an earlier day can only be ended."""
-    if visit.service_day != timezone.localdate():
+    if visit.is_of_an_earlier_day:
         raise IntakeError(
             f"Le n° {visit.ticket} est venu le {visit.service_day:%d/%m/%Y} : pour un passage d'un jour "
             "précédent, on ne commence plus d'étape. Terminez celle en cours, ou notez que la personne est partie."
@@ -322,7 +340,7 @@ def _move(visit, agent, allowed, target, **fields):
         visit.status = target
         for name, value in fields.items():
             setattr(visit, name, value)
-        if visit.service_day < timezone.localdate():
+        if visit.is_of_an_earlier_day:
             # A visit of a day already counted for the statistics: count the day again once saved.
             # Should that fail, the move stands: `summarize_activity` counts days again by hand.
             transaction.on_commit(partial(stats.count_day_again, visit.service_day), robust=True)

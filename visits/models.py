@@ -155,6 +155,11 @@ class Visit(models.Model):
     def is_finished(self):
         return self.status in FINISHED
 
+    @property
+    def is_of_an_earlier_day(self):
+        """Its day is over: left in progress, it can only be ended (see visits.intake)."""
+        return self.service_day < timezone.localdate()
+
     def waiting_minutes(self, now=None):
         """Minutes since arrival, until the accompaniment starts (or now)."""
         until = self.accompagnement_started_at or self.ended_at or now or timezone.now()

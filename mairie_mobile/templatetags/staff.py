@@ -30,8 +30,15 @@ def holder(visit):
 
 
 @register.filter
-def ticket(visit, with_day=False):
-    """ "n° 8", or with its day, "n° 8 du 21 novembre": for screen readers, to tell two n° 8 apart."""
-    if with_day:
+def actions(visit, user):
+    """What `user` can do with the visit from the queue (visits.intake decides)."""
+    return intake.actions(visit, user)
+
+
+@register.filter
+def ticket(visit):
+    """ "n° 8", or for a visit of an earlier day "n° 8 du 21 novembre": for screen readers, to
+    tell two n° 8 apart."""
+    if visit.is_of_an_earlier_day:
         return f"n° {visit.ticket} du {date_format(visit.service_day, 'j F')}"
     return f"n° {visit.ticket}"

@@ -238,6 +238,19 @@ def test_a_visit_that_moved_on_is_not_taken_over(waiting, agent, other_agent, ca
     assert Visit.objects.get(pk=waiting.pk).accompagnement_agent == agent
 
 
+def test_what_the_queue_offers_for_a_visit_of_today_and_of_an_earlier_day(waiting, agent, other_agent):
+    assert intake.actions(waiting, agent) == {"deblayage", "accompagnement", "left"}
+    in_deblayage(waiting, agent)
+    assert intake.actions(waiting, agent) == {"continue", "left"}
+    assert intake.actions(waiting, other_agent) == {"take_over", "left"}
+    waiting.service_day -= datetime.timedelta(days=1)
+    assert intake.actions(waiting, agent) == {"left"}  # a déblayage of yesterday: never received
+    waiting.status = Status.ACCOMPAGNEMENT
+    waiting.accompagnement_agent = agent
+    assert intake.actions(waiting, agent) == {"continue"}  # received: finished, not "left"
+    assert intake.actions(waiting, other_agent) == {"take_over"}
+
+
 def test_no_step_starts_for_a_visit_of_an_earlier_day(waiting, agent):
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     Visit.objects.filter(pk=waiting.pk).update(service_day=yesterday)
