@@ -5,6 +5,8 @@ from importlib import import_module
 
 import pytest
 from django.apps import apps as django_apps
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from mairie_mobile.accounts import ensure_roles
 from partners.models import Partner
@@ -102,6 +104,15 @@ def reference_data(transactional_db):
     if not SchoolHoliday.objects.exists():
         sync_school_holidays()
     ensure_roles()
+
+
+@pytest.fixture
+def executor(transactional_db):
+    """Migrations run back and forth in a test; the latest schema is put back after it."""
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes()
+    yield executor
+    MigrationExecutor(connection).migrate(latest)  # the schema the other tests expect
 
 
 # For tests that need real transactions: a live server, concurrent connections, a Celery worker.

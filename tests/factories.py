@@ -1,11 +1,12 @@
 import datetime
+import uuid
 
 import factory
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from mairie_mobile.roles import AGENTS, COORDINATORS
-from partners.models import Partner
+from partners.models import Partner, Procedure
 from stops.models import Closure, ExtraOpening, Stop, Weekday, WeeklySlot
 from visits.models import Demand, Visit
 
@@ -116,3 +117,26 @@ def demand_rows(demand, outcome="resolved", *, reason=None, total=1):
     for n in range(1, total):
         rows |= {f"demandes-{n}-reason": "", f"demandes-{n}-outcome": ""}
     return rows
+
+
+def reason(code, label=None):
+    """A pré-accueil reason as the form posts it: a partner, or one of its procedures."""
+    if label:
+        return f"d{Procedure.objects.get(partner__code=code, label=label).pk}"
+    return f"p{Partner.objects.get(code=code).pk}"
+
+
+def pre_accueil(**overrides):
+    """The pré-accueil form's POST data: one reason, handled here, no profile."""
+    return {
+        "reason_1": reason("caf", "Déclaration trimestrielle RSA"),
+        "reason_2": "",
+        "reason_3": "",
+        "handled_here": "1",
+        "orientation_target": "",
+        "idempotency_key": str(uuid.uuid4()),
+        "age_band": "",
+        "residence": "",
+        "first_visit": "",
+        "heard_from": "",
+    } | overrides

@@ -10,6 +10,7 @@ from django.utils import timezone
 from mairie_mobile.roles import AGENTS, COORDINATORS
 from partners.models import OrientationTarget, Partner
 from stops import schedule
+from visits.intake import next_ticket
 from visits.models import AgeBand, Demand, HeardFrom, Status, Visit
 
 DEMO_PASSWORD = "mairie-mobile-demo"
@@ -78,27 +79,28 @@ def _today(stop, agents, now, rng):
     first_arrival = now - datetime.timedelta(hours=3)
     plan = [Status.DONE] * 8 + [Status.ORIENTED, Status.LEFT, Status.TO_COME_BACK, Status.ORIENTED]
     plan += [Status.ACCOMPAGNEMENT, Status.READY, Status.WAITING, Status.WAITING]
-    for ticket, status in enumerate(plan, start=1):
-        arrived = first_arrival + datetime.timedelta(minutes=11 * (ticket - 1) + rng.randrange(5))
-        _visit(stop, agents, now.date(), ticket, status, arrived, rng)
+    for position, status in enumerate(plan):
+        arrived = first_arrival + datetime.timedelta(minutes=11 * position + rng.randrange(5))
+        _visit(stop, agents, now.date(), status, arrived, rng)
     return len(plan)
 
 
 def _finished_day(stop, agents, opening, rng):
     count = rng.randrange(10, 16)
-    for ticket in range(1, count + 1):
+    for _ in range(count):
         status = rng.choices([Status.DONE, Status.ORIENTED, Status.LEFT, Status.TO_COME_BACK], [80, 12, 5, 3])[0]
         arrived = opening + datetime.timedelta(minutes=rng.randrange(0, 200))
-        _visit(stop, agents, opening.date(), ticket, status, arrived, rng)
+        _visit(stop, agents, opening.date(), status, arrived, rng)
     return count
 
 
-def _visit(stop, agents, day, ticket, status, arrived, rng):
+def _visit(stop, agents, day, status, arrived, rng):
+    """A visit of `day`, its ticket taken as at the pré-accueil: the agents' next one follows it."""
     agent, colleague = rng.sample(agents, 2)
     visit = Visit(
         stop=stop,
         service_day=day,
-        ticket=ticket,
+        ticket=next_ticket(stop, day),
         status=status,
         arrived_at=arrived,
         registered_by=colleague,

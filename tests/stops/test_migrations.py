@@ -1,6 +1,5 @@
 """Migrations that write data, run on stops created before them."""
 
-import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -10,14 +9,6 @@ pytestmark = transactional
 
 BEFORE = [("stops", "0005_opening_summaries")]
 AFTER = [("stops", "0006_stop_search_text")]
-
-
-@pytest.fixture
-def executor():
-    executor = MigrationExecutor(connection)
-    latest = executor.loader.graph.leaf_nodes()
-    yield executor
-    MigrationExecutor(connection).migrate(latest)  # the schema the other tests expect
 
 
 def test_stops_created_before_the_search_key_are_found_by_it(executor):

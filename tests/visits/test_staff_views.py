@@ -1,14 +1,13 @@
 import datetime
-import uuid
 
 import pytest
 import time_machine
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from partners.models import OrientationTarget, Partner, Procedure, Reason
+from partners.models import OrientationTarget, Reason
 from tests.conftest import agent_user, text_of
-from tests.factories import StopFactory, VisitFactory, WeeklySlotFactory, demand_rows
+from tests.factories import StopFactory, VisitFactory, WeeklySlotFactory, demand_rows, pre_accueil, reason
 from visits import intake, stats
 from visits.models import DailyActivity, FollowUpContact, Status, Visit, VisitCorrection
 
@@ -18,27 +17,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def stop():
     return StopFactory(slug="nathalie-sarraute", name="Bus – Nathalie Sarraute")
-
-
-def reason(code, label=None):
-    if label:
-        return f"d{Procedure.objects.get(partner__code=code, label=label).pk}"
-    return f"p{Partner.objects.get(code=code).pk}"
-
-
-def pre_accueil(**overrides):
-    return {
-        "reason_1": reason("caf", "Déclaration trimestrielle RSA"),
-        "reason_2": "",
-        "reason_3": "",
-        "handled_here": "1",
-        "orientation_target": "",
-        "idempotency_key": str(uuid.uuid4()),
-        "age_band": "",
-        "residence": "",
-        "first_visit": "",
-        "heard_from": "",
-    } | overrides
 
 
 # Choosing the stop ----------------------------------------------------------------
