@@ -240,7 +240,9 @@ def main():
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--runs", type=int, default=7, help="runs per measure (median)")
     parser.add_argument(
-        "--only", choices=["schedule", "intake", "stats", "notify", "load"], help="run one group of benchmarks"
+        "--only",
+        choices=["schedule", "intake", "stats", "notify", "load", "faults"],
+        help="run one group of benchmarks",
     )
     args = parser.parse_args()
     # Not setup_test_environment(): it instruments template rendering, which would slow every page.
@@ -286,6 +288,13 @@ def main():
             sections.append(text)
         else:
             sections.append("The load benchmark needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL).")
+    if args.only in (None, "faults"):
+        from bench import faults
+        from mairie_mobile.roles import COORDINATORS
+
+        generate_territory(3000)
+        coordination = _client_as("bench-coordinator", COORDINATORS)
+        sections.append(faults.report(faults.run(coordination, args.runs)))
     text = "\n\n".join(sections)
     print(text)
     os.makedirs("bench/results", exist_ok=True)

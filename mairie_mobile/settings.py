@@ -33,6 +33,14 @@ def envint(name, default):
         raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from None
 
 
+def envfloat(name, default):
+    value = os.environ.get(name, default)
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
+
+
 def email_settings(url):
     """Django's EMAIL_* settings from one URL."""
     parsed = urlsplit(url)
@@ -232,6 +240,11 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Celery: Redis when REDIS_URL is set; otherwise tasks run in the calling process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Every Redis client gives up after this long: a hung Redis must not hang a request (the
+# cache, the broker, /healthz). Redis answers in well under a millisecond when it is well.
+REDIS_TIMEOUT_SECONDS = envfloat("REDIS_TIMEOUT_SECONDS", "0.25")
+if not 0 < REDIS_TIMEOUT_SECONDS <= 1:
+    raise ImproperlyConfigured("REDIS_TIMEOUT_SECONDS must be more than 0 and at most 1")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -239,12 +252,13 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Fail fast when the broker is down instead of hanging the request that queues a task.
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Fail fast when the broker is down instead of holding the request that queues a task: no
+# retry (the sweeper queues what could not be), short timeouts.
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "max_retries": 1,
-    "socket_timeout": 5,
-    "socket_connect_timeout": 2,
+    "max_retries": 0,
+    "socket_timeout": REDIS_TIMEOUT_SECONDS,
+    "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
     # Tasks are acknowledged late: one unacknowledged this long is given to another worker.
     "visibility_timeout": 3600,
 }
@@ -266,6 +280,10 @@ CELERY_BEAT_SCHEDULE = {
     "summarize-openings": {
         "task": "stops.tasks.summarize_last_month",
         "schedule": crontab(hour=2, minute=45),
+    },
+    "catch-up-public-cache": {
+        "task": "stops.tasks.catch_up_public_cache",
+        "schedule": 60.0,
     },
     "heartbeat": {
         "task": "mairie_mobile.tasks.heartbeat",
@@ -292,18 +310,33 @@ globals().update(email_settings(EMAIL_URL))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Mairie mobile <ne-pas-repondre@mairie-mobile.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# A cache shared by every process (Redis) when there is one: rate limits count across them.
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-        if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
-}
 
-# django-ratelimit counts with the cache's atomic increment: Django's own RedisCache has
-# one (W001 only says django-ratelimit does not list it); without Redis, `make run` is
-# one process, whose memory cache counts well enough (E003).
+# A cache shared by every process (Redis) when there is one: rate limits count across them.
+# While Redis is down, the cache keeps nothing and the rate limits count in each process
+# (mairie_mobile/cache.py); without Redis (`make run`, one process), both are in memory.
+def caches(redis_url):
+    def on_redis(name, when_down):
+        if not redis_url:
+            return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": name}
+        return {
+            "BACKEND": "mairie_mobile.cache.ResilientRedisCache",
+            "LOCATION": redis_url,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+                "WHEN_DOWN": when_down,
+            },
+        }
+
+    return {"default": on_redis("default", when_down="dummy"), "ratelimit": on_redis("ratelimit", when_down="locmem")}
+
+
+CACHES = caches(REDIS_URL)
+RATELIMIT_USE_CACHE = "ratelimit"
+
+# django-ratelimit counts with the cache's atomic increment: Redis' INCR (W001 only says
+# django-ratelimit does not list our backend); without Redis, `make run` is one process,
+# whose memory cache counts well enough (E003).
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", *([] if REDIS_URL else ["django_ratelimit.E003"])]
 
 # The public timetable groups stops by commune past this many stops.

@@ -1,6 +1,7 @@
 """Pages of the whole site: login, health, the accessibility statement and the personal data page."""
 
 import redis
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.db import connection
@@ -10,10 +11,12 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django_ratelimit.decorators import ratelimit
 
+from mairie_mobile.faults import Outage
 from mairie_mobile.observability import heartbeats
 
 # Beat sends the heartbeat every minute: three minutes of silence is an outage.
 HEARTBEAT_MAX_AGE = 180
+HEARTBEATS = ("celery_worker", "celery_beat")
 
 
 @method_decorator(ratelimit(key="ip", rate="30/h", method="POST", block=False), name="dispatch")
@@ -37,27 +40,55 @@ class LoginView(auth_views.LoginView):
 
 @never_cache
 def healthz(request):
-    """Database, Redis, and the last signs of life of a Celery worker and of beat: 200 or 503."""
-    checks, healthy = {}, True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except Exception as error:  # whatever the driver raises, the answer is 503
-        checks["database"], healthy = f"error: {type(error).__name__}", False
+    """The database, Redis as the cache and as the Celery broker, and the last signs of life of
+    a Celery worker and of beat: 200, or 503 naming what is down."""
+    checks = {"database": _check(_query_database)}
     if not settings.REDIS_URL:
         checks["redis"] = "not configured: tasks run in the web process"
     else:
-        try:
-            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2).ping()
-            checks["redis"] = "ok"
-            for name, age in heartbeats().items():
-                fresh = age is not None and age < HEARTBEAT_MAX_AGE
-                checks[f"celery_{name}"] = {"ok": fresh, "seconds_since_heartbeat": None if age is None else round(age)}
-                healthy = healthy and fresh
-        except redis.RedisError as error:
-            checks["redis"], healthy = f"error: {type(error).__name__}", False
+        checks["cache"] = _check(_ping_redis, settings.CACHES["default"]["LOCATION"], "the cache")
+        checks["broker"] = _check(_ping_redis, current_app.conf.broker_url, "the Celery broker")
+        checks |= _heartbeats() if checks["cache"] == "ok" else dict.fromkeys(HEARTBEATS, "unknown: kept in the cache")
+    healthy = not any(_failed(check) for check in checks.values())
     return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
+
+
+def _check(probe, *args):
+    try:
+        probe(*args)
+    except Exception as error:  # whatever the driver raises, the answer is 503
+        return f"error: {type(error).__name__}"
+    return "ok"
+
+
+def _heartbeats():
+    checks = {}
+    for name, age in heartbeats().items():
+        fresh = age is not None and age < HEARTBEAT_MAX_AGE
+        checks[f"celery_{name}"] = {"ok": fresh, "seconds_since_heartbeat": None if age is None else round(age)}
+    return checks
+
+
+def _failed(check):
+    return not check["ok"] if isinstance(check, dict) else check.startswith("error")
+
+
+def _query_database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _ping_redis(url, what):
+    """Asked each time, outage or not: /healthz tells how things are now, in REDIS_TIMEOUT_SECONDS at most."""
+    outage = Outage.of(url)
+    timeout = settings.REDIS_TIMEOUT_SECONDS
+    try:
+        with redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout) as client:
+            client.ping()
+    except redis.RedisError as error:
+        outage.failed(what, error)
+        raise
+    outage.answered()
 
 
 def accessibility(request):

@@ -14,6 +14,11 @@ replaced by the visitor's own token on each answer.
 
 When several visitors ask at once for an answer that is not cached, one worker computes
 it and the others wait for it: the feed of every stop takes seconds to compute.
+
+While Redis is unreachable the cache keeps nothing (mairie_mobile/cache.py): every answer is
+computed for its visitor. A change committed meanwhile is marked (`StalePublicCache`), and
+the version moves on as soon as Redis answers again (`catch_up`, every minute), so that the
+answers Redis kept from before the change are not served.
 """
 
 import hashlib
@@ -33,6 +38,9 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.text import compress_string
 
+from partners.models import Partner
+from stops.models import Closure, ExtraOpening, SchoolHoliday, StalePublicCache, Stop, WeeklySlot
+
 VERSION_KEY = "schedule-version"
 CSRF_PLACEHOLDER = "csrf-token-of-the-visitor"
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
@@ -47,6 +55,7 @@ COMPUTING_SECONDS = 30
 
 
 def version():
+    """The schedule's version, or None while the cache is unreachable."""
     current = cache.get(VERSION_KEY)
     if current is None:
         # A new value, never an old one: answers cached before the cache lost the key
@@ -60,14 +69,30 @@ def schedule_changed():
     """Stop serving cached answers: now, and again once the change is committed, so that
     an answer computed meanwhile from the old data is not kept either."""
     _bump()
-    transaction.on_commit(_bump, robust=True)
+    transaction.on_commit(_bump_or_mark_stale, robust=True)
+
+
+def catch_up():
+    """Move the version on for the changes committed while Redis was unreachable; True once done."""
+    stale = list(StalePublicCache.objects.values_list("pk", flat=True))
+    if stale and _bump():
+        StalePublicCache.objects.filter(pk__in=stale).delete()
+        return True
+    return False
 
 
 def _bump():
+    """Move the version on; False when the cache is unreachable."""
     try:
         cache.incr(VERSION_KEY)
-    except ValueError:  # no version yet
-        version()
+    except ValueError:  # no version yet, or no cache
+        return version() is not None
+    return True
+
+
+def _bump_or_mark_stale():
+    if not _bump() and not StalePublicCache.objects.exists():
+        StalePublicCache.objects.create()
 
 
 def _on_change(sender, **kwargs):
@@ -77,9 +102,6 @@ def _on_change(sender, **kwargs):
 def watch_schedule_models():
     """Called once the apps are ready: any save or deletion of what the schedule is made of,
     and every `migrate`, which each release runs: new code may render differently."""
-    from partners.models import Partner
-    from stops.models import Closure, ExtraOpening, SchoolHoliday, Stop, WeeklySlot
-
     for model in (Stop, WeeklySlot, Closure, ExtraOpening, SchoolHoliday, Partner):
         post_save.connect(_on_change, sender=model, dispatch_uid=f"schedule-cache-save-{model.__name__}")
         post_delete.connect(_on_change, sender=model, dispatch_uid=f"schedule-cache-delete-{model.__name__}")
@@ -89,7 +111,7 @@ def watch_schedule_models():
 
 def _on_migrate(sender, **kwargs):
     if sender.name == "stops":
-        _bump()
+        _bump_or_mark_stale()
 
 
 def _from_cache_allowed(request):
@@ -128,6 +150,8 @@ def cached(per=None):
             wanted = f"{key}:gzip" if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")) else key
             found = cache.get_many([VERSION_KEY, wanted])  # one round trip
             current = found.get(VERSION_KEY) or version()
+            if current is None:  # the cache is unreachable: this visitor's answer alone
+                return view(request, *args, **kwargs)
             entry = found.get(wanted)
             if not _fresh(entry, current):
                 lock, token = f"{key}:computing:{current}", uuid.uuid4().hex

@@ -51,7 +51,7 @@ def edit_schedule(stops, apply, *, user, description, username=""):
         stops = _fresh(stops)
         after = _open_openings(stops, today, end)
         if _record(stops, before, after, user, description):
-            transaction.on_commit(notifications.dispatch_soon)
+            transaction.on_commit(notifications.dispatch_soon, robust=True)
         audit.record(audit.Action.SCHEDULE_EDIT, description, user=user, username=username)
     return result
 

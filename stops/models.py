@@ -515,3 +515,14 @@ class OpeningSummary(models.Model):
 
     def __str__(self):
         return f"{self.stop_id} {self.month:%Y-%m}: {self.openings}"
+
+
+class StalePublicCache(models.Model):
+    """A committed change of the schedule that the public cache could not be told of (Redis
+    was unreachable): answers cached before it may still be there once Redis is back.
+    stops/caching.py moves the cache's version on as soon as Redis answers, then deletes it."""
+
+    since = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.since:%Y-%m-%d %H:%M:%S}"

@@ -15,7 +15,6 @@
 """
 
 import datetime
-import logging
 import smtplib
 
 from celery import current_app
@@ -26,11 +25,9 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from mairie_mobile import emails
+from mairie_mobile import emails, faults
 from stops import schedule
 from stops.models import Notification, ScheduleChange, Subscription
-
-log = logging.getLogger(__name__)
 
 # Subscriptions mailed by one sending task (one SMTP connection).
 SUBSCRIPTIONS_PER_TASK = 200
@@ -48,15 +45,12 @@ def debounce():
 def dispatch_soon():
     """Queue the dispatcher for when the debounce window has passed.
 
-    Called after an edit's commit. An unreachable broker must not fail the edit,
-    which is saved: the sweeper will dispatch its change.
+    Called after an edit's commit. A broker that is down must neither fail nor hold up the
+    edit, which is saved: the sweeper will dispatch its change.
     """
     from stops.tasks import dispatch_changes
 
-    try:
-        dispatch_changes.apply_async(countdown=debounce().total_seconds(), retry=False)
-    except Exception:  # the broker's own errors (kombu, redis) vary with the transport
-        log.warning("Broker unreachable: the sweeper will dispatch the change notifications.", exc_info=True)
+    faults.publish(dispatch_changes, countdown=debounce().total_seconds())
 
 
 def dispatch_due_changes(now=None):

@@ -4,7 +4,7 @@ import smtplib
 
 from celery import shared_task
 
-from stops import notifications
+from stops import caching, notifications
 
 # Retries wait 30 s, 1 min, 2 min… up to 10 min: well under the broker's visibility timeout.
 MAX_RETRIES = 6
@@ -33,6 +33,12 @@ def send_notifications(self, subscription_ids):
 @shared_task
 def sweep_notifications():
     return notifications.sweep()
+
+
+@shared_task
+def catch_up_public_cache():
+    """Every minute: the changes made while Redis was unreachable reach the public cache."""
+    return caching.catch_up()
 
 
 @shared_task

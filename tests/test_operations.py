@@ -15,7 +15,7 @@ from mairie_mobile import observability
 from mairie_mobile.tasks import heartbeat
 from partners.models import Partner, Reason
 from tests.factories import StopFactory
-from tests.workers import queued_on_redis, wait_for, worker
+from tests.workers import queued_on_redis, use_broker, wait_for, worker
 from visits import intake
 from visits.models import Demand, Visit
 
@@ -48,7 +48,8 @@ def test_healthz_is_503_without_a_worker_nor_beat(client):
     assert response.status_code == 503
     checks = response.json()["checks"]
     assert checks["database"] == "ok"
-    assert checks["redis"] == "ok"
+    assert checks["cache"] == "ok"
+    assert checks["broker"] == "ok"
     assert checks["celery_worker"] == {"ok": False, "seconds_since_heartbeat": None}
     assert checks["celery_beat"] == {"ok": False, "seconds_since_heartbeat": None}
 
@@ -67,11 +68,15 @@ def test_healthz_is_200_once_beat_sends_a_heartbeat_and_a_worker_runs_it(client,
 
 @needs_redis
 @pytest.mark.django_db
-def test_healthz_is_503_when_redis_does_not_answer(client, settings):
-    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
-    response = client.get("/healthz")
+def test_healthz_names_the_part_of_redis_that_is_down(client, settings):
+    use_broker("redis://127.0.0.1:1/0")  # nothing listens there; the cache's Redis answers
+    try:
+        response = client.get("/healthz")
+    finally:
+        use_broker(settings.CELERY_BROKER_URL)
     assert response.status_code == 503
-    assert response.json()["checks"]["redis"] == "error: ConnectionError"
+    checks = response.json()["checks"]
+    assert (checks["cache"], checks["broker"]) == ("ok", "error: ConnectionError")
 
 
 @pytest.mark.django_db

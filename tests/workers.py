@@ -32,12 +32,13 @@ def wait_for(condition, timeout=30):
 
 
 @contextmanager
-def queued_on_redis(broker_url):
+def queued_on_redis(broker_url, purge=True):
     """Tasks go through the broker (not run where they are queued), its queues emptied of other tests' tasks."""
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
     use_broker(broker_url)
-    app.control.purge()
+    if purge:
+        app.control.purge()
     try:
         yield app
     finally:
