@@ -5,19 +5,23 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 
 # Requests that pages make by themselves (the queue refreshing) are not a person's activity.
 AUTOMATIC_HEADER = "X-Automatic-Refresh"
 
 
 def start_activity(sender, request, user, **kwargs):
-    """Logging in is activity (and saves writing the session again on the next click)."""
+    """Logging in starts the session's clock, and is activity (which saves writing the session
+    again on the next click)."""
     if request is not None and hasattr(request, "session"):
-        request.session["last_activity"] = time.time()
+        request.session["logged_in_at"] = request.session["last_activity"] = time.time()
 
 
 class StaffInactivityMiddleware:
-    """End a staff session after STAFF_INACTIVITY_MINUTES without anything done by a person.
+    """End a staff session after STAFF_INACTIVITY_MINUTES without anything done by a person,
+    and STAFF_SESSION_MAX_HOURS after logging in however busy it is (a computer of the bus
+    left logged in is not open for days).
 
     An htmx request that would be redirected (to the login page, say) makes the
     whole page go there instead of showing the login form inside the queue.
@@ -30,14 +34,24 @@ class StaffInactivityMiddleware:
         if request.user.is_authenticated:
             now = time.time()
             last = request.session.setdefault("last_activity", now)
+            # A session opened before this limit existed counts from now.
+            logged_in_at = request.session.setdefault("logged_in_at", now)
+            if now - logged_in_at > settings.STAFF_SESSION_MAX_HOURS * 3600:
+                message = _("Par sécurité, une session dure %(hours)d heures au plus : reconnectez-vous.")
+                return self._end(request, message % {"hours": settings.STAFF_SESSION_MAX_HOURS})
             if now - last > settings.STAFF_INACTIVITY_MINUTES * 60:
-                logout(request)
-                messages.info(request, "Votre session a pris fin après une période d'inactivité : reconnectez-vous.")
-                return self._for_htmx(request, redirect_to_login(request.get_full_path()))
+                return self._end(
+                    request, _("Votre session a pris fin après une période d'inactivité : reconnectez-vous.")
+                )
             # Saved at most once a minute: a session write on every click would be wasted.
             if AUTOMATIC_HEADER not in request.headers and now - last >= 60:
                 request.session["last_activity"] = now
         return self._for_htmx(request, self.get_response(request))
+
+    def _end(self, request, message):
+        logout(request)
+        messages.info(request, message)
+        return self._for_htmx(request, redirect_to_login(request.get_full_path()))
 
     @staticmethod
     def _for_htmx(request, response):

@@ -190,9 +190,11 @@ CONTENT_SECURITY_POLICY = {
 TWO_FACTOR_ROLES = envlist("TWO_FACTOR_ROLES", "" if DEBUG else "coordinators")
 OTP_TOTP_ISSUER = "Mairie mobile"
 
-# Staff sessions end after this much inactivity (the queue's own refreshing does not count).
+# Staff sessions end after this much inactivity (the queue's own refreshing does not count),
+# and this long after logging in, however busy.
 STAFF_INACTIVITY_MINUTES = envint("STAFF_INACTIVITY_MINUTES", "60")
-SESSION_COOKIE_AGE = 12 * 3600
+STAFF_SESSION_MAX_HOURS = envint("STAFF_SESSION_MAX_HOURS", "12")
+SESSION_COOKIE_AGE = STAFF_SESSION_MAX_HOURS * 3600
 SESSION_COOKIE_HTTPONLY = True
 
 # Lock an account on one computer after repeated failures, for a cool-off period.

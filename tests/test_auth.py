@@ -64,6 +64,18 @@ def test_the_session_ends_after_an_hour_of_inactivity(client, agent):
     assert "après une période d&#x27;inactivité" in response.content.decode()
 
 
+def test_a_session_in_steady_use_ends_twelve_hours_after_logging_in(client, agent):
+    log_in(client)
+    start = timezone.now()
+    for minutes in range(30, 12 * 60, 30):  # a click every half hour, all day
+        with time_machine.travel(start + datetime.timedelta(minutes=minutes)):
+            assert client.get("/agents/").status_code == 200
+    with time_machine.travel(start + datetime.timedelta(hours=12, minutes=1)):
+        response = client.get("/agents/", follow=True)
+    assert response.redirect_chain[0][0] == "/connexion/?next=/agents/"
+    assert "Par sécurité, une session dure 12 heures au plus" in response.content.decode()
+
+
 def test_the_queue_refreshing_itself_is_not_activity(client, agent, tuesday_bus):
     log_in(client)
     start = timezone.now()
