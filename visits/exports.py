@@ -4,6 +4,7 @@ import csv
 import io
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 
 def sections(stats):
@@ -72,9 +73,9 @@ def to_csv(sections):
     for index, (title, header, rows) in enumerate(sections):
         if index:
             writer.writerow([])
-        writer.writerow([title])
-        writer.writerow(header)
-        writer.writerows([_french(value) for value in row] for row in rows)
+        writer.writerow([_csv_cell(title)])
+        writer.writerow([_csv_cell(name) for name in header])
+        writer.writerows([_csv_cell(value) for value in row] for row in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8
 
 
@@ -82,17 +83,35 @@ def to_xlsx(sections):
     workbook = Workbook(write_only=True)
     for title, header, rows in sections:
         sheet = workbook.create_sheet(_sheet_name(title))
-        sheet.append(header)
+        sheet.append([_xlsx_cell(sheet, name) for name in header])
         for row in rows:
-            sheet.append(list(row))
+            sheet.append([_xlsx_cell(sheet, value) for value in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
 
 
-def _french(value):
-    """A decimal comma, as French spreadsheets read numbers."""
+# A spreadsheet reads a cell starting with one of these as a formula ("CSV injection", OWASP):
+# a place of residence typed as =cmd|' /C calc'!A0 must stay a text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value):
+    """A text that starts like a formula gets a quote before it, as spreadsheets write it;
+    a number gets a decimal comma, as French spreadsheets read it."""
+    if isinstance(value, str):
+        return f"'{value}" if value.startswith(FORMULA_STARTS) else value
     return str(value).replace(".", ",") if isinstance(value, float) else value
+
+
+def _xlsx_cell(sheet, value):
+    """A text that starts like a formula is written as a text, and stays one if the cell is edited."""
+    if not (isinstance(value, str) and value.startswith(FORMULA_STARTS)):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
 
 
 def _sheet_name(title):

@@ -1,9 +1,11 @@
 import io
+import zipfile
 
 import openpyxl
 import pytest
 
 from tests.conftest import text_of
+from tests.visits.conftest import D, at, visit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mid_april")]
 
@@ -82,3 +84,30 @@ def test_the_page_shows_last_months_report(coordination, march):
 def test_agents_do_not_see_the_statistics(client, agent):
     client.force_login(agent)
     assert client.get("/coordination/statistiques/").status_code == 403
+
+
+FORMULAS = ["=cmd|' /C calc'!A0", "+33 6 12 34 56 78", "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1"]
+
+
+def test_exported_texts_never_become_formulas(coordination, march):
+    a, _b = march
+    for text in FORMULAS:  # typed at the pré-accueil as the place of residence
+        visit(a, D(2025, 3, 18), "left", at(D(2025, 3, 18), 10), demands=[("caf", None, "")], residence=text)
+    period = {"period": "last-month"}
+
+    rows = coordination.get("/coordination/statistiques/export.csv", period).content.decode("utf-8-sig")
+    for text in FORMULAS:
+        assert f"\r\n'{text};1\r\n" in rows.replace('"', "")
+    assert "\r\nPassages;12\r\n" in rows  # numbers stay numbers
+
+    xlsx = coordination.get("/coordination/statistiques/export.xlsx", period).content
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as archive:
+        sheets = "".join(archive.read(name).decode() for name in archive.namelist() if "worksheets/" in name)
+    assert "<f>" not in sheets
+    residences = openpyxl.load_workbook(io.BytesIO(xlsx))["Lieux de résidence"]
+    cells = {row[0].value: row[0] for row in residences.iter_rows(min_row=2)}
+    for text in FORMULAS:
+        cell = cells[text.replace("\r", "\n")]  # XML reads a carriage return as a new line
+        assert cell.data_type == "s", text
+        assert cell.quotePrefix, text  # and kept a text if someone edits the cell
+    assert openpyxl.load_workbook(io.BytesIO(xlsx))["Synthèse"]["B5"].value == 12
