@@ -7,6 +7,21 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
+from mairie_mobile.validators import check_request
+
+
+class RefuseControlCharactersMiddleware:
+    """A NUL or another control character in the address, its query or a posted form: 400, before
+    any view, query or log line sees it (the database refuses NUL; nothing else needs them)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        check_request(request)
+        return self.get_response(request)
+
+
 # Requests that pages make by themselves (the queue refreshing) are not a person's activity.
 AUTOMATIC_HEADER = "X-Automatic-Refresh"
 

@@ -5,6 +5,8 @@ from django.urls import include, path
 from mairie_mobile import two_factor, views
 from mairie_mobile.api import api
 
+handler400 = "mairie_mobile.views.bad_request"
+
 urlpatterns = [
     path("", include("stops.urls")),
     path("agents/", include("visits.urls")),

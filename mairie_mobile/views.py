@@ -8,11 +8,13 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django_ratelimit.decorators import ratelimit
 
 from mairie_mobile.faults import Outage
 from mairie_mobile.observability import heartbeats
+from mairie_mobile.validators import RefusedInput
 
 # Beat sends the heartbeat every minute: three minutes of silence is an outage.
 HEARTBEAT_MAX_AGE = 180
@@ -89,6 +91,14 @@ def _ping_redis(url, what):
         outage.failed(what, error)
         raise
     outage.answered()
+
+
+def bad_request(request, exception):
+    """400: the person is told what could not be read, in JSON for the API."""
+    message = str(exception) if isinstance(exception, RefusedInput) else ""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message or _("Requête illisible.")}, status=400)
+    return render(request, "400.html", {"message": message}, status=400)
 
 
 def accessibility(request):

@@ -11,6 +11,7 @@ from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 from pydantic import BaseModel
 
+from mairie_mobile.validators import FIRST_DAY, LAST_DAY
 from stops import schedule
 from stops.caching import cached
 from stops.models import Stop
@@ -61,8 +62,10 @@ class OpeningOut(BaseModel):
 
 
 class OpeningsQuery(Schema):
-    start: datetime.date = Field(description="Premier jour, AAAA-MM-JJ.")
-    end: datetime.date = Field(description="Dernier jour inclus, AAAA-MM-JJ ; au plus 366 jours après start.")
+    start: datetime.date = Field(ge=FIRST_DAY, le=LAST_DAY, description="Premier jour, AAAA-MM-JJ.")
+    end: datetime.date = Field(
+        ge=FIRST_DAY, le=LAST_DAY, description="Dernier jour inclus, AAAA-MM-JJ ; au plus 366 jours après start."
+    )
     stop: str | None = Field(None, description="Identifiant (slug) d'un arrêt ; absent : tous les arrêts actifs.")
 
 
@@ -134,6 +137,7 @@ _PARAMETER_HELP = {
     "start": "une date au format AAAA-MM-JJ, par exemple 2025-03-14",
     "end": "une date au format AAAA-MM-JJ, par exemple 2025-03-14",
 }
+_OUT_OF_RANGE = ("greater_than_equal", "less_than_equal")
 
 
 def validation_error_response(request, exc):
@@ -144,6 +148,8 @@ def validation_error_response(request, exc):
         expected = _PARAMETER_HELP.get(name, "une valeur valide")
         if error.get("type") == "missing":
             messages.append(f"Le paramètre « {name} » est obligatoire : indiquez {expected}.")
+        elif error.get("type") in _OUT_OF_RANGE:
+            messages.append(f"Le paramètre « {name} » doit être une date entre {FIRST_DAY} et {LAST_DAY}.")
         else:
             messages.append(f"Le paramètre « {name} » doit être {expected}.")
     return JsonResponse({"detail": " ".join(messages)}, status=400)

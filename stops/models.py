@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mairie_mobile.validators import validate_day
+
 slug_validator = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
     _("Utilisez seulement des lettres minuscules sans accent, des chiffres et des tirets."),
@@ -185,9 +187,10 @@ class WeeklySlot(models.Model):
         _("premier jour"),
         null=True,
         blank=True,
+        validators=[validate_day],
         help_text=_("Obligatoire pour un créneau qui n'a pas lieu chaque semaine : il fixe les semaines concernées."),
     )
-    ends_on = models.DateField(_("dernier jour"), null=True, blank=True)
+    ends_on = models.DateField(_("dernier jour"), null=True, blank=True, validators=[validate_day])
 
     class Meta:
         ordering = ["weekday", "start"]
@@ -242,8 +245,8 @@ class Closure(models.Model):
         verbose_name=_("arrêt"),
         help_text=_("Vide : tous les arrêts."),
     )
-    first_day = models.DateField(_("premier jour"))
-    last_day = models.DateField(_("dernier jour"))
+    first_day = models.DateField(_("premier jour"), validators=[validate_day])
+    last_day = models.DateField(_("dernier jour"), validators=[validate_day])
     reason = models.CharField(_("motif affiché au public"), max_length=200)
 
     class Meta:
@@ -286,7 +289,7 @@ class ExtraOpening(models.Model):
     """An opening outside the weekly slots. It wins over every closure."""
 
     stop = models.ForeignKey(Stop, on_delete=models.CASCADE, related_name="extra_openings", verbose_name=_("arrêt"))
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=[validate_day])
     start = models.TimeField(_("début"))
     end = models.TimeField(_("fin"))
     reason = models.CharField(_("motif affiché au public"), max_length=200, blank=True)
@@ -333,8 +336,10 @@ class SchoolHoliday(models.Model):
 
     zone = models.CharField(_("zone"), max_length=1, choices=SchoolZone.choices)
     name = models.CharField(_("nom"), max_length=100)
-    first_day = models.DateField(_("premier jour de vacances"))
-    last_day = models.DateField(_("dernier jour de vacances"), help_text=_("La veille de la reprise des cours."))
+    first_day = models.DateField(_("premier jour de vacances"), validators=[validate_day])
+    last_day = models.DateField(
+        _("dernier jour de vacances"), validators=[validate_day], help_text=_("La veille de la reprise des cours.")
+    )
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.MANUAL)
 
     class Meta:

@@ -3,8 +3,10 @@ security and accessibility tests."""
 
 import datetime
 import re
+from urllib.parse import quote
 
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import RoutePattern
 
 
 def all_patterns(patterns=None, namespace="", prefix="/"):
@@ -23,6 +25,14 @@ def parameters(pattern):
 
 def every_url(stop, visit):
     """[(name, top namespace, url)] for every pattern, its parameters filled from `stop` and `visit`."""
+    return [
+        (name, namespace, url_of(prefix, pattern, kwargs))
+        for name, namespace, prefix, pattern, kwargs in every_route(stop, visit)
+    ]
+
+
+def every_route(stop, visit):
+    """[(name, top namespace, prefix, pattern, valid parameters)] for every pattern of the project."""
     values = {
         "slug": stop.slug,
         "pk": visit.pk,
@@ -39,11 +49,18 @@ def every_url(stop, visit):
     found = []
     for namespace, prefix, pattern in all_patterns():
         kwargs = {parameter: values[parameter] for parameter in parameters(pattern)}
-        if pattern.name:
-            name = f"{namespace}:{pattern.name}".strip(":")
-            url = reverse(name, kwargs=kwargs)
-        else:  # the admin's redirects: rebuilt from the route
-            name = f"{namespace}:{pattern.pattern}"
-            url = prefix + re.sub(r"<(?:\w+:)?(\w+)>", lambda m, kw=kwargs: str(kw[m[1]]), str(pattern.pattern))
-        found.append((name, namespace.split(":")[0], url))
+        name = f"{namespace}:{pattern.name or pattern.pattern}".strip(":")
+        found.append((name, namespace.split(":")[0], prefix, pattern, kwargs))
     return found
+
+
+def url_of(prefix, pattern, kwargs):
+    """The URL of `pattern` with these parameters, whether its converters accept them or not:
+    its route (or its regular expression, whose groups hold no parenthesis here) filled in."""
+
+    def value(match):
+        return quote(str(kwargs[match[1]]), safe="/")
+
+    if isinstance(pattern.pattern, RoutePattern):
+        return prefix + re.sub(r"<(?:\w+:)?(\w+)>", value, str(pattern.pattern))
+    return prefix + re.sub(r"\(\?P<(\w+)>[^)]*\)", value, pattern.pattern.regex.pattern).strip("^$")

@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from mairie_mobile.validators import validate_day
 from partners.models import OrientationTarget, Reason, reason_choices
 from visits import intake
 from visits.models import CHECKLIST_FIELDS, PROFILE_FIELDS, AgeBand, Demand, HeardFrom, Visit
@@ -332,8 +333,12 @@ class StatsForm(forms.Form):
     """The period and filters of the statistics (a GET form)."""
 
     period = forms.ChoiceField(label=_("Période"), required=False)
-    start = forms.DateField(label=_("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("Au"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=_("Du"), required=False, validators=[validate_day], widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("Au"), required=False, validators=[validate_day], widget=forms.DateInput(attrs={"type": "date"})
+    )
     stop = forms.CharField(
         label=_("Arrêt"), required=False, max_length=200, help_text=_("Nom ou identifiant ; vide : tous les arrêts.")
     )
@@ -394,5 +399,8 @@ class StatsForm(forms.Form):
 
 class FranceServicesForm(forms.Form):
     month = forms.DateField(
-        label=_("Mois"), input_formats=["%Y-%m"], widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+        label=_("Mois"),
+        input_formats=["%Y-%m"],
+        validators=[validate_day],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
     )

@@ -16,9 +16,10 @@ over the bus's wifi) gets the same result, not an error.
 
 from functools import partial
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from mairie_mobile import audit
 from visits import stats
@@ -248,6 +249,20 @@ def mark_left(visit, agent):
     """The visitor gave up waiting, at whatever step they were."""
     _move(visit, agent, _at(*ACTIVE), Status.LEFT, ended_at=timezone.now())
     return visit
+
+
+class Move(models.TextChoices):
+    """Where the queue's buttons take a visitor (the last part of their address)."""
+
+    DEBLAYAGE = "deblayage", _("Déblayage")
+    ACCOMPAGNEMENT = "accompagnement", _("Accompagnement")
+    LEFT = "parti", _("Parti sans être reçu")
+
+
+def move(visit, agent, to):
+    """From the queue: to the déblayage or the accompaniment, or gone without being served."""
+    steps = {Move.DEBLAYAGE: start_deblayage, Move.ACCOMPAGNEMENT: start_accompagnement, Move.LEFT: mark_left}
+    return steps[to](visit, agent)
 
 
 def record_follow_up_contact(visit, *, name, phone="", email="", consent=False):

@@ -10,9 +10,9 @@ from django.contrib import messages
 from django.db.models import Count, Max, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 
 from mairie_mobile.roles import coordinator_required
+from mairie_mobile.validators import parse_day
 from stops import editing, schedule
 from stops.forms import (
     CANCELLATION_REASONS,
@@ -251,10 +251,7 @@ def extra_delete(request, slug, pk):
 def cancel_opening(request, slug, day):
     """The second click of "Bus en panne demain": confirm, with the public reason."""
     stop = _get_stop(slug)
-    try:
-        day = parse_date(day)
-    except ValueError:
-        day = None
+    day = parse_day(day)
     today = timezone.localdate()
     openings = [o for o in schedule.openings(day, day, [stop]) if o.is_open] if day and day >= today else []
     if not openings:

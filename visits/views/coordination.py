@@ -46,7 +46,7 @@ def statistics(request):
 def export(request, fmt):
     form = StatsForm(request.GET or {}, today=timezone.localdate())
     if not form.is_valid():
-        return HttpResponse("Période ou filtre invalide : " + " ".join(form.errors.get("__all__", [])), status=400)
+        return _bad_filters("Période ou filtre invalide", form)
     filters = form.filters()
     sections = exports.sections(stats.compute(filters))
     response = _file(sections, fmt, f"mairie-mobile-statistiques-{filters.start}-{filters.end}")
@@ -59,7 +59,7 @@ def export(request, fmt):
 def france_services(request, fmt):
     form = FranceServicesForm(request.GET)
     if not form.is_valid():
-        return HttpResponse("Indiquez un mois au format AAAA-MM.", status=400)
+        return _bad_filters("Indiquez un mois au format AAAA-MM", form)
     month = month_start(form.cleaned_data["month"])
     sections = exports.france_services_sections(month, stats.france_services_report(month))
     response = _file(sections, fmt, f"france-services-{month:%Y-%m}")
@@ -67,6 +67,12 @@ def france_services(request, fmt):
         audit.Action.EXPORT, f"Rapport France services de {month:%m/%Y} ({fmt})", user=request.user, request=request
     )
     return response
+
+
+def _bad_filters(what, form):
+    """An export asked for by hand with a bad filter: what is wrong, in plain text."""
+    problems = " ".join(message for messages in form.errors.values() for message in messages)
+    return HttpResponse(f"{what} : {problems}", status=400, content_type="text/plain; charset=utf-8")
 
 
 def _file(sections, fmt, name):

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.forms.models import model_to_dict
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -151,22 +151,20 @@ def take_next(request, slug):
 @require_POST
 def move(request, pk, step):
     """Take a visitor to a step from the queue, or record that they left."""
-    visit = _get_visit(pk)
-    actions = {
-        "deblayage": (intake.start_deblayage, STEP_PAGES[Status.DEBLAYAGE]),
-        "accompagnement": (intake.start_accompagnement, STEP_PAGES[Status.ACCOMPAGNEMENT]),
-        "parti": (intake.mark_left, None),
-    }
-    action, next_page = actions[step]
     try:
-        action(visit, request.user)
+        to = intake.Move(step)
+    except ValueError:
+        raise Http404 from None
+    visit = _get_visit(pk)
+    try:
+        intake.move(visit, request.user, to)
     except intake.IntakeError as error:
         messages.error(request, str(error))
         return redirect(_queue_url(visit))
-    if next_page:
-        return redirect(next_page, pk=visit.pk)
-    messages.info(request, f"N° {visit.ticket} noté comme parti sans être reçu.")
-    return redirect(_queue_url(visit))
+    if to == intake.Move.LEFT:
+        messages.info(request, f"N° {visit.ticket} noté comme parti sans être reçu.")
+        return redirect(_queue_url(visit))
+    return redirect(STEP_PAGES[Status.DEBLAYAGE if to == intake.Move.DEBLAYAGE else Status.ACCOMPAGNEMENT], pk=visit.pk)
 
 
 @agent_required

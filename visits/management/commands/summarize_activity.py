@@ -3,6 +3,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from mairie_mobile.validators import FIRST_DAY, LAST_DAY, parse_day
 from stops import summaries
 from visits import stats
 
@@ -17,10 +18,9 @@ class Command(BaseCommand):
         parser.add_argument("--since", required=True, help="premier jour, AAAA-MM-JJ")
 
     def handle(self, *args, since, **options):
-        try:
-            first = datetime.date.fromisoformat(since)
-        except ValueError:
-            raise CommandError("--since attend une date AAAA-MM-JJ.") from None
+        first = parse_day(since)
+        if first is None:
+            raise CommandError(f"--since attend une date AAAA-MM-JJ entre {FIRST_DAY.year} et {LAST_DAY.year}.")
         today = timezone.localdate()
         day = first
         while day < today:
