@@ -241,7 +241,7 @@ def main():
     parser.add_argument("--runs", type=int, default=7, help="runs per measure (median)")
     parser.add_argument(
         "--only",
-        choices=["schedule", "intake", "stats", "notify", "load", "faults"],
+        choices=["schedule", "intake", "stats", "notify", "load", "faults", "importer"],
         help="run one group of benchmarks",
     )
     args = parser.parse_args()
@@ -295,6 +295,10 @@ def main():
         generate_territory(3000)
         coordination = _client_as("bench-coordinator", COORDINATORS)
         sections.append(faults.report(faults.run(coordination, args.runs)))
+    if args.only in (None, "importer"):
+        from bench import importer
+
+        sections.append(importer.report(importer.run()))
     text = "\n\n".join(sections)
     print(text)
     os.makedirs("bench/results", exist_ok=True)

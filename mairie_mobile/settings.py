@@ -345,6 +345,10 @@ SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", *([] if REDIS_URL else ["djan
 # The public timetable groups stops by commune past this many stops.
 TIMETABLE_GROUP_THRESHOLD = envint("TIMETABLE_GROUP_THRESHOLD", "20")
 
+# A stops file larger than this is refused before it is read (10,000 stops with three
+# slots each take about 6 MB).
+STOPS_FILE_MAX_BYTES = envint("STOPS_FILE_MAX_BYTES", str(8 * 1000 * 1000))
+
 # One JSON line per request and per task, with the request's id (LOG_FORMAT=text to read them raw).
 LOGGING = {
     "version": 1,

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import yaml
+from django.conf import settings
 from django.db import transaction
 
 from partners.models import Partner
@@ -119,10 +120,61 @@ def _touched_stops(plan):
 
 # Reading -----------------------------------------------------------------------
 
+# A stops file is a few levels deep (stops › stop › slots › slot › field) and its numbers
+# are short. Deeper nesting, longer numbers, anchors and aliases (with which a few lines
+# expand to billions of values) or a key given twice (the second silently won) are
+# refused, with their line, before anything is built from them.
+MAX_DEPTH = 8
+MAX_NUMBER_LENGTH = 30
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """Something a stops file may not hold; `problem` says what, in French."""
+
+    def __init__(self, problem, mark):
+        super().__init__(problem=problem, problem_mark=mark)
+
 
 class _Loader(yaml.SafeLoader):
     """YAML without its surprises: 14:00 stays a text (not 840), 01000 stays a postcode (not 512),
-    dates stay text so that a bad one is reported with its line."""
+    dates stay text so that a bad one is reported with its line; nothing a stops file never
+    needs (see above)."""
+
+    # Nesting is refused as soon as the reader meets it: PyYAML's scanner slows down with
+    # the square of the nesting (20,000 brackets: a second; 200,000: minutes).
+    def fetch_flow_collection_start(self, token_class):
+        if self.flow_level >= MAX_DEPTH:
+            raise _Refused(f"trop de niveaux imbriqués (au plus {MAX_DEPTH})", self.get_mark())
+        super().fetch_flow_collection_start(token_class)
+
+    def add_indent(self, column):
+        if len(self.indents) >= MAX_DEPTH:
+            raise _Refused(f"trop de niveaux imbriqués (au plus {MAX_DEPTH})", self.get_mark())
+        return super().add_indent(column)
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            problem = "les ancres et les alias (& et *) ne sont pas acceptés : écrivez chaque valeur en entier"
+            raise _Refused(problem, event.start_mark)
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):
+        first_line = {}
+        for key_node, _value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue  # a list or a mapping as a key: PyYAML refuses it just after
+            key = key_node.value
+            if key in first_line:
+                problem = f"le champ « {_shown(key)} » apparaît deux fois (déjà ligne {first_line[key]})"
+                raise _Refused(problem, key_node.start_mark)
+            first_line[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep)
+
+    def construct_number(self, node):
+        if len(node.value) > MAX_NUMBER_LENGTH:
+            raise _Refused(f"nombre trop long ({len(node.value)} caractères)", node.start_mark)
+        return self.construct_yaml_float(node) if node.tag.endswith(":float") else self.construct_yaml_int(node)
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -133,10 +185,13 @@ _Loader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:float", re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)$"), list("-+0123456789.")
 )
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_number)
+_Loader.add_constructor("tag:yaml.org,2002:float", _Loader.construct_number)
 
 
 def parse(text):
     """(data, {path: line}) from the text of a stops file."""
+    refuse_if_too_big(len(text))
     try:
         # The reader checks the characters as soon as the loader is built.
         loader = _Loader(text)
@@ -145,6 +200,8 @@ def parse(text):
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
+    except _Refused as error:
+        raise StopsFileError([Problem(error.problem_mark.line + 1, "fichier", error.problem)]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error)
@@ -155,6 +212,17 @@ def parse(text):
     lines = {}
     _index_lines(node, (), lines)
     return data, lines
+
+
+def refuse_if_too_big(size):
+    """Before reading it: a file of `size` bytes (or characters) past STOPS_FILE_MAX_BYTES is refused."""
+    limit = settings.STOPS_FILE_MAX_BYTES
+    if size > limit:
+        problem = (
+            f"fichier trop gros ({_megabytes(size)} Mo ; au plus {_megabytes(limit)} Mo, de quoi décrire "
+            "10 000 arrêts) : découpez-le en plusieurs fichiers"
+        )
+        raise StopsFileError([Problem(None, "fichier", problem)])
 
 
 def _index_lines(node, path, lines):
@@ -202,7 +270,9 @@ class _Validator:
         for key in data:
             if key not in ("stops", "closures", "extra_openings"):
                 self.problem(
-                    (key,), "fichier", f"rubrique inconnue « {key} » (attendu : stops, closures, extra_openings)"
+                    (key,),
+                    "fichier",
+                    f"rubrique inconnue « {_shown(key)} » (attendu : stops, closures, extra_openings)",
                 )
         entries = {key: self.entries(data, key) for key in ("stops", "closures", "extra_openings")}
 
@@ -215,9 +285,11 @@ class _Validator:
             stop_plan = self.stop(index, entry)
             if stop_plan:
                 plan.stops.append(stop_plan)
-        referenced = {e.get("stop") for key in ("closures", "extra_openings") for _i, e in entries[key]}
+        referenced = {
+            e["stop"] for key in ("closures", "extra_openings") for _i, e in entries[key] if _is_text(e.get("stop"))
+        }
         self.known_slugs = self.file_slugs | set(
-            Stop.objects.filter(slug__in=[s for s in referenced if isinstance(s, str)]).values_list("slug", flat=True)
+            Stop.objects.filter(slug__in=referenced).values_list("slug", flat=True)
         )
         plan.closures = [c for c in (self.closure(i, e) for i, e in entries["closures"]) if c]
         plan.extras = [x for x in (self.extra(i, e) for i, e in entries["extra_openings"]) if x]
@@ -249,10 +321,10 @@ class _Validator:
     def stop(self, index, entry):
         path = ("stops", index)
         slug = entry.get("slug")
-        place = f"arrêt « {slug} »" if isinstance(slug, str) and slug else f"arrêt n° {index + 1}"
+        place = f"arrêt « {_shown(slug)} »" if isinstance(slug, str) and slug else f"arrêt n° {index + 1}"
         if isinstance(slug, str):
             if slug in self.file_slugs:
-                message = f"l'identifiant « {slug} » apparaît deux fois dans le fichier"
+                message = f"l'identifiant « {_shown(slug)} » apparaît deux fois dans le fichier"
                 self.problem((*path, "slug"), f"{place} › slug", message)
             self.file_slugs.add(slug)
         values = self.values(entry, STOP_FIELDS, path, place, required=("slug", "name", "kind"))
@@ -270,14 +342,18 @@ class _Validator:
             return [p for p in self.partners.values() if p.family == Partner.Family.FRANCE_SERVICES and p.active]
         partners = []
         for index, code in enumerate(codes):
-            if code in self.partners:
+            if not _is_text(code):
+                self.problem(
+                    (*path, "partners", index), f"{place} › partners", "chaque partenaire est un code (un texte)"
+                )
+            elif code in self.partners:
                 partners.append(self.partners[code])
             else:
                 known = ", ".join(sorted(self.partners))
                 self.problem(
                     (*path, "partners", index),
                     f"{place} › partners",
-                    f"partenaire inconnu « {code} » (codes connus : {known})",
+                    f"partenaire inconnu « {_shown(code)} » (codes connus : {known})",
                 )
         return partners
 
@@ -343,9 +419,11 @@ class _Validator:
         """The slug of a known stop, None for every stop, or False when unknown."""
         if slug is None and not required:
             return None
-        if slug not in self.known_slugs:
+        if not _is_text(slug) or slug not in self.known_slugs:
             self.problem(
-                (*path, "stop"), f"{place} › stop", f"arrêt inconnu « {slug} » : ni dans le fichier, ni dans la base"
+                (*path, "stop"),
+                f"{place} › stop",
+                f"arrêt inconnu « {_shown(slug)} » : ni dans le fichier, ni dans la base",
             )
             return False
         return slug
@@ -386,7 +464,9 @@ class _Validator:
         ok = True
         for key in entry:
             if key not in fields:
-                self.problem((*path, key), place, f"champ inconnu « {key} » (champs possibles : {', '.join(fields)})")
+                self.problem(
+                    (*path, key), place, f"champ inconnu « {_shown(key)} » (champs possibles : {', '.join(fields)})"
+                )
                 ok = False
         for key in required:
             if entry.get(key) in (None, ""):
@@ -422,6 +502,20 @@ class _Validator:
         self.problems.append(Problem(self.lines.get(path), place, message))
 
 
+def _megabytes(size):
+    return f"{size / 1_000_000:.1f}".replace(".", ",")
+
+
+def _is_text(value):
+    return isinstance(value, str)
+
+
+def _shown(value):
+    """A value as quoted in a message: a few words, not a whole line of garbage."""
+    text = str(value) if isinstance(value, str | int | float) else "une liste ou des champs"
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
 def _convert(value, kind):
     if kind == "text":
         if isinstance(value, bool) or not isinstance(value, str | int | float):
@@ -429,15 +523,15 @@ def _convert(value, kind):
         return str(value)
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"un nombre est attendu, par exemple 48.8906 (pas « {value} »)")
+            raise ValueError(f"un nombre est attendu, par exemple 48.8906 (pas « {_shown(value)} »)")
         return value
     if kind == "integer":
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"un nombre entier est attendu (pas « {value} »)")
+            raise ValueError(f"un nombre entier est attendu (pas « {_shown(value)} »)")
         return value
     if kind == "boolean":
         if not isinstance(value, bool):
-            raise ValueError(f"true ou false est attendu (pas « {value} »)")
+            raise ValueError(f"true ou false est attendu (pas « {_shown(value)} »)")
         return value
     if kind == "list":
         if not isinstance(value, list):
@@ -445,12 +539,12 @@ def _convert(value, kind):
         return value
     if kind == "weekday":
         if not isinstance(value, str) or value.lower() not in WEEKDAYS:
-            raise ValueError(f"jour inconnu « {value} » (attendu : {', '.join(WEEKDAYS)})")
+            raise ValueError(f"jour inconnu « {_shown(value)} » (attendu : {', '.join(WEEKDAYS)})")
         return WEEKDAYS.index(value.lower())
     if kind == "time":
         match = _TIME.match(str(value)) if isinstance(value, str) else None
         if not match:
-            raise ValueError(f'heure invalide « {value} » (attendu : HH:MM, par exemple "09:30")')
+            raise ValueError(f'heure invalide « {_shown(value)} » (attendu : HH:MM, par exemple "09:30")')
         return datetime.time(int(match[1]), int(match[2]))
     if kind == "date":
         if isinstance(value, str) and _DATE.match(value):
@@ -458,7 +552,7 @@ def _convert(value, kind):
                 return datetime.date.fromisoformat(value)
             except ValueError:
                 pass
-        raise ValueError(f"date invalide « {value} » (attendu : AAAA-MM-JJ, par exemple 2025-03-14)")
+        raise ValueError(f"date invalide « {_shown(value)} » (attendu : AAAA-MM-JJ, par exemple 2025-03-14)")
     raise AssertionError(kind)
 
 

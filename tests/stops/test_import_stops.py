@@ -193,6 +193,27 @@ def test_stops_missing_from_the_file_are_left_alone():
             "ligne 26 · arrêt « nathalie-sarraute » › slug : l'identifiant « nathalie-sarraute » apparaît deux fois",
         ),
         (('    reason: "Bus en panne"', ""), "ligne 37 · fermeture 1 › reason : champ obligatoire manquant"),
+        (
+            ("  - stop: nathalie-sarraute\n    start: 2024", "  - stop: [a, b]\n    start: 2024"),
+            "ligne 37 · fermeture 1 › stop : un texte est attendu",
+        ),
+        (
+            ("partners: [caf, cpam, dgfip]", "partners: [caf, [cpam]]"),
+            "ligne 12 · arrêt « nathalie-sarraute » › partners : chaque partenaire est un code (un texte)",
+        ),
+        (('name: "Bus France', 'name: {a: 1}\n    x: "Bus France'), "ligne 27 · arrêt « roubaix-epeule » › name"),
+        (
+            ("starts_on: 2024-09-04", "starts_on: 1900-09-04"),
+            "ligne 24 · arrêt « nathalie-sarraute » › créneau 3 › starts_on : Choisissez une date entre 2000 et 2100.",
+        ),
+        (
+            ("end: 2024-11-13", "end: 9999-12-31"),
+            "ligne 39 · fermeture 1 › end : Choisissez une date entre 2000 et 2100.",
+        ),
+        (
+            ("latitude: 48.8906", "latitude: " + "n" * 10_000),
+            "ligne 9 · arrêt « nathalie-sarraute » › latitude : un nombre est attendu, par exemple 48.8906 (pas « nnnn",
+        ),
     ],
 )
 def test_each_error_is_reported_with_its_place_and_nothing_is_applied(change, expected):
@@ -202,6 +223,7 @@ def test_each_error_is_reported_with_its_place_and_nothing_is_applied(change, ex
     assert old in VALID
     problems = problems_of(VALID.replace(old, new, 1))
     assert any(problem.startswith(expected) for problem in problems), problems
+    assert all(len(problem) < 300 for problem in problems)  # a long value is not repeated whole
     assert database_state() == before
 
 
@@ -267,3 +289,47 @@ def test_command_applies_a_valid_file_and_dry_run_changes_nothing(tmp_path, caps
 def test_command_reports_a_missing_file():
     with pytest.raises(CommandError, match="Fichier introuvable"):
         call_command("import_stops", "/nulle/part.yaml")
+
+
+# Hostile files: a clear message with its line, nothing applied, nothing exhausted.
+
+
+def alias_bomb(levels=9):
+    """A few lines that expand to 9**9 values: each list repeats the one before nine times."""
+    lines = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    lines += [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]" for n in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (alias_bomb(), "ligne 1 · fichier : les ancres et les alias (& et *) ne sont pas acceptés"),
+        (
+            VALID.replace("  - slug: roubaix-epeule\n", "  - slug: roubaix-epeule\n    slug: autre\n"),
+            "ligne 27 · fichier : le champ « slug » apparaît deux fois (déjà ligne 26)",
+        ),
+        (
+            VALID.replace("stops:\n", "stops:\nstops:\n", 1),
+            "ligne 3 · fichier : le champ « stops » apparaît deux fois (déjà ligne 2)",
+        ),
+        ("stops:\n  - latitude: " + "1" * 5000 + "\n", "ligne 2 · fichier : nombre trop long (5000 caractères)"),
+        ("stops: " + "[" * 20_000 + "]" * 20_000 + "\n", "ligne 1 · fichier : trop de niveaux imbriqués (au plus 8)"),
+        ("".join(f"{'  ' * n}k{n}:\n" for n in range(30)), "ligne 9 · fichier : trop de niveaux imbriqués (au plus 8)"),
+        ("{[a, b]: 1}\n", "ligne 1 · fichier : YAML illisible"),
+    ],
+)
+def test_a_hostile_file_is_refused_with_its_line(text, expected):
+    problems = problems_of(text)
+    assert any(problem.startswith(expected) for problem in problems), problems
+
+
+def test_a_file_over_the_limit_is_refused_before_it_is_read(tmp_path, capsys, settings):
+    settings.STOPS_FILE_MAX_BYTES = 1000
+    path = tmp_path / "arrets.yaml"
+    path.write_text(VALID + "#" * 1000)
+    with pytest.raises(CommandError, match=r"1 erreur\(s\) : rien n'a été importé"):
+        call_command("import_stops", str(path))
+    assert "fichier : fichier trop gros (0,0 Mo ; au plus 0,0 Mo" in capsys.readouterr().err
+    assert problems_of(VALID + "#" * 1000)[0].startswith("fichier : fichier trop gros")
+    assert not Stop.objects.exists()

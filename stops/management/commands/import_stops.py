@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from stops.importer import StopsFileError, import_stops
+from stops.importer import StopsFileError, import_stops, refuse_if_too_big
 
 
 class Command(BaseCommand):
@@ -19,16 +19,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, dry_run, **options):
         try:
-            text = Path(file).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise CommandError(f"Fichier introuvable : {file}") from None
-        except (OSError, UnicodeDecodeError) as error:
-            raise CommandError(f"Lecture impossible de {file} : {error}") from None
-        try:
-            summary = import_stops(text, dry_run=dry_run)
+            summary = import_stops(self.read(Path(file)), dry_run=dry_run)
         except StopsFileError as error:
             for problem in error.problems:
                 self.stderr.write(str(problem))
             raise CommandError(f"{len(error.problems)} erreur(s) : rien n'a été importé.") from None
         prefix = "Simulation, rien n'a été modifié. " if dry_run else ""
         self.stdout.write(self.style.SUCCESS(prefix + str(summary)))
+
+    def read(self, path):
+        try:
+            refuse_if_too_big(path.stat().st_size)  # before reading it into memory
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise CommandError(f"Fichier introuvable : {path}") from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise CommandError(f"Lecture impossible de {path} : {error}") from None
