@@ -272,6 +272,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "visits.tasks.purge_expired_follow_up_contacts",
         "schedule": crontab(hour=3, minute=15),
     },
+    "send-waiting-confirmations": {
+        "task": "stops.tasks.send_waiting_confirmations",
+        "schedule": crontab(minute=5),
+    },
+    "purge-unconfirmed-subscriptions": {
+        "task": "stops.tasks.purge_unconfirmed_subscriptions",
+        "schedule": crontab(hour=3, minute=20),
+    },
     "sweep-notifications": {
         "task": "stops.tasks.sweep_notifications",
         "schedule": crontab(minute="*/2"),

@@ -414,6 +414,10 @@ class SubscriptionQuerySet(models.QuerySet):
     def confirmed(self):
         return self.filter(confirmed_at__isnull=False)
 
+    def not_asked(self):
+        """Not confirmed, and named by no confirmation mail yet."""
+        return self.filter(confirmed_at=None, confirmation_token="")
+
     def following(self, stop_ids):
         """Confirmed subscriptions to one of these stops, or to every stop."""
         return self.confirmed().filter(Q(stop__in=stop_ids) | Q(stop__isnull=True))
@@ -432,11 +436,15 @@ class Subscription(models.Model):
         verbose_name=_("arrêt"),
         help_text=_("Vide : tous les arrêts."),
     )
+    # Its own: the link to leave it, in every mail.
     token = models.CharField(max_length=64, unique=True, default=_new_token, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
-    # One confirmation mail a day at most for an address, whatever is posted.
+    # The confirmation mail that named it, and the token of that mail's link (shared by every
+    # subscription the mail named): the link confirms those, no other. One mail a day at most
+    # for an address, whatever is posted.
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    confirmation_token = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
 
     objects = SubscriptionQuerySet.as_manager()
 
@@ -451,7 +459,12 @@ class Subscription(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.email} – {self.stop or _('tous les arrêts')}"
+        return f"{self.email} – {self.followed}"
+
+    @property
+    def followed(self):
+        """What it follows, as a sentence says it."""
+        return f"« {self.stop.name} »" if self.stop else _("tous les arrêts de la Mairie mobile")
 
 
 class Notification(models.Model):

@@ -15,7 +15,9 @@
 """
 
 import datetime
+import secrets
 import smtplib
+from typing import NamedTuple
 
 from celery import current_app
 from django.conf import settings
@@ -172,53 +174,127 @@ def remind_tomorrow(now=None):
 # Subscriptions ------------------------------------------------------------------------
 
 CONFIRMATION_INTERVAL = datetime.timedelta(days=1)
+# A subscription nobody confirmed is erased after this long (its confirmation link with it).
+UNCONFIRMED_KEPT = datetime.timedelta(days=30)
 
 
 class SendingFailed(Exception):
     """The mail server could not be reached; nothing was recorded as sent."""
 
 
+class Unsubscribed(NamedTuple):
+    """What leaving did: the subscriptions gone, and those the address keeps (none: it is erased)."""
+
+    gone: list
+    kept: list
+
+
 def subscribe(email, stop):
     """Register `email` for the changes of `stop` (None: every stop) and ask for a confirmation.
 
-    Double opt-in: nothing but the confirmation mail is sent before its link is
-    followed, and an address gets one confirmation mail a day at most, whatever is
-    posted; its link confirms every pending subscription of the address.
+    Double opt-in: nothing but confirmation mails is sent before a confirmation link is
+    followed. Each mail names the subscriptions it asks about, and its link confirms those
+    only. An address gets one a day at most, and none while the last one is unanswered: a
+    subscription posted meanwhile is asked about in the next mail, the day after the last
+    one and once it is answered (`send_waiting_confirmations`).
     """
     email = email.strip().lower()
-    now = timezone.now()
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                subscription, _created = Subscription.objects.get_or_create(email=email, stop=stop)
-        except IntegrityError:  # the same address, posted twice at the same moment
-            subscription = Subscription.objects.get(email=email, stop=stop)
-        recently_asked = Subscription.objects.filter(
-            email=email, confirmation_sent_at__gt=now - CONFIRMATION_INTERVAL
-        ).exists()
-        if subscription.confirmed_at or recently_asked:
-            return subscription
-        Subscription.objects.filter(pk=subscription.pk).update(confirmation_sent_at=now)
     try:
-        confirmation_message(subscription).send()
+        with transaction.atomic():
+            subscription, _created = Subscription.objects.get_or_create(email=email, stop=stop)
+    except IntegrityError:  # the same address, posted twice at the same moment
+        subscription = Subscription.objects.get(email=email, stop=stop)
+    ask_to_confirm(email)
+    return subscription
+
+
+def ask_to_confirm(email, now=None):
+    """Mail `email` a confirmation of its subscriptions no mail has named yet, unless it got one
+    in the last day or one it has not answered (whoever typed someone else's address gets
+    them one mail, no more). Returns the subscriptions the mail names (none: no mail)."""
+    now = now or timezone.now()
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        of_address = list(
+            Subscription.objects.select_for_update(of=("self",)).filter(email=email).select_related("stop")
+        )
+        if any(s.confirmation_sent_at and s.confirmation_sent_at > now - CONFIRMATION_INTERVAL for s in of_address):
+            return []
+        if any(s.confirmation_token and s.confirmed_at is None for s in of_address):
+            return []
+        named = [s for s in of_address if s.confirmed_at is None and not s.confirmation_token]
+        Subscription.objects.filter(pk__in=[s.pk for s in named]).update(
+            confirmation_token=token, confirmation_sent_at=now
+        )
+    if not named:
+        return []
+    try:
+        confirmation_message(email, token, named).send()
     except (smtplib.SMTPException, OSError) as error:
-        Subscription.objects.filter(pk=subscription.pk).update(confirmation_sent_at=None)
+        Subscription.objects.filter(pk__in=[s.pk for s in named], confirmation_token=token).update(
+            confirmation_token="", confirmation_sent_at=None
+        )
         raise SendingFailed from error
-    return subscription
+    return named
 
 
-def confirm(token):
-    """Follow the confirmation link: every pending subscription of the address starts. None if unknown."""
-    subscription = Subscription.objects.filter(token=token).first()
-    if subscription:
-        Subscription.objects.filter(email=subscription.email, confirmed_at=None).update(confirmed_at=timezone.now())
-    return subscription
+def send_waiting_confirmations(now=None):
+    """The confirmation mails of subscriptions posted after their address's last one (or while
+    the mail server was down), when `ask_to_confirm` allows; returns the number of mails sent."""
+    now = now or timezone.now()
+    addresses = Subscription.objects.not_asked().filter(created_at__gte=now - UNCONFIRMED_KEPT)
+    sent = 0
+    for email in addresses.values_list("email", flat=True).distinct().order_by("email"):
+        try:
+            sent += bool(ask_to_confirm(email, now))
+        except SendingFailed:
+            return sent  # the mail server is down: the next run tries again
+    return sent
 
 
-def unsubscribe(token):
-    """One click: the subscription and its address are deleted. False if it was already gone."""
-    deleted, _by_model = Subscription.objects.filter(token=token).delete()
-    return bool(deleted)
+def purge_unconfirmed(now=None):
+    """Erase the subscriptions nobody confirmed within UNCONFIRMED_KEPT; returns how many."""
+    now = now or timezone.now()
+    deleted, _by_model = Subscription.objects.filter(confirmed_at=None, created_at__lt=now - UNCONFIRMED_KEPT).delete()
+    return deleted
+
+
+def waiting(email):
+    """The subscriptions of `email` that no confirmation mail has asked about yet."""
+    return list(Subscription.objects.not_asked().filter(email=email).select_related("stop"))
+
+
+def confirmation_of(token):
+    """The subscriptions the confirmation mail of `token` named (still there)."""
+    return list(Subscription.objects.filter(confirmation_token=token).select_related("stop").order_by("pk"))
+
+
+def confirm(token, now=None):
+    """Follow a confirmation link: the subscriptions its mail named start, no other. Returns them
+    (empty: an unknown link)."""
+    Subscription.objects.filter(confirmation_token=token, confirmed_at=None).update(confirmed_at=now or timezone.now())
+    return confirmation_of(token)
+
+
+def subscriptions_of_address(token):
+    """The subscription of `token` (the link to leave it), and the address's others; (None, []) when unknown."""
+    subscription = Subscription.objects.filter(token=token).select_related("stop").first()
+    if subscription is None:
+        return None, []
+    others = Subscription.objects.filter(email=subscription.email).exclude(pk=subscription.pk)
+    return subscription, list(others.select_related("stop").order_by("pk"))
+
+
+def unsubscribe(token, everything=False):
+    """Leave the subscription of `token`, or with `everything` every subscription of its address.
+    The address is erased with its last subscription. None when the link is unknown (already left)."""
+    with transaction.atomic():
+        subscription, others = subscriptions_of_address(token)
+        if subscription is None:
+            return None
+        gone = [subscription, *others] if everything else [subscription]
+        Subscription.objects.filter(pk__in=[s.pk for s in gone]).delete()
+    return Unsubscribed(gone=gone, kept=[] if everything else others)
 
 
 # The mails ---------------------------------------------------------------------------
@@ -228,14 +304,12 @@ def unsubscribe_url(subscription):
     return settings.SITE_URL + reverse("stops:unsubscribe", args=[subscription.token])
 
 
-def confirmation_message(subscription):
+def confirmation_message(email, token, subscriptions):
     context = {
-        "subscription": subscription,
-        "confirm_url": settings.SITE_URL + reverse("stops:confirm", args=[subscription.token]),
+        "subscriptions": subscriptions,
+        "confirm_url": settings.SITE_URL + reverse("stops:confirm", args=[token]),
     }
-    return emails.build(
-        "confirm_subscription", subscription.email, context, unsubscribe_url=unsubscribe_url(subscription)
-    )
+    return emails.build("confirm_subscription", email, context, unsubscribe_url=unsubscribe_url(subscriptions[0]))
 
 
 def _changes_message(subscription, changes, news):

@@ -36,6 +36,18 @@ def sweep_notifications():
 
 
 @shared_task
+def send_waiting_confirmations():
+    """Hourly: the confirmation mails that waited for their address's day (or for the mail server)."""
+    return notifications.send_waiting_confirmations()
+
+
+@shared_task
+def purge_unconfirmed_subscriptions():
+    """Nightly: addresses nobody confirmed are erased."""
+    return notifications.purge_unconfirmed()
+
+
+@shared_task
 def catch_up_public_cache():
     """Every minute: the changes made while Redis was unreachable reach the public cache."""
     return caching.catch_up()

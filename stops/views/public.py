@@ -15,7 +15,7 @@ from django_ratelimit.decorators import ratelimit
 from stops import ics, notifications, schedule
 from stops.caching import cached
 from stops.forms import StopSearchForm, SubscriptionForm
-from stops.models import Stop, Subscription
+from stops.models import Stop
 
 TIMETABLE_DAYS = 14
 STOPS_PER_PAGE = 20
@@ -138,24 +138,31 @@ def subscribe(request):
 
 @ratelimit(key="ip", rate=TOKEN_POSTS_PER_HOUR, method="POST", block=False)
 def confirm(request, token):
+    """The link of a confirmation mail: a page naming what the mail asked about, then a button."""
     if getattr(request, "limited", False):
         return render(request, "public/too_many_attempts.html", status=429)
-    if request.method == "POST":
-        subscription = notifications.confirm(token)
-        if subscription is None:
-            raise Http404
-        return render(request, "public/subscription_confirmed.html", {"subscription": subscription})
-    subscription = get_object_or_404(Subscription.objects.select_related("stop"), token=token)
-    return render(request, "public/subscription_confirm.html", {"subscription": subscription})
+    confirmed = request.method == "POST"
+    subscriptions = notifications.confirm(token) if confirmed else notifications.confirmation_of(token)
+    if not subscriptions:
+        raise Http404
+    context = {"subscriptions": subscriptions, "email": subscriptions[0].email}
+    if confirmed:
+        waiting = notifications.waiting(context["email"])
+        return render(request, "public/subscription_confirmed.html", context | {"waiting": waiting})
+    pending = [s for s in subscriptions if s.confirmed_at is None]
+    return render(request, "public/subscription_confirm.html", context | {"pending": pending})
 
 
 @csrf_exempt  # one click from the mail client (RFC 8058): the secret token is the protection
 @ratelimit(key="ip", rate=TOKEN_POSTS_PER_HOUR, method="POST", block=False)
 def unsubscribe(request, token):
+    """The link of every mail: leave this subscription, or every one and erase the address.
+    A mail client's one click (List-Unsubscribe=One-Click) leaves this one."""
     if getattr(request, "limited", False):
         return render(request, "public/too_many_attempts.html", status=429)
     if request.method == "POST":
-        notifications.unsubscribe(token)
-        return render(request, "public/unsubscribed.html")
-    subscription = Subscription.objects.select_related("stop").filter(token=token).first()
-    return render(request, "public/unsubscribe.html", {"subscription": subscription})
+        left = notifications.unsubscribe(token, everything=request.POST.get("what") == "all")
+        return render(request, "public/unsubscribed.html", {"left": left})
+    subscription, others = notifications.subscriptions_of_address(token)
+    context = {"subscription": subscription, "others": others, "email": subscription and subscription.email}
+    return render(request, "public/unsubscribe.html", context)

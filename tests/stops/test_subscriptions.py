@@ -9,8 +9,10 @@ from django.core import mail
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from stops import notifications
 from stops.models import Subscription
 from tests.conftest import text_of
+from tests.factories import StopFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -58,8 +60,9 @@ def test_subscribing_sends_only_the_confirmation_mail(client, tuesday_bus):
     (message,) = mail.outbox
     assert message.to == ["resident@example.org"]
     assert message.subject == "Confirmez votre abonnement aux horaires de la Mairie mobile"
-    assert f"/abonnement/confirmer/{subscription.token}/" in message.body
-    assert "l'arrêt « Bus Mairie mobile – Esplanade Nathalie Sarraute »" in message.body  # no HTML escaping
+    assert f"/abonnement/confirmer/{subscription.confirmation_token}/" in message.body
+    assert "- de l'arrêt « Bus Mairie mobile – Esplanade Nathalie Sarraute »\n" in message.body  # no HTML escaping
+    assert "Il confirme cet abonnement, et aucun autre." in message.body
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
     assert "Confirmer mon abonnement" in html
@@ -72,17 +75,17 @@ def test_subscribing_sends_only_the_confirmation_mail(client, tuesday_bus):
 def test_subscribing_to_every_stop(client, tuesday_bus):
     subscribe(client, stop="")
     assert Subscription.objects.get().stop is None
-    assert "des arrêts de la Mairie mobile" in mail.outbox[0].body
+    assert "- de tous les arrêts de la Mairie mobile\n" in mail.outbox[0].body
 
 
 def test_confirmation_is_a_page_then_a_button(client, tuesday_bus):
     subscribe(client)
     subscription = Subscription.objects.get()
-    page = client.get(f"/abonnement/confirmer/{subscription.token}/")
+    page = client.get(f"/abonnement/confirmer/{subscription.confirmation_token}/")
     assert "Confirmer mon abonnement" in text_of(page)
     subscription.refresh_from_db()
     assert subscription.confirmed_at is None  # a link scanner opening the link confirms nothing
-    response = client.post(f"/abonnement/confirmer/{subscription.token}/")
+    response = client.post(f"/abonnement/confirmer/{subscription.confirmation_token}/")
     assert "Abonnement confirmé" in text_of(response)
     subscription.refresh_from_db()
     assert subscription.confirmed_at is not None
@@ -112,7 +115,7 @@ def test_the_unsubscribe_link_opens_a_page_with_a_button(client, tuesday_bus):
     assert Subscription.objects.exists()
 
 
-def test_the_same_address_gets_one_confirmation_mail_a_day(client, tuesday_bus):
+def test_an_address_gets_one_confirmation_mail_a_day_and_none_while_one_is_unanswered(client, tuesday_bus):
     for _ in range(5):
         subscribe(client)
     subscribe(client, email="RESIDENT@example.org ", stop="")
@@ -120,15 +123,99 @@ def test_the_same_address_gets_one_confirmation_mail_a_day(client, tuesday_bus):
     assert Subscription.objects.count() == 2
     with time_machine.travel(timezone.now() + datetime.timedelta(hours=25)):
         subscribe(client)
-    assert len(mail.outbox) == 2
+        assert notifications.send_waiting_confirmations() == 0  # the first one is still unanswered
+    assert len(mail.outbox) == 1
 
 
-def test_one_link_confirms_every_pending_subscription_of_the_address(client, tuesday_bus):
-    subscribe(client)
-    subscribe(client, stop="")
-    token = Subscription.objects.get(stop=tuesday_bus).token
-    client.post(f"/abonnement/confirmer/{token}/")
-    assert Subscription.objects.confirmed().count() == 2
+def test_a_confirmation_confirms_only_what_its_mail_named(client, tuesday_bus):
+    ney = StopFactory(name="Boulevard Ney", slug="ney")
+    subscribe(client)  # the mail of the day names this one
+    for stop in ("ney", ""):  # then these: no mail today
+        subscribe(client, stop=stop)
+    (first,) = mail.outbox
+    assert "Bus Mairie mobile" in first.body
+    assert "Ney" not in first.body
+    assert "tous les arrêts" not in first.body
+    link = re.search(r"/abonnement/confirmer/[\w-]+/", first.body)[0]
+    page = text_of(client.get(link))
+    assert "Bus Mairie mobile" in page
+    assert "Ney" not in page
+    confirmed = text_of(client.post(link))
+    assert Subscription.objects.confirmed().get().stop == tuesday_bus  # that one only
+    assert "Vous avez aussi demandé ces abonnements, que ce courriel ne nommait pas encore" in confirmed
+    assert "Boulevard Ney" in confirmed
+    assert "tous les arrêts de la Mairie mobile" in confirmed
+
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=25)):
+        assert notifications.send_waiting_confirmations() == 1  # what beat does every hour
+    second = mail.outbox[1]
+    assert second.subject == "Confirmez vos abonnements aux horaires de la Mairie mobile"
+    assert "- de l'arrêt « Boulevard Ney »\n- de tous les arrêts de la Mairie mobile\n" in second.body
+    assert "Il confirme ces 2 abonnements, et aucun autre." in second.body
+    link = re.search(r"/abonnement/confirmer/[\w-]+/", second.body)[0]
+    assert "Confirmer mes 2 abonnements" in text_of(client.get(link))
+    client.post(link)
+    assert Subscription.objects.confirmed().count() == 3
+    assert {s.stop for s in Subscription.objects.filter(confirmation_token=link.split("/")[3])} == {ney, None}
+
+
+def test_a_link_sent_before_mails_named_their_subscriptions_confirms_its_own(client, tuesday_bus):
+    """Mails sent by the earlier version carried the subscription's own token (migration 0009)."""
+    mine = Subscription.objects.create(email="a@example.org", stop=tuesday_bus, confirmation_sent_at=timezone.now())
+    mine.confirmation_token = mine.token
+    mine.save()
+    other = Subscription.objects.create(email="a@example.org", stop=None)
+    client.post(f"/abonnement/confirmer/{mine.token}/")
+    assert list(Subscription.objects.confirmed()) == [mine]
+    other.refresh_from_db()
+    assert other.confirmed_at is None
+
+
+def test_subscriptions_nobody_confirmed_are_erased_after_thirty_days(tuesday_bus):
+    Subscription.objects.create(email="vieux@example.org", stop=tuesday_bus)
+    Subscription.objects.create(email="confirme@example.org", stop=tuesday_bus, confirmed_at=timezone.now())
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=29)):
+        assert notifications.purge_unconfirmed() == 0
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=31)):
+        assert notifications.purge_unconfirmed() == 1
+    assert list(Subscription.objects.values_list("email", flat=True)) == ["confirme@example.org"]
+
+
+def four_subscriptions(tuesday_bus):
+    stops = [tuesday_bus, StopFactory(name="Boulevard Ney"), StopFactory(name="Championnet"), None]
+    now = timezone.now()
+    return [Subscription.objects.create(email="a@example.org", stop=stop, confirmed_at=now) for stop in stops]
+
+
+def test_leaving_one_of_four_subscriptions_keeps_the_address_for_the_others_and_says_so(client, tuesday_bus):
+    first, *others = four_subscriptions(tuesday_bus)
+    page = text_of(client.get(f"/abonnement/desabonner/{first.token}/"))
+    assert "Elle est aussi abonnée à" in page
+    assert "Me désabonner de « Bus Mairie mobile – Esplanade Nathalie Sarraute » seulement" in page
+    assert "Me désabonner de tout et effacer mon adresse" in page
+    response = text_of(client.post(f"/abonnement/desabonner/{first.token}/", {"what": "this"}))
+    assert "Vous ne recevrez plus de courriel sur les horaires de « Bus Mairie mobile" in response
+    assert "Votre adresse reste enregistrée pour vos autres abonnements" in response
+    assert "Boulevard Ney" in response
+    assert "effacée" not in response
+    assert list(Subscription.objects.order_by("pk")) == others
+
+
+def test_leaving_everything_erases_the_address_and_says_how_many(client, tuesday_bus):
+    subscriptions = four_subscriptions(tuesday_bus)
+    response = text_of(client.post(f"/abonnement/desabonner/{subscriptions[2].token}/", {"what": "all"}))
+    assert "Vous êtes désabonné de vos 4 abonnements" in response
+    assert "votre adresse a été effacée" in response
+    assert not Subscription.objects.exists()
+    again = text_of(client.get(f"/abonnement/desabonner/{subscriptions[0].token}/"))
+    assert "vous vous êtes déjà désabonné" in again
+
+
+def test_a_mail_clients_one_click_leaves_that_subscription_only(tuesday_bus):
+    first, *others = four_subscriptions(tuesday_bus)
+    mail_client = Client(enforce_csrf_checks=True)
+    mail_client.post(f"/abonnement/desabonner/{first.token}/", {"List-Unsubscribe": "One-Click"})
+    assert list(Subscription.objects.order_by("pk")) == others
 
 
 def test_a_confirmed_address_is_not_asked_again(client, tuesday_bus):
