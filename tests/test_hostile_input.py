@@ -101,7 +101,8 @@ def test_no_hostile_value_anywhere_gives_a_server_error(people):
                     requests += query_requests(url_of(prefix, pattern, kwargs), ADMIN_QUERY)
             for method, url, data in requests:
                 status = getattr(client, method)(url, data).status_code
-                if status >= 500:
+                # /healthz says 503 when no Celery worker is running, as here.
+                if status >= 500 and (name, status) != ("healthz", 503):
                     failures.append(
                         (who, method, name, url[:80], {k: v[:20] for k, v in data.items() if v != QUERY.get(k)})
                     )
