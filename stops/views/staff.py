@@ -260,9 +260,8 @@ def cancel_opening(request, slug, day):
     form = CancelOpeningForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         editing.cancel_opening(stop, day, form.cleaned_data["reason"], request.user)
-        messages.success(
-            request, f"Ouverture du {schedule.long_date(day, weekday=True)} annulée. Les abonnés sont prévenus."
-        )
+        day_name = schedule.long_date(day, weekday=True)
+        messages.success(request, f"Ouverture du {day_name} annulée. Les abonnés seront prévenus par courriel.")
         return redirect("coordination:stop", slug=stop.slug)
     context = {"stop": stop, "day": day, "openings": openings, "form": form, "reasons": CANCELLATION_REASONS}
     return render(request, "coordination/cancel.html", context, status=_status(form))

@@ -40,7 +40,7 @@ def test_cancel_tomorrows_opening_and_the_public_page_says_so(live_server, coord
     expect(page.get_by_label("Motif affiché au public")).to_have_value("Bus en panne")
     assert_accessible(page)
     page.get_by_role("button", name="Annuler cette ouverture").click()  # second click
-    expect(page.locator(".alert-success")).to_contain_text("annulée. Les abonnés sont prévenus.")
+    expect(page.locator(".alert-success")).to_contain_text("annulée. Les abonnés seront prévenus par courriel.")
 
     phone.goto(live_server.url + "/arrets/porte-de-clignancourt/")
     expect(phone.locator(".opening-list").first).to_contain_text("Demain")
