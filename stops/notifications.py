@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -182,6 +183,10 @@ class SendingFailed(Exception):
     """The mail server could not be reached; nothing was recorded as sent."""
 
 
+class AddressRefused(Exception):
+    """The mail server refuses the address: its subscriptions that were to be confirmed are erased."""
+
+
 class Unsubscribed(NamedTuple):
     """What leaving did: the subscriptions gone, and those the address keeps (none: it is erased)."""
 
@@ -194,9 +199,7 @@ def subscribe(email, stop):
 
     Double opt-in: nothing but confirmation mails is sent before a confirmation link is
     followed. Each mail names the subscriptions it asks about, and its link confirms those
-    only. An address gets one a day at most, and none while the last one is unanswered: a
-    subscription posted meanwhile is asked about in the next mail, the day after the last
-    one and once it is answered (`send_waiting_confirmations`).
+    only. See `ask_to_confirm` for when a mail leaves.
     """
     email = email.strip().lower()
     try:
@@ -204,14 +207,19 @@ def subscribe(email, stop):
             subscription, _created = Subscription.objects.get_or_create(email=email, stop=stop)
     except IntegrityError:  # the same address, posted twice at the same moment
         subscription = Subscription.objects.get(email=email, stop=stop)
-    ask_to_confirm(email)
+    ask_to_confirm(email, again=True)
     return subscription
 
 
-def ask_to_confirm(email, now=None):
-    """Mail `email` a confirmation of its subscriptions no mail has named yet, unless it got one
-    in the last day or one it has not answered (whoever typed someone else's address gets
-    them one mail, no more). Returns the subscriptions the mail names (none: no mail)."""
+def ask_to_confirm(email, now=None, *, again=False):
+    """Mail `email` a confirmation of its subscriptions not confirmed yet; returns those the mail
+    names (none: no mail).
+
+    An address gets one confirmation mail a day at most. While its last one is unanswered,
+    it gets none, but when the form is posted `again` (a lost mail, a day later): then the
+    new mail names the unanswered subscriptions too, and the old link no longer confirms
+    anything. Without a post, an address that never answers gets no second mail.
+    """
     now = now or timezone.now()
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -220,9 +228,10 @@ def ask_to_confirm(email, now=None):
         )
         if any(s.confirmation_sent_at and s.confirmation_sent_at > now - CONFIRMATION_INTERVAL for s in of_address):
             return []
-        if any(s.confirmation_token and s.confirmed_at is None for s in of_address):
+        unanswered = any(s.confirmation_token and s.confirmed_at is None for s in of_address)
+        if unanswered and not again:
             return []
-        named = [s for s in of_address if s.confirmed_at is None and not s.confirmation_token]
+        named = [s for s in of_address if s.confirmed_at is None]
         Subscription.objects.filter(pk__in=[s.pk for s in named]).update(
             confirmation_token=token, confirmation_sent_at=now
         )
@@ -230,6 +239,9 @@ def ask_to_confirm(email, now=None):
         return []
     try:
         confirmation_message(email, token, named).send()
+    except smtplib.SMTPRecipientsRefused as error:
+        Subscription.objects.filter(pk__in=[s.pk for s in named]).delete()
+        raise AddressRefused from error
     except (smtplib.SMTPException, OSError) as error:
         Subscription.objects.filter(pk__in=[s.pk for s in named], confirmation_token=token).update(
             confirmation_token="", confirmation_sent_at=None
@@ -247,16 +259,23 @@ def send_waiting_confirmations(now=None):
     for email in addresses.values_list("email", flat=True).distinct().order_by("email"):
         try:
             sent += bool(ask_to_confirm(email, now))
+        except AddressRefused:
+            continue
         except SendingFailed:
             return sent  # the mail server is down: the next run tries again
     return sent
 
 
 def purge_unconfirmed(now=None):
-    """Erase the subscriptions nobody confirmed within UNCONFIRMED_KEPT; returns how many."""
+    """Erase what nobody confirmed within UNCONFIRMED_KEPT of its mail (or of its request, when
+    no mail left), with the subscriptions that waited for an unanswered mail; returns how many."""
     now = now or timezone.now()
-    deleted, _by_model = Subscription.objects.filter(confirmed_at=None, created_at__lt=now - UNCONFIRMED_KEPT).delete()
-    return deleted
+    expired = Subscription.objects.filter(confirmed_at=None).alias(asked=Coalesce("confirmation_sent_at", "created_at"))
+    expired = expired.filter(asked__lt=now - UNCONFIRMED_KEPT)
+    never_answered = set(expired.exclude(confirmation_token="").values_list("email", flat=True))
+    deleted, _by_model = expired.delete()
+    waited, _by_model = Subscription.objects.not_asked().filter(email__in=never_answered).delete()
+    return deleted + waited
 
 
 def waiting(email):
@@ -292,9 +311,11 @@ def unsubscribe(token, everything=False):
         subscription, others = subscriptions_of_address(token)
         if subscription is None:
             return None
-        gone = [subscription, *others] if everything else [subscription]
-        Subscription.objects.filter(pk__in=[s.pk for s in gone]).delete()
-    return Unsubscribed(gone=gone, kept=[] if everything else others)
+        if everything:
+            Subscription.objects.filter(email=subscription.email).delete()
+            return Unsubscribed(gone=[subscription, *others], kept=[])
+        Subscription.objects.filter(pk=subscription.pk).delete()
+    return Unsubscribed(gone=[subscription], kept=others)
 
 
 # The mails ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import datetime
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -133,6 +133,8 @@ def subscribe(request):
             notifications.subscribe(form.cleaned_data["email"], stop)
         except notifications.SendingFailed:
             return render(request, "public/subscribe.html", context | {"sending_failed": True}, status=503)
+        except notifications.AddressRefused:
+            return render(request, "public/subscribe.html", context | {"address_refused": True}, status=400)
     return render(request, "public/subscribe.html", context | {"done": True})
 
 
@@ -144,7 +146,7 @@ def confirm(request, token):
     confirmed = request.method == "POST"
     subscriptions = notifications.confirm(token) if confirmed else notifications.confirmation_of(token)
     if not subscriptions:
-        raise Http404
+        return render(request, "public/subscription_link_unknown.html", status=404)
     context = {"subscriptions": subscriptions, "email": subscriptions[0].email}
     if confirmed:
         waiting = notifications.waiting(context["email"])

@@ -13,6 +13,7 @@ from stops import notifications
 from stops.models import Subscription
 from tests.conftest import text_of
 from tests.factories import StopFactory
+from tests.smtp import start_sink
 
 pytestmark = pytest.mark.django_db
 
@@ -115,16 +116,50 @@ def test_the_unsubscribe_link_opens_a_page_with_a_button(client, tuesday_bus):
     assert Subscription.objects.exists()
 
 
-def test_an_address_gets_one_confirmation_mail_a_day_and_none_while_one_is_unanswered(client, tuesday_bus):
+def test_an_address_gets_one_confirmation_mail_a_day(client, tuesday_bus):
+    subscribe(client)
+    client.post(re.search(r"/abonnement/confirmer/[\w-]+/", mail.outbox[0].body)[0])  # answered at once
     for _ in range(5):
-        subscribe(client)
-    subscribe(client, email="RESIDENT@example.org ", stop="")
-    assert len(mail.outbox) == 1
-    assert Subscription.objects.count() == 2
+        subscribe(client, email="RESIDENT@example.org ", stop="")
+    assert len(mail.outbox) == 1  # not twice the same day
+    assert notifications.send_waiting_confirmations() == 0
     with time_machine.travel(timezone.now() + datetime.timedelta(hours=25)):
-        subscribe(client)
-        assert notifications.send_waiting_confirmations() == 0  # the first one is still unanswered
-    assert len(mail.outbox) == 1
+        assert notifications.send_waiting_confirmations() == 1
+    assert len(mail.outbox) == 2
+    assert "- de tous les arrêts de la Mairie mobile\n" in mail.outbox[1].body
+
+
+def test_an_unanswered_mail_is_sent_again_only_when_the_form_is_posted_again(client, tuesday_bus):
+    subscribe(client)
+    subscribe(client, stop="")  # the same day: waits
+    first_link = re.search(r"/abonnement/confirmer/[\w-]+/", mail.outbox[0].body)[0]
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=25)):
+        assert notifications.send_waiting_confirmations() == 0  # nobody answered: nothing more by itself
+        assert len(mail.outbox) == 1
+        subscribe(client)  # the mail was lost: the person asks again
+    assert len(mail.outbox) == 2
+    assert "Il confirme ces 2 abonnements, et aucun autre." in mail.outbox[1].body
+    assert client.get(first_link).status_code == 404  # replaced by the new one
+    assert "Ce lien ne confirme plus rien" in text_of(client.get(first_link))
+
+
+def test_an_address_the_mail_server_refuses_is_said_and_not_kept(client, tuesday_bus, settings):
+    sink, controller, port = start_sink()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    try:
+        response = subscribe(client, email="refuse@example.org")
+        assert response.status_code == 400
+        assert "Le serveur de courriel refuse cette adresse" in text_of(response)
+        assert not Subscription.objects.exists()
+        # Waiting ones: a refused address does not hold up the others.
+        Subscription.objects.create(email="a-refuse@example.org", stop=tuesday_bus)
+        Subscription.objects.create(email="b@example.org", stop=tuesday_bus)
+        assert notifications.send_waiting_confirmations() == 1
+    finally:
+        controller.stop()
+    assert [envelope.rcpt_tos for envelope in sink.messages] == [["b@example.org"]]
+    assert list(Subscription.objects.values_list("email", flat=True)) == ["b@example.org"]
 
 
 def test_a_confirmation_confirms_only_what_its_mail_named(client, tuesday_bus):
@@ -171,13 +206,17 @@ def test_a_link_sent_before_mails_named_their_subscriptions_confirms_its_own(cli
     assert other.confirmed_at is None
 
 
-def test_subscriptions_nobody_confirmed_are_erased_after_thirty_days(tuesday_bus):
-    Subscription.objects.create(email="vieux@example.org", stop=tuesday_bus)
+def test_what_nobody_confirmed_is_erased_thirty_days_after_its_mail_with_what_waited_for_it(client, tuesday_bus):
     Subscription.objects.create(email="confirme@example.org", stop=tuesday_bus, confirmed_at=timezone.now())
-    with time_machine.travel(timezone.now() + datetime.timedelta(days=29)):
+    start = timezone.now()
+    subscribe(client)  # mailed, never answered
+    with time_machine.travel(start + datetime.timedelta(days=1)):
+        subscribe(client, stop="")  # waits for the first one to be answered
+    with time_machine.travel(start + datetime.timedelta(days=29)):
         assert notifications.purge_unconfirmed() == 0
-    with time_machine.travel(timezone.now() + datetime.timedelta(days=31)):
-        assert notifications.purge_unconfirmed() == 1
+    with time_machine.travel(start + datetime.timedelta(days=31)):
+        assert notifications.purge_unconfirmed() == 2
+        assert notifications.send_waiting_confirmations() == 0  # no mail for the one that waited
     assert list(Subscription.objects.values_list("email", flat=True)) == ["confirme@example.org"]
 
 
@@ -258,6 +297,9 @@ def test_a_mail_server_down_is_said_and_the_address_can_try_again(client, tuesda
     assert response.status_code == 503
     assert "n'a pas pu partir" in text_of(response)
     assert Subscription.objects.get().confirmation_sent_at is None
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # the server is back
+    assert notifications.send_waiting_confirmations() == 1  # what beat does every hour
+    assert mail.outbox[0].to == ["resident@example.org"]
 
 
 def test_the_stop_page_can_subscribe_to_every_stop(client, tuesday_bus):
