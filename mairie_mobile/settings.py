@@ -197,6 +197,7 @@ STAFF_INACTIVITY_MINUTES = envint("STAFF_INACTIVITY_MINUTES", "60")
 STAFF_SESSION_MAX_HOURS = envint("STAFF_SESSION_MAX_HOURS", "12")
 SESSION_COOKIE_AGE = STAFF_SESSION_MAX_HOURS * 3600
 SESSION_COOKIE_HTTPONLY = True
+SESSION_ENGINE = "mairie_mobile.sessions"
 
 # Lock an account on one computer after repeated failures, for a cool-off period.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", "5")

@@ -173,3 +173,10 @@ def test_an_unknown_step_of_a_visit_is_404(logged_in, tuesday_bus):
 def test_counting_the_activity_since_an_impossible_day_is_refused():
     with pytest.raises(CommandError, match="entre 2000 et 2100"):
         call_command("summarize_activity", since="0001-01-01")
+
+
+@pytest.mark.parametrize("cookie", ["\x00" * 8, "a" * 10_000, "é" * 32])
+def test_a_forged_session_cookie_starts_a_new_session(client, tuesday_bus, cookie):
+    client.cookies["sessionid"] = cookie
+    assert client.get("/arrets/nathalie-sarraute/").status_code == 200
+    assert client.get("/agents/")["Location"].startswith("/connexion/")
