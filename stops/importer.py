@@ -122,8 +122,9 @@ def _touched_stops(plan):
 
 # A stops file is a few levels deep (stops › stop › slots › slot › field) and its numbers
 # are short. Deeper nesting, longer numbers, anchors and aliases (with which a few lines
-# expand to billions of values) or a key given twice (the second silently won) are
-# refused, with their line, before anything is built from them.
+# expand to billions of values), explicit tags (!!int abc), merge keys (<<) or a key given
+# twice (the second silently won) are refused, with their line, before anything is built
+# from them.
 MAX_DEPTH = 8
 MAX_NUMBER_LENGTH = 30
 
@@ -157,6 +158,9 @@ class _Loader(yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             problem = "les ancres et les alias (& et *) ne sont pas acceptés : écrivez chaque valeur en entier"
             raise _Refused(problem, event.start_mark)
+        if getattr(event, "tag", None) not in (None, "!"):
+            problem = f"les étiquettes YAML ({_shown(event.tag)}) ne sont pas acceptées : écrivez la valeur seule"
+            raise _Refused(problem, event.start_mark)
         return super().compose_node(parent, index)
 
     def construct_mapping(self, node, deep=False):
@@ -178,7 +182,7 @@ class _Loader(yaml.SafeLoader):
 
 
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if not tag.endswith((":int", ":float", ":timestamp"))]
+    first: [(tag, regexp) for tag, regexp in resolvers if not tag.endswith((":int", ":float", ":timestamp", ":merge"))]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789"))
@@ -218,10 +222,7 @@ def refuse_if_too_big(size):
     """Before reading it: a file of `size` bytes (or characters) past STOPS_FILE_MAX_BYTES is refused."""
     limit = settings.STOPS_FILE_MAX_BYTES
     if size > limit:
-        problem = (
-            f"fichier trop gros ({_megabytes(size)} Mo ; au plus {_megabytes(limit)} Mo, de quoi décrire "
-            "10 000 arrêts) : découpez-le en plusieurs fichiers"
-        )
+        problem = f"fichier trop gros ({_size(size)} ; au plus {_size(limit)}) : découpez-le en plusieurs fichiers"
         raise StopsFileError([Problem(None, "fichier", problem)])
 
 
@@ -502,8 +503,10 @@ class _Validator:
         self.problems.append(Problem(self.lines.get(path), place, message))
 
 
-def _megabytes(size):
-    return f"{size / 1_000_000:.1f}".replace(".", ",")
+def _size(size):
+    """A size as a French reader reads it: « 6,2 Mo », « 1,5 ko »."""
+    value, unit = (size / 1_000_000, "Mo") if size >= 100_000 else (size / 1000, "ko")
+    return f"{value:.1f} {unit}".replace(".", ",")
 
 
 def _is_text(value):

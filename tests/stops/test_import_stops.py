@@ -317,6 +317,10 @@ def alias_bomb(levels=9):
         ("stops: " + "[" * 20_000 + "]" * 20_000 + "\n", "ligne 1 · fichier : trop de niveaux imbriqués (au plus 8)"),
         ("".join(f"{'  ' * n}k{n}:\n" for n in range(30)), "ligne 9 · fichier : trop de niveaux imbriqués (au plus 8)"),
         ("{[a, b]: 1}\n", "ligne 1 · fichier : YAML illisible"),
+        ("stops:\n  - latitude: !!float abc\n", "ligne 2 · fichier : les étiquettes YAML (tag:yaml.org,2002:float)"),
+        ("stops:\n  - start: !!timestamp xx\n", "ligne 2 · fichier : les étiquettes YAML"),
+        ("stops:\n  - slug: !perso a\n", "ligne 2 · fichier : les étiquettes YAML (!perso)"),
+        ("stops:\n  - <<: {slug: a}\n    slug: b\n", "ligne 2 · arrêt « b » : champ inconnu « << »"),
     ],
 )
 def test_a_hostile_file_is_refused_with_its_line(text, expected):
@@ -327,9 +331,9 @@ def test_a_hostile_file_is_refused_with_its_line(text, expected):
 def test_a_file_over_the_limit_is_refused_before_it_is_read(tmp_path, capsys, settings):
     settings.STOPS_FILE_MAX_BYTES = 1000
     path = tmp_path / "arrets.yaml"
-    path.write_text(VALID + "#" * 1000)
+    path.write_bytes(VALID.encode() + b"\xff" * 1000)  # not UTF-8: read, it would be another error
     with pytest.raises(CommandError, match=r"1 erreur\(s\) : rien n'a été importé"):
         call_command("import_stops", str(path))
-    assert "fichier : fichier trop gros (0,0 Mo ; au plus 0,0 Mo" in capsys.readouterr().err
+    assert "fichier : fichier trop gros (2,2 ko ; au plus 1,0 ko)" in capsys.readouterr().err
     assert problems_of(VALID + "#" * 1000)[0].startswith("fichier : fichier trop gros")
     assert not Stop.objects.exists()

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from stops.importer import StopsFileError, import_stops, refuse_if_too_big
@@ -28,9 +29,14 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(prefix + str(summary)))
 
     def read(self, path):
+        """The file's text; past STOPS_FILE_MAX_BYTES, refused without reading the rest (a pipe
+        has no size to ask beforehand)."""
         try:
-            refuse_if_too_big(path.stat().st_size)  # before reading it into memory
-            return path.read_text(encoding="utf-8")
+            refuse_if_too_big(path.stat().st_size)
+            with path.open("rb") as file:
+                data = file.read(settings.STOPS_FILE_MAX_BYTES + 1)
+            refuse_if_too_big(len(data))
+            return data.decode("utf-8")
         except FileNotFoundError:
             raise CommandError(f"Fichier introuvable : {path}") from None
         except (OSError, UnicodeDecodeError) as error:
