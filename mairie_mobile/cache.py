@@ -38,6 +38,9 @@ class ResilientRedisCache(RedisCache):
                 result = getattr(super(), name)(*args, **kwargs)
             except redis.RedisError as error:
                 self.outage.failed("the cache", error)
+            except Exception:  # Redis answered (incr of a missing key, say): the error is the caller's
+                self.outage.answered()
+                raise
             else:
                 self.outage.answered()
                 return result

@@ -13,6 +13,9 @@ import threading
 import time
 from urllib.parse import urlsplit
 
+from kombu.exceptions import OperationalError
+from redis import RedisError
+
 log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 5
@@ -77,7 +80,7 @@ class Outage:
 
     @classmethod
     def forget_all(cls):
-        """Every server reachable, as far as this process knows: the next call tries it (benchmarks)."""
+        """Every server reachable, as far as this process knows: the next call tries it (tests, benchmarks)."""
         with cls._lock:
             for outage in cls._servers.values():
                 outage.since, outage.next_try, outage.logged_at = None, 0.0, None
@@ -98,7 +101,7 @@ def publish(task, **options):
         return False
     try:
         task.apply_async(retry=False, **options)
-    except Exception as error:  # the broker's own errors (kombu, redis, OSError) vary with the transport
+    except (OperationalError, RedisError, OSError) as error:  # kombu wraps the transport's connection errors
         outage.failed("the Celery broker", error)
         return False
     outage.answered()

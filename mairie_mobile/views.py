@@ -48,8 +48,11 @@ def healthz(request):
     if not settings.REDIS_URL:
         checks["redis"] = "not configured: tasks run in the web process"
     else:
-        checks["cache"] = _check(_ping_redis, settings.CACHES["default"]["LOCATION"], "the cache")
-        checks["broker"] = _check(_ping_redis, current_app.conf.broker_url, "the Celery broker")
+        cache_url, broker_url = settings.CACHES["default"]["LOCATION"], current_app.conf.broker_url
+        checks["cache"] = _check(_ping_redis, cache_url, "the cache")
+        # Usually the same server: asked once, so that a hung Redis costs one timeout.
+        same = Outage.of(cache_url) is Outage.of(broker_url)
+        checks["broker"] = checks["cache"] if same else _check(_ping_redis, broker_url, "the Celery broker")
         checks |= _heartbeats() if checks["cache"] == "ok" else dict.fromkeys(HEARTBEATS, "unknown: kept in the cache")
     healthy = not any(_failed(check) for check in checks.values())
     return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)

@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from mairie_mobile.accounts import ensure_roles
+from mairie_mobile.faults import Outage
 from partners.models import Partner
 from stops.models import SchoolHoliday
 from stops.school_holidays import sync_school_holidays
@@ -35,6 +36,13 @@ def own_cache(settings):
     settings.CACHES = {
         name: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"} for name, config in settings.CACHES.items()
     }
+
+
+@pytest.fixture(autouse=True)
+def redis_reachable():
+    """What a test's process learnt of a Redis outage does not carry over to the next test."""
+    yield
+    Outage.forget_all()
 
 
 @pytest.fixture
