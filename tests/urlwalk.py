@@ -63,4 +63,4 @@ def url_of(prefix, pattern, kwargs):
 
     if isinstance(pattern.pattern, RoutePattern):
         return prefix + re.sub(r"<(?:\w+:)?(\w+)>", value, str(pattern.pattern))
-    return prefix + re.sub(r"\(\?P<(\w+)>[^)]*\)", value, pattern.pattern.regex.pattern).strip("^$")
+    return prefix + re.sub(r"\(\?P<(\w+)>[^)]*\)", value, pattern.pattern.regex.pattern.lstrip("^").rstrip("$"))

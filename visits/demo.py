@@ -87,9 +87,9 @@ def _today(stop, agents, now, rng):
 
 def _finished_day(stop, agents, opening, rng):
     count = rng.randrange(10, 16)
-    for _ in range(count):
+    arrivals = sorted(opening + datetime.timedelta(minutes=rng.randrange(0, 200)) for _ in range(count))
+    for arrived in arrivals:  # tickets follow the arrivals, as at the pré-accueil
         status = rng.choices([Status.DONE, Status.ORIENTED, Status.LEFT, Status.TO_COME_BACK], [80, 12, 5, 3])[0]
-        arrived = opening + datetime.timedelta(minutes=rng.randrange(0, 200))
         _visit(stop, agents, opening.date(), status, arrived, rng)
     return count
 
