@@ -240,6 +240,16 @@ def test_leaving_one_of_four_subscriptions_keeps_the_address_for_the_others_and_
     assert list(Subscription.objects.order_by("pk")) == others
 
 
+def test_the_unsubscribe_pages_say_which_other_subscriptions_are_not_confirmed_yet(client, tuesday_bus):
+    mine = Subscription.objects.create(email="a@example.org", stop=tuesday_bus, confirmed_at=timezone.now())
+    Subscription.objects.create(email="a@example.org", stop=None)
+    assert "tous les arrêts de la Mairie mobile (pas encore confirmé)" in text_of(
+        client.get(f"/abonnement/desabonner/{mine.token}/")
+    )
+    left = text_of(client.post(f"/abonnement/desabonner/{mine.token}/", {"what": "this"}))
+    assert "tous les arrêts de la Mairie mobile (pas encore confirmé)" in left
+
+
 def test_leaving_everything_erases_the_address_and_says_how_many(client, tuesday_bus):
     subscriptions = four_subscriptions(tuesday_bus)
     response = text_of(client.post(f"/abonnement/desabonner/{subscriptions[2].token}/", {"what": "all"}))
