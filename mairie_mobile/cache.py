@@ -35,15 +35,10 @@ class ResilientRedisCache(RedisCache):
         """RedisCache's `name`, or the stand-in's while Redis is down."""
         if not self.outage.avoid():
             try:
-                result = getattr(super(), name)(*args, **kwargs)
-            except redis.RedisError as error:
-                self.outage.failed("the cache", error)
-            except Exception:  # Redis answered (incr of a missing key, say): the error is the caller's
-                self.outage.answered()
-                raise
-            else:
-                self.outage.answered()
-                return result
+                with self.outage.attempt("the cache"):
+                    return getattr(super(), name)(*args, **kwargs)
+            except redis.RedisError:
+                pass
         return getattr(self.stand_in, name)(*args, **kwargs)
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):

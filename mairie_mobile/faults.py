@@ -11,6 +11,7 @@ while it lasts, and when it ends: not once per request.
 import logging
 import threading
 import time
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from kombu.exceptions import OperationalError
@@ -20,6 +21,8 @@ log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 5
 LOG_EVERY_SECONDS = 60
+# kombu wraps the transport's connection errors in OperationalError; some pass through.
+BROKER_ERRORS = (OperationalError, RedisError, OSError)
 
 
 class Outage:
@@ -56,6 +59,20 @@ class Outage:
             return True
         self.next_try = now + RETRY_SECONDS
         return False
+
+    @contextmanager
+    def attempt(self, client, errors=(RedisError,)):
+        """Around one call to the server: one of `errors` starts or prolongs the outage (and is
+        raised again); anything else, an error of the caller's included, means the server answered."""
+        try:
+            yield
+        except errors as error:
+            self.failed(client, error)
+            raise
+        except Exception:
+            self.answered()
+            raise
+        self.answered()
 
     def failed(self, client, error):
         now = time.time()
@@ -100,9 +117,8 @@ def publish(task, **options):
     if outage.avoid():
         return False
     try:
-        task.apply_async(retry=False, **options)
-    except (OperationalError, RedisError, OSError) as error:  # kombu wraps the transport's connection errors
-        outage.failed("the Celery broker", error)
+        with outage.attempt("the Celery broker", BROKER_ERRORS):
+            task.apply_async(retry=False, **options)
+    except BROKER_ERRORS:
         return False
-    outage.answered()
     return True

@@ -17,6 +17,7 @@ tasks_log = logging.getLogger("mairie_mobile.tasks")
 
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 HEARTBEAT_TASK = "mairie_mobile.tasks.heartbeat"
+HEARTBEATS = ("worker", "beat")
 
 
 class JsonFormatter(logging.Formatter):
@@ -115,4 +116,4 @@ def worker_heartbeat():
 def heartbeats():
     """{"worker": seconds since its last sign of life or None, "beat": …}."""
     now = time.time()
-    return {name: (now - at if (at := cache.get(f"health:{name}")) else None) for name in ("worker", "beat")}
+    return {name: (now - at if (at := cache.get(f"health:{name}")) else None) for name in HEARTBEATS}

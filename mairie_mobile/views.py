@@ -13,12 +13,11 @@ from django.views.decorators.cache import never_cache
 from django_ratelimit.decorators import ratelimit
 
 from mairie_mobile.faults import Outage
-from mairie_mobile.observability import heartbeats
+from mairie_mobile.observability import HEARTBEATS, heartbeats
 from mairie_mobile.validators import RefusedInput
 
 # Beat sends the heartbeat every minute: three minutes of silence is an outage.
 HEARTBEAT_MAX_AGE = 180
-HEARTBEATS = ("celery_worker", "celery_beat")
 
 
 @method_decorator(ratelimit(key="ip", rate="30/h", method="POST", block=False), name="dispatch")
@@ -53,7 +52,10 @@ def healthz(request):
         # Usually the same server: asked once, so that a hung Redis costs one timeout.
         same = Outage.of(cache_url) is Outage.of(broker_url)
         checks["broker"] = checks["cache"] if same else _check(_ping_redis, broker_url, "the Celery broker")
-        checks |= _heartbeats() if checks["cache"] == "ok" else dict.fromkeys(HEARTBEATS, "unknown: kept in the cache")
+        if checks["cache"] == "ok":
+            checks |= _heartbeats()
+        else:  # they are kept in the cache
+            checks |= {f"celery_{name}": "unknown: kept in the cache" for name in HEARTBEATS}
     healthy = not any(_failed(check) for check in checks.values())
     return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
 
@@ -85,15 +87,12 @@ def _query_database():
 
 def _ping_redis(url, what):
     """Asked each time, outage or not: /healthz tells how things are now, in REDIS_TIMEOUT_SECONDS at most."""
-    outage = Outage.of(url)
     timeout = settings.REDIS_TIMEOUT_SECONDS
-    try:
-        with redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout) as client:
-            client.ping()
-    except redis.RedisError as error:
-        outage.failed(what, error)
-        raise
-    outage.answered()
+    with (
+        Outage.of(url).attempt(what),
+        redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout) as client,
+    ):
+        client.ping()
 
 
 def bad_request(request, exception):
