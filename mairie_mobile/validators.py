@@ -42,13 +42,14 @@ def parse_day(text):
 
 def check_request(request):
     """Raise RefusedInput when the address, its query or a posted form holds a control character."""
-    if CONTROL_CHARACTERS.search(request.path) or any(
-        CONTROL_CHARACTERS.search(text) for key, values in request.GET.lists() for text in (key, *values)
-    ):
+    if CONTROL_CHARACTERS.search(request.path) or _holds(request.GET, CONTROL_CHARACTERS):
         raise RefusedInput(_("Cette adresse contient un caractère invisible non permis : vérifiez le lien."))
-    if request.method == "POST" and any(
-        CONTROL_CHARACTERS_IN_TEXT.search(text) for key, values in request.POST.lists() for text in (key, *values)
-    ):
+    if request.method == "POST" and _holds(request.POST, CONTROL_CHARACTERS_IN_TEXT):
         raise RefusedInput(
             _("Le formulaire contient un caractère invisible non permis : retapez le texte au lieu de le coller.")
         )
+
+
+def _holds(data, characters):
+    """Whether a name or a value of `data` (a QueryDict) holds one of `characters`."""
+    return any(characters.search(text) for name, values in data.lists() for text in (name, *values))

@@ -287,7 +287,10 @@ class _Validator:
             if stop_plan:
                 plan.stops.append(stop_plan)
         referenced = {
-            e["stop"] for key in ("closures", "extra_openings") for _i, e in entries[key] if _is_text(e.get("stop"))
+            e["stop"]
+            for key in ("closures", "extra_openings")
+            for _i, e in entries[key]
+            if isinstance(e.get("stop"), str)
         }
         self.known_slugs = self.file_slugs | set(
             Stop.objects.filter(slug__in=referenced).values_list("slug", flat=True)
@@ -343,7 +346,7 @@ class _Validator:
             return [p for p in self.partners.values() if p.family == Partner.Family.FRANCE_SERVICES and p.active]
         partners = []
         for index, code in enumerate(codes):
-            if not _is_text(code):
+            if not isinstance(code, str):
                 self.problem(
                     (*path, "partners", index), f"{place} › partners", "chaque partenaire est un code (un texte)"
                 )
@@ -420,7 +423,7 @@ class _Validator:
         """The slug of a known stop, None for every stop, or False when unknown."""
         if slug is None and not required:
             return None
-        if not _is_text(slug) or slug not in self.known_slugs:
+        if not isinstance(slug, str) or slug not in self.known_slugs:
             self.problem(
                 (*path, "stop"),
                 f"{place} › stop",
@@ -507,10 +510,6 @@ def _size(size):
     """A size as a French reader reads it: « 6,2 Mo », « 1,5 ko »."""
     value, unit = (size / 1_000_000, "Mo") if size >= 100_000 else (size / 1000, "ko")
     return f"{value:.1f} {unit}".replace(".", ",")
-
-
-def _is_text(value):
-    return isinstance(value, str)
 
 
 def _shown(value):
