@@ -169,6 +169,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "mairie_mobile.views.csrf_failure"
 
 # Content-Security-Policy: everything from this site, no inline script, no eval.
 CONTENT_SECURITY_POLICY = {

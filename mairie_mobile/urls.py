@@ -6,6 +6,9 @@ from mairie_mobile import two_factor, views
 from mairie_mobile.api import api
 
 handler400 = "mairie_mobile.views.bad_request"
+handler403 = "mairie_mobile.views.permission_denied"
+handler404 = "mairie_mobile.views.page_not_found"
+handler500 = "mairie_mobile.views.server_error"
 
 urlpatterns = [
     path("", include("stops.urls")),

@@ -4,10 +4,14 @@ import redis
 from celery import current_app
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import DisallowedHost
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
+from django.middleware import csrf
 from django.shortcuts import render
+from django.template import loader
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django_ratelimit.decorators import ratelimit
@@ -100,7 +104,59 @@ def bad_request(request, exception):
     message = str(exception) if isinstance(exception, RefusedInput) else ""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message or _("Requête illisible.")}, status=400)
-    return render(request, "400.html", {"message": message}, status=400)
+    return render(request, "400.html", {"message": message, "came_from": came_from(request)}, status=400)
+
+
+def permission_denied(request, exception):
+    return render(request, "403.html", {"came_from": came_from(request)}, status=403)
+
+
+def page_not_found(request, exception):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Cette adresse n'existe pas.")}, status=404)
+    return render(request, "404.html", {"came_from": came_from(request)}, status=404)
+
+
+def server_error(request):
+    """500, rendered without the request's context: the database, the session or the cache may
+    be what failed, and the page must still say so."""
+    page = loader.get_template("500.html").render({"came_from": came_from(request)})
+    return HttpResponseServerError(page)
+
+
+# A form of our own whose token no longer matches: a login or a logout on this computer since
+# the page was opened. Any other refusal (no token, a foreign origin) is treated as an attack.
+STALE_TOKEN_REASONS = (csrf.REASON_NO_CSRF_COOKIE, "incorrect.", "has incorrect length.")
+# Never written back into a page.
+SECRET_FIELDS = ("csrfmiddlewaretoken", "password", "otp", "token")
+
+
+def csrf_failure(request, reason=""):
+    """403 for a refused form. On the bus's shared computers it is nearly always a colleague who
+    logged in after the page was opened: say so, and offer to send what was typed again, from a
+    fresh page, in the name of the account now open, once the person has read whose it is."""
+    stale = "HTTP_ORIGIN" in request.META and reason.endswith(STALE_TOKEN_REASONS)
+    typed = [(name, values) for name, values in request.POST.lists() if name != "csrfmiddlewaretoken"]
+    secret = any(word in name.lower() for name, _values in typed for word in SECRET_FIELDS)
+    context = {
+        "stale": stale,
+        "came_from": came_from(request),
+        # Django already checked that the Origin is ours: this is not another site's forged form.
+        "resend": typed if stale and request.user.is_authenticated and not secret and not request.FILES else [],
+    }
+    return render(request, "csrf_failure.html", context, status=403)
+
+
+def came_from(request):
+    """The page of ours the person came from: their way back after an error."""
+    referer = request.META.get("HTTP_REFERER", "")
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        return ""
+    if not url_has_allowed_host_and_scheme(referer, {host}, require_https=request.is_secure()):
+        return ""
+    return "" if referer == request.build_absolute_uri() else referer
 
 
 def accessibility(request):
