@@ -121,6 +121,8 @@ class PreAccueilForm(ProfileFields):
         empty_label="—",
     )
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    # Set once the agent has confirmed that a ticket just given for the same reasons was someone else's.
+    another_ticket = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     field_order = ["reason_1", "reason_2", "reason_3", "handled_here", "orientation_target"]
 

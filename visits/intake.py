@@ -14,6 +14,7 @@ told who was first. An agent repeating their own action (a double click, a retry
 over the bus's wifi) gets the same result, not an error.
 """
 
+import datetime
 from functools import partial
 
 from django.db import IntegrityError, connection, models, transaction
@@ -22,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mairie_mobile import audit
+from partners.models import Reason
 from visits import stats
 from visits.models import (
     ACTIVE,
@@ -66,6 +68,25 @@ def register(stop, agent, reasons, *, orientation_target=None, profile=None, ide
         if idempotency_key and (visit := Visit.objects.filter(idempotency_key=idempotency_key).first()):
             return visit  # the same form, posted twice
         raise
+
+
+# A form sent again after "back" has a new idempotency key: the same agent giving a ticket for the
+# same reasons at the same stop this soon is asked whether it is another person.
+SAME_VISITOR_WINDOW = datetime.timedelta(minutes=2)
+
+
+def just_given(stop, agent, reasons, idempotency_key=None):
+    """The ticket `agent` gave at `stop` for the same `reasons` a moment ago, if any."""
+    recent = Visit.objects.filter(
+        stop=stop, registered_by=agent, arrived_at__gte=timezone.now() - SAME_VISITOR_WINDOW
+    ).prefetch_related("demands")
+    if idempotency_key:  # the same form twice is the same visit, given back by register()
+        recent = recent.exclude(idempotency_key=idempotency_key)
+    wanted = set(reasons)
+    for visit in recent.order_by("-arrived_at"):
+        if {Reason(demand.partner_id, demand.procedure_id) for demand in visit.demands.all()} == wanted:
+            return visit
+    return None
 
 
 def next_ticket(stop, day):

@@ -123,3 +123,20 @@ def test_a_whole_visit_with_the_keyboard_alone(computers):
     camille.keyboard.press("Enter")
     expect(camille.locator(".alert-success")).to_contain_text("Passage du n° 1 terminé.")
     expect(yanis.locator("#queue")).to_contain_text("Passages terminés aujourd'hui : 1")
+
+
+def test_back_then_send_again_asks_before_a_second_ticket(computers):
+    camille, _yanis = computers
+    camille.get_by_label("Motif de la visite").select_option(label="Caf – Déclaration trimestrielle RSA")
+    camille.get_by_role("button", name="Donner un ticket").click()
+    expect(camille.locator(".alert-success")).to_contain_text("Ticket n° 1")
+    camille.go_back()
+    camille.get_by_label("Motif de la visite").select_option(label="Caf – Déclaration trimestrielle RSA")
+    camille.get_by_role("button", name="Donner un ticket").click()
+    question = camille.get_by_role("alert")
+    expect(question).to_contain_text("Le n° 1 vient d'être donné pour ces motifs. Donner un autre ticket ?")
+    expect(question).to_be_focused()
+    assert_accessible(camille)
+    question.get_by_role("link", name="Non, c'est la même : garder le n° 1").click()
+    expect(queue_row(camille, 1)).to_be_visible()
+    expect(queue_row(camille, 2)).to_have_count(0)

@@ -68,13 +68,13 @@ def home(request):
 
 
 @agent_required
-def queue(request, slug, form=None):
+def queue(request, slug, form=None, just_given=None):
     stop = _get_stop(slug)
-    context = _queue_context(stop) | {"form": form or PreAccueilForm(), "stop": stop}
+    context = _queue_context(stop) | {"form": form or PreAccueilForm(), "stop": stop, "just_given": just_given}
     earlier = Visit.objects.left_in_progress(stop, timezone.localdate())
     earlier = list(earlier.select_related("deblayage_agent", "accompagnement_agent")[: EARLIER_LISTED + 1])
     context |= {"earlier": earlier[:EARLIER_LISTED], "more_earlier": len(earlier) > EARLIER_LISTED}
-    return render(request, "staff/queue.html", context, status=400 if form else 200)
+    return render(request, "staff/queue.html", context, status=400 if form and form.errors else 200)
 
 
 @agent_required
@@ -120,13 +120,17 @@ def register(request, slug):
     form = PreAccueilForm(request.POST)
     if not form.is_valid():
         return queue(request, slug, form=form)
+    key = form.cleaned_data["idempotency_key"]
+    if not form.cleaned_data["another_ticket"]:
+        if twin := intake.just_given(stop, request.user, form.reasons(), key):
+            return queue(request, slug, form=form, just_given=twin)
     visit = intake.register(
         stop,
         request.user,
         form.reasons(),
         orientation_target=form.target(),
         profile=form.profile(),
-        idempotency_key=form.cleaned_data["idempotency_key"],
+        idempotency_key=key,
     )
     if visit.status == Status.ORIENTED:
         messages.success(request, f"N° {visit.ticket} orienté vers {visit.orientation_target}.")
