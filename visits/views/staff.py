@@ -121,9 +121,9 @@ def register(request, slug):
     if not form.is_valid():
         return queue(request, slug, form=form)
     key = form.cleaned_data["idempotency_key"]
-    if not form.cleaned_data["another_ticket"]:
-        if twin := intake.just_given(stop, request.user, form.reasons(), key):
-            return queue(request, slug, form=form, just_given=twin)
+    confirmed = form.cleaned_data["another_ticket"]
+    if not confirmed and (twin := intake.just_given(stop, request.user, form.reasons(), key)):
+        return queue(request, slug, form=form, just_given=twin)
     visit = intake.register(
         stop,
         request.user,
