@@ -42,14 +42,14 @@ def edit_schedule(stops, apply, *, user, description, username=""):
     """
     from stops import notifications
 
-    today = timezone.localdate()
-    end = today + datetime.timedelta(days=HORIZON_DAYS)
+    now = timezone.now()
+    end = timezone.localdate(now) + datetime.timedelta(days=HORIZON_DAYS)
     with transaction.atomic():
-        before = _open_openings(_fresh(stops), today, end)
+        before = _open_openings(_fresh(stops), now, end)
         result = apply()
         caching.schedule_changed()  # whatever apply() wrote, bulk writes (no signals) included
         stops = _fresh(stops)
-        after = _open_openings(stops, today, end)
+        after = _open_openings(stops, now, end)
         if _record(stops, before, after, user, description):
             transaction.on_commit(notifications.dispatch_soon, robust=True)
         audit.record(audit.Action.SCHEDULE_EDIT, description, user=user, username=username)
@@ -58,19 +58,24 @@ def edit_schedule(stops, apply, *, user, description, username=""):
 
 def preview(stops, apply, weeks=PREVIEW_WEEKS):
     """What `apply()` would cancel and add over the coming weeks; nothing is saved."""
-    today = timezone.localdate()
-    end = today + datetime.timedelta(weeks=weeks)
+    now = timezone.now()
+    end = timezone.localdate(now) + datetime.timedelta(weeks=weeks)
     with transaction.atomic():
-        before = _open_openings(_fresh(stops), today, end)
+        before = _open_openings(_fresh(stops), now, end)
         apply()
-        after = _open_openings(_fresh(stops), today, end)
+        after = _open_openings(_fresh(stops), now, end)
         transaction.set_rollback(True)
     return _effect(before, after)
 
 
+def cancellation(stop, day, reason):
+    """The closure that cancels what remains of one day of a stop ("Bus en panne demain")."""
+    return Closure(stop=stop, first_day=day, last_day=day, reason=reason)
+
+
 def cancel_opening(stop, day, reason, user):
-    """Cancel one coming day of a stop ("Bus en panne demain"): a one-day closure."""
-    closure = Closure(stop=stop, first_day=day, last_day=day, reason=reason)
+    """Cancel what remains of one day of a stop: its openings not yet over."""
+    closure = cancellation(stop, day, reason)
     description = f"Ouverture annulée : {reason} ({schedule.long_date(day, weekday=True)})"
     edit_schedule([stop], closure.save, user=user, description=description)
     return closure
@@ -87,10 +92,12 @@ def _fresh(stops):
     return list(Stop.objects.filter(pk__in=[stop.pk for stop in stops]))
 
 
-def _open_openings(stops, start, end):
-    """The openings residents see: those of active stops that are open."""
-    openings = schedule.openings(start, end, stops)
-    return {(o.stop.pk, o.date, o.start, o.end): o for o in openings if o.is_open and o.stop.active}
+def _open_openings(stops, now, end):
+    """The openings residents see and may still come to: those of active stops, open, not over at `now`."""
+    openings = schedule.openings(timezone.localdate(now), end, stops)
+    return {
+        (o.stop.pk, o.date, o.start, o.end): o for o in openings if o.is_open and o.stop.active and not o.has_ended(now)
+    }
 
 
 def _effect(before, after):
@@ -117,7 +124,7 @@ def _record(stops, before, after, user, description):
             changes.append(
                 ScheduleChange(
                     stop=stop,
-                    description=description[:255],
+                    description=description,
                     cancelled=cancelled[stop.pk],
                     added=added[stop.pk],
                     changed_by=user,

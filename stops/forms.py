@@ -89,6 +89,11 @@ class WeeklySlotForm(ForStop, forms.ModelForm):
         return data
 
 
+def refuse_rather_than_cut(field):
+    """A browser cuts a pasted text at `maxlength` without a word: the form says it is too long instead."""
+    field.widget.attrs.pop("maxlength", None)
+
+
 class ClosureForm(forms.ModelForm):
     class Meta:
         model = Closure
@@ -102,6 +107,7 @@ class ClosureEditForm(ForStop, ClosureForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason"].widget.attrs["list"] = "cancellation-reasons"
+        refuse_rather_than_cut(self.fields["reason"])
         self.fields["last_day"].required = False
         self.fields["last_day"].help_text = _("Vide : un seul jour.")
 
@@ -127,6 +133,10 @@ class ExtraOpeningForm(ForStop, forms.ModelForm):
         fields = ["date", "start", "end", "reason"]
         widgets = {"date": DATE, "start": TIME, "end": TIME}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        refuse_rather_than_cut(self.fields["reason"])
+
     def clean(self):
         data = super().clean()
         if self.stop is None or self.errors:
@@ -151,6 +161,10 @@ class CancelOpeningForm(forms.Form):
         initial=CANCELLATION_REASONS[0],
         widget=forms.TextInput(attrs={"list": "cancellation-reasons"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        refuse_rather_than_cut(self.fields["reason"])
 
 
 class SubscriptionForm(forms.Form):

@@ -375,7 +375,7 @@ class ScheduleChange(models.Model):
     """
 
     stop = models.ForeignKey(Stop, on_delete=models.CASCADE, related_name="changes", verbose_name=_("arrêt"))
-    description = models.CharField(_("changement"), max_length=255)
+    description = models.TextField(_("changement"))
     # Openings of the coming year, [{"date": "2025-03-11", "start": "09:30", "end": "13:00"}, …]
     cancelled = models.JSONField(_("ouvertures annulées"), default=list)
     added = models.JSONField(_("ouvertures ajoutées"), default=list)

@@ -71,6 +71,10 @@ def dispatch_due_changes(now=None):
         for change in pending:
             newest[change.stop_id] = max(newest.get(change.stop_id, change.created_at), change.created_at)
         due = [change for change in pending if newest[change.stop_id] <= due_before]
+        # A change of openings that are all over by now (an edit made during the last one) is told to nobody.
+        past = [change for change in due if not _still_to_come(change, now)]
+        ScheduleChange.objects.filter(pk__in=[c.pk for c in past]).update(dispatched_at=now)
+        due = [change for change in due if change not in past]
         subscription_ids = set()
         if due:
             subscriptions = list(Subscription.objects.following({c.stop_id for c in due}).values_list("pk", "stop_id"))
@@ -85,6 +89,19 @@ def dispatch_due_changes(now=None):
             subscription_ids = {n.subscription_id for n in notifications}
     waits = [(at - due_before).total_seconds() for at in newest.values() if at > due_before]
     return subscription_ids, (min(waits) if waits else None)
+
+
+def audience(stops):
+    """How many confirmed subscribers a change of `stops` is mailed to."""
+    return Subscription.objects.following([stop.pk for stop in stops]).count()
+
+
+def _still_to_come(change, now):
+    openings = [*change.cancelled, *change.added]
+    return any(
+        not schedule.ended(datetime.date.fromisoformat(o["date"]), datetime.time.fromisoformat(o["end"]), now)
+        for o in openings
+    )
 
 
 def queue_deliveries(subscription_ids):
@@ -345,13 +362,14 @@ def _stop_news(stop, days, cache):
     """What the subscriber should know of `stop`: today's state of the changed days, and what comes next."""
     key = (stop.pk, frozenset(days))
     if key not in cache:
-        changed = [o for o in schedule.openings(min(days), max(days), [stop]) if o.date in days]
-        changed_days = {o.date for o in changed}
+        now = timezone.now()
+        openings = schedule.openings(min(days), max(days), [stop])
+        changed_days = {o.date for o in openings if o.date in days}
         cache[key] = {
             "stop": stop,
             "url": settings.SITE_URL + stop.get_absolute_url(),
-            "changed": changed,
-            "closed_days": sorted(set(days) - changed_days),
+            "changed": [o for o in openings if o.date in days and not o.has_ended(now)],
+            "closed_days": sorted(day for day in set(days) - changed_days if day >= timezone.localdate(now)),
             "next": [o for o in schedule.next_openings(stop, timezone.now(), count=3) if o.is_open],
         }
     return cache[key]

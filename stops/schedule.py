@@ -69,6 +69,15 @@ class Opening(NamedTuple):
     def is_open_at(self, moment):
         return self.is_open and self.starts_at <= moment < self.ends_at
 
+    def has_ended(self, moment):
+        return ended(self.date, self.end, moment)
+
+
+def ended(day, end, moment):
+    """Whether an opening of `day` closing at `end` is over at `moment`: past openings are
+    never cancelled, restored nor announced again."""
+    return datetime.datetime.combine(day, end, tzinfo=PARIS) <= moment
+
 
 def openings(start, end, stops=None):
     """Every opening of `stops` (default: the active stops) from `start` to `end` inclusive.

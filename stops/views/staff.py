@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from mairie_mobile.roles import coordinator_required
 from mairie_mobile.validators import parse_day
-from stops import editing, schedule
+from stops import editing, notifications, schedule
 from stops.forms import (
     CANCELLATION_REASONS,
     CancelOpeningForm,
@@ -68,7 +68,8 @@ def _notification_states():
 def stop_schedule(request, slug):
     """Everything that makes a stop's week, and its coming openings with a button to cancel each."""
     stop = _get_stop(slug)
-    today = timezone.localdate()
+    now = timezone.now()
+    today = timezone.localdate(now)
     upcoming = schedule.openings(today, today + datetime.timedelta(days=UPCOMING_DAYS), [stop])
     context = {
         "stop": stop,
@@ -76,7 +77,8 @@ def stop_schedule(request, slug):
         "slots": stop.slots.all(),
         "closures": Closure.objects.filter(Q(stop=stop) | Q(stop=None), last_day__gte=today),
         "extras": stop.extra_openings.filter(date__gte=today),
-        "upcoming": upcoming,
+        # Only what is not over yet can be cancelled.
+        "upcoming": [(opening, opening.is_open and not opening.has_ended(now)) for opening in upcoming],
         "subscribers": stop.subscriptions.confirmed().count(),
     }
     return render(request, "coordination/stop.html", context)
@@ -114,6 +116,7 @@ def _edit(request, form, stop, *, title, description, success):
         "stop": stop,
         "title": title,
         "effect": effect,
+        "told": notifications.audience(stops) if effect else None,
         "previewed": effect is not None,
         "can_preview": True,
         "reasons": CANCELLATION_REASONS,
@@ -252,10 +255,10 @@ def cancel_opening(request, slug, day):
     """The second click of "Bus en panne demain": confirm, with the public reason."""
     stop = _get_stop(slug)
     day = parse_day(day)
-    today = timezone.localdate()
-    openings = [o for o in schedule.openings(day, day, [stop]) if o.is_open] if day and day >= today else []
+    now = timezone.now()
+    openings = [o for o in schedule.openings(day, day, [stop]) if o.is_open and not o.has_ended(now)] if day else []
     if not openings:
-        messages.error(request, "Il n'y a pas d'ouverture à annuler ce jour-là.")
+        messages.error(request, "Il n'y a plus d'ouverture à venir ce jour-là : rien à annuler.")
         return redirect("coordination:stop", slug=stop.slug)
     form = CancelOpeningForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -263,7 +266,17 @@ def cancel_opening(request, slug, day):
         day_name = schedule.long_date(day, weekday=True)
         messages.success(request, f"Ouverture du {day_name} annulée. Les abonnés seront prévenus par courriel.")
         return redirect("coordination:stop", slug=stop.slug)
-    context = {"stop": stop, "day": day, "openings": openings, "form": form, "reasons": CANCELLATION_REASONS}
+    weeks = max(editing.PREVIEW_WEEKS, (day - timezone.localdate(now)).days // 7 + 1)
+    context = {
+        "stop": stop,
+        "day": day,
+        "openings": openings,
+        "in_progress": [o for o in openings if o.is_open_at(now)],
+        "form": form,
+        "reasons": CANCELLATION_REASONS,
+        "effect": editing.preview([stop], editing.cancellation(stop, day, CANCELLATION_REASONS[0]).save, weeks=weeks),
+        "told": notifications.audience([stop]),
+    }
     return render(request, "coordination/cancel.html", context, status=_status(form))
 
 

@@ -244,7 +244,49 @@ def test_cancel_tomorrows_opening_in_two_clicks(coordination, tuesday_bus):
 @pytest.mark.parametrize("day", ["2025-03-05", "2025-03-02", "2025-02-30", "demain"])
 def test_cancelling_a_day_without_opening_is_refused(coordination, tuesday_bus, day):
     response = coordination.get(f"/coordination/arrets/nathalie-sarraute/annuler/{day}/", follow=True)
-    assert "Il n&#x27;y a pas d&#x27;ouverture à annuler ce jour-là." in text_of(response)
+    assert "Il n&#x27;y a plus d&#x27;ouverture à venir ce jour-là : rien à annuler." in text_of(response)
+    assert not Closure.objects.exists()
+
+
+TUESDAY = datetime.datetime(2025, 3, 4, tzinfo=PARIS)
+CANCEL_TODAY = "/coordination/arrets/nathalie-sarraute/annuler/2025-03-04/"
+
+
+def test_an_opening_already_over_is_not_offered_for_cancelling(coordination, coordinator, tuesday_bus):
+    with time_machine.travel(TUESDAY.replace(hour=17, minute=48), tick=False):
+        coordination.force_login(coordinator)  # a session of the day
+        page = text_of(coordination.get("/coordination/arrets/nathalie-sarraute/"))
+        response = coordination.get(CANCEL_TODAY, follow=True)
+    assert CANCEL_TODAY not in page
+    assert 'href="/coordination/arrets/nathalie-sarraute/annuler/2025-03-11/"' in page
+    assert "Il n&#x27;y a plus d&#x27;ouverture à venir ce jour-là : rien à annuler." in text_of(response)
+
+
+def test_an_opening_in_progress_is_cut_short_with_a_preview(coordination, coordinator, tuesday_bus):
+    from stops.models import Subscription
+
+    Subscription.objects.create(email="a@example.org", stop=tuesday_bus, confirmed_at=TUESDAY)
+    Subscription.objects.create(email="b@example.org", stop=None, confirmed_at=TUESDAY)  # every stop
+    with time_machine.travel(TUESDAY.replace(hour=15, minute=10), tick=False):
+        coordination.force_login(coordinator)  # a session of the day
+        page = text_of(coordination.get("/coordination/arrets/nathalie-sarraute/"))
+        confirm = text_of(coordination.get(CANCEL_TODAY))
+        coordination.post(CANCEL_TODAY, {"reason": "Bus en panne"})
+    assert CANCEL_TODAY in page
+    assert "L'ouverture en cours s'arrête maintenant" in confirm
+    assert "1 ouverture annulée" in confirm  # the preview: the afternoon only, the morning is over
+    assert "14h – 17h" in confirm
+    assert "9h30 – 13h" not in confirm
+    assert "2 abonnés seront prévenus par courriel." in confirm
+    assert ScheduleChange.objects.get().cancelled == [{"date": "2025-03-04", "start": "14:00", "end": "17:00"}]
+
+
+def test_a_reason_too_long_is_refused_not_cut(coordination, tuesday_bus):
+    page = coordination.get("/coordination/arrets/nathalie-sarraute/annuler/2025-03-04/").content.decode()
+    assert "maxlength" not in page  # a browser would cut a pasted text without a word
+    response = coordination.post("/coordination/arrets/nathalie-sarraute/annuler/2025-03-04/", {"reason": "x" * 201})
+    assert response.status_code == 400
+    assert "au plus 200 caractères (actuellement 201)" in text_of(response)
     assert not Closure.objects.exists()
 
 

@@ -293,3 +293,42 @@ def test_the_reminder_task_runs_at_six_in_the_evening(settings):
     assert entry["task"] == "stops.tasks.remind_tomorrow"
     assert (entry["schedule"].hour, entry["schedule"].minute) == ({18}, {0})
     assert settings.CELERY_TIMEZONE == "Europe/Paris"
+
+
+# Past openings ----------------------------------------------------------------------------
+
+TUESDAY = datetime.datetime(2025, 3, 4, tzinfo=PARIS)
+
+
+def test_cancelling_then_restoring_a_day_already_over_tells_nobody(tuesday_bus, subscriber):
+    with time_machine.travel(TUESDAY.replace(hour=17, minute=48), tick=False):
+        close(tuesday_bus, D(2025, 3, 4))
+        closure = Closure.objects.get()
+        editing.edit_schedule([tuesday_bus], closure.delete, user=None, description="Fermeture supprimée")
+    assert not ScheduleChange.objects.exists()
+    with time_machine.travel(TUESDAY.replace(hour=18), tick=False):
+        assert dispatch_and_deliver(timezone.now()) == 0
+    assert mail.outbox == []
+
+
+def test_a_change_whose_openings_are_over_when_it_is_due_is_mailed_to_nobody(tuesday_bus, subscriber):
+    with time_machine.travel(TUESDAY.replace(hour=16, minute=58), tick=False):
+        close(tuesday_bus, D(2025, 3, 4))
+    change = ScheduleChange.objects.get()
+    assert change.cancelled == [{"date": "2025-03-04", "start": "14:00", "end": "17:00"}]
+    with time_machine.travel(TUESDAY.replace(hour=17, minute=5), tick=False):
+        assert dispatch_and_deliver(timezone.now()) == 0
+    change.refresh_from_db()
+    assert change.dispatched_at is not None
+    assert not Notification.objects.exists()
+    assert mail.outbox == []
+
+
+def test_the_mail_leaves_out_the_openings_already_over(tuesday_bus, subscriber):
+    with time_machine.travel(TUESDAY.replace(hour=12), tick=False):  # the morning runs, the afternoon is to come
+        close(tuesday_bus, D(2025, 3, 4))
+    with time_machine.travel(TUESDAY.replace(hour=13, minute=30), tick=False):
+        assert dispatch_and_deliver(timezone.now()) == 1
+    body = mail.outbox[0].body
+    assert "14h – 17h" in body
+    assert "9h30 – 13h : annulé" not in body
