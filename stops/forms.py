@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from partners.models import Partner
 from stops import schedule
@@ -79,13 +80,17 @@ class WeeklySlotForm(ForStop, forms.ModelForm):
         if self.stop is None or self.errors:
             return data
         candidate = WeeklySlot(stop=self.stop, **{name: data.get(name) for name in self.Meta.fields})
-        for other in self.stop.slots.exclude(pk=self.instance.pk):
-            if schedule.slots_overlap(candidate, other):
-                hours = schedule.format_hours(other.start, other.end)
-                raise forms.ValidationError(
-                    _("Ce créneau chevauche le créneau du %(day)s %(hours)s certains jours."),
-                    params={"day": other.get_weekday_display(), "hours": hours},
-                )
+        others = self.stop.slots.exclude(pk=self.instance.pk).order_by("weekday", "start")
+        overlapped = [other for other in others if schedule.slots_overlap(candidate, other)]
+        if overlapped:
+            *first, last = [f"{o.get_weekday_display()} {schedule.format_hours(o.start, o.end)}" for o in overlapped]
+            slots = _("%(first)s et du %(last)s") % {"first": ", du ".join(first), "last": last} if first else last
+            message = ngettext(
+                "Certains jours, ce créneau chevauche celui du %(slots)s.",
+                "Certains jours, ce créneau chevauche ceux du %(slots)s.",
+                len(overlapped),
+            )
+            raise forms.ValidationError(message, params={"slots": slots})
         return data
 
 

@@ -76,11 +76,20 @@ def test_add_a_slot_records_the_change(coordination, tuesday_bus, coordinator):
     assert change.cancelled == []
 
 
+def test_an_overlap_with_one_slot_names_it(coordination, tuesday_bus):
+    data = slot_data(weekday="1", start="12:00", end="13:30")
+    response = coordination.post("/coordination/arrets/nathalie-sarraute/creneaux/nouveau/", data)
+    assert text_of(response).count("Certains jours, ce créneau chevauche celui du mardi 9h30 – 13h.") == 1
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
         (slot_data(start="13:00", end="12:00"), "L&#x27;heure de fin doit être après l&#x27;heure de début."),
-        (slot_data(weekday="1", start="12:00", end="15:00"), "Ce créneau chevauche le créneau du mardi 9h30 – 13h"),
+        (
+            slot_data(weekday="1", start="12:00", end="15:00"),
+            "Certains jours, ce créneau chevauche ceux du mardi 9h30 – 13h et du mardi 14h – 17h.",
+        ),
         (slot_data(every_weeks="2"), "Indiquez le premier jour"),
         (
             slot_data(starts_on="2025-05-01", ends_on="2025-04-01"),
@@ -94,7 +103,7 @@ def test_add_a_slot_records_the_change(coordination, tuesday_bus, coordinator):
 def test_slot_validation_errors_are_shown_next_to_the_field(coordination, tuesday_bus, data, message):
     response = coordination.post("/coordination/arrets/nathalie-sarraute/creneaux/nouveau/", data)
     assert response.status_code == 400
-    assert message in text_of(response)
+    assert text_of(response).count(message) == 1
     assert WeeklySlot.objects.count() == 2
     assert not ScheduleChange.objects.exists()
 
