@@ -407,6 +407,14 @@ def _repeated(visit, agent, target):
     return target in HOLDERS and holds(visit, agent, target)
 
 
+# How a visit ended, said once.
+ENDED = {
+    Status.DONE: _("Le passage du n° %(ticket)s est déjà terminé."),
+    Status.TO_COME_BACK: _("Le passage du n° %(ticket)s est terminé : la personne reviendra avec ses pièces."),
+    Status.LEFT: _("Le passage du n° %(ticket)s est terminé : la personne est partie sans être reçue."),
+}
+
+
 def describe(visit):
     """Where the visit is, and who has it: why an agent cannot act on it now."""
     who = holder(visit)
@@ -415,7 +423,7 @@ def describe(visit):
     if visit.status == Status.ORIENTED:
         return f"Le n° {visit.ticket} a été orienté vers {visit.orientation_target} : son passage est terminé."
     if not visit.is_active:
-        return f"Le passage du n° {visit.ticket} est terminé ({visit.get_status_display().lower()})."
+        return ENDED[visit.status] % {"ticket": visit.ticket}
     return f"Le n° {visit.ticket} est à l'étape « {visit.get_status_display()} » : impossible pour l'instant."
 
 

@@ -387,7 +387,7 @@ def test_a_visitor_can_leave_from_any_step(waiting, agent, step):
 def test_a_finished_visit_cannot_be_marked_left(waiting, agent, caf):
     in_accompagnement(waiting, agent)
     intake.finish_accompagnement(waiting, agent, [(None, Reason.of(caf), "resolved")])
-    with pytest.raises(intake.IntakeError, match="Le passage du n° 1 est terminé \\(terminé\\)"):
+    with pytest.raises(intake.IntakeError, match=r"^Le passage du n° 1 est déjà terminé\.$"):
         intake.mark_left(waiting, agent)
 
 

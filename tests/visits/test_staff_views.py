@@ -415,6 +415,13 @@ def finished_visit(stop, agent):
     return intake.finish_accompagnement(visit, agent, [(demand.pk, Reason(demand.partner_id), "resolved")], minutes=20)
 
 
+def test_a_finished_visit_sent_again_says_so_once(logged_in, finished_visit):
+    response = logged_in.post(f"/agents/passages/{finished_visit.pk}/vers/parti/", follow=True)
+    text = text_of(response)
+    assert "Le passage du n° 3 est déjà terminé." in text
+    assert "(terminé)" not in text
+
+
 def test_my_visits_lists_what_i_handled_today(logged_in, finished_visit, other_agent, stop):
     VisitFactory(stop=stop, ticket=9, registered_by=other_agent)
     text = text_of(logged_in.get("/agents/mes-passages/"))
