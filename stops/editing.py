@@ -71,7 +71,7 @@ def preview(stops, apply, weeks=PREVIEW_WEEKS):
 def cancel_opening(stop, day, reason, user):
     """Cancel one coming day of a stop ("Bus en panne demain"): a one-day closure."""
     closure = Closure(stop=stop, first_day=day, last_day=day, reason=reason)
-    description = f"Ouverture annulée : {reason} ({schedule.long_date(day, weekday=True)})"
+    description = f"Ouverture annulée : {reason} ({schedule.weekday_date(day, timezone.localdate())})"
     edit_schedule([stop], closure.save, user=user, description=description)
     return closure
 
