@@ -1,4 +1,5 @@
 import io
+import re
 import zipfile
 
 import openpyxl
@@ -33,6 +34,38 @@ def test_a_date_range_a_stop_and_a_partner(coordination, march):
     text = text_of(coordination.get("/coordination/statistiques/", params))
     assert "Du 1 mars 2025 au 31 mars 2025, A, Caf." in text
     assert "<dt>Passages</dt><dd>3</dd>" in text
+
+
+def period_box(text):
+    """The period selected and the two dates, as the form shows them."""
+    select = text[text.index('<select name="period"') : text.index("</select>")]
+    selected = re.findall(r'<option value="([^"]*)" selected>', select)
+    dates = [
+        re.search(rf'<input type="date" name="{name}"(?: value="([^"]*)")?', text).group(1) for name in ("start", "end")
+    ]
+    return selected, dates
+
+
+@pytest.mark.parametrize(
+    ("params", "selected", "dates", "shown"),
+    [
+        ({}, ["this-month"], [None, None], "avril 2025 au 15 avril 2025."),
+        ({"stop": "a"}, ["this-month"], [None, None], "avril 2025 au 15 avril 2025, A."),
+        ({"period": "last-month"}, ["last-month"], [None, None], "mars 2025 au 31 mars 2025."),
+        (
+            {"start": "2025-03-03", "end": "2025-03-09"},
+            [""],
+            ["2025-03-03", "2025-03-09"],
+            "Du 3 mars 2025 au 9 mars 2025.",
+        ),
+        # The period wins over dates typed with it: they are left out rather than shown unused.
+        ({"period": "last-month", "start": "2025-01-01"}, ["last-month"], [None, None], "mars 2025 au 31 mars 2025."),
+    ],
+)
+def test_the_period_box_shows_the_period_on_the_page(coordination, march, params, selected, dates, shown):
+    text = text_of(coordination.get("/coordination/statistiques/", params))
+    assert period_box(text) == (selected, dates)
+    assert shown in text
 
 
 @pytest.mark.parametrize(
