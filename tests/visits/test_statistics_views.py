@@ -13,14 +13,14 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mid_april")]
 
 def test_the_page_defaults_to_this_month(coordination, march):
     text = text_of(coordination.get("/coordination/statistiques/"))
-    assert "Du 1 avril 2025 au 15 avril 2025." in text
+    assert "Du 1er avril 2025 au 15 avril 2025." in text
     assert "<dt>Passages</dt><dd>1</dd>" in text
 
 
 def test_last_month_with_charts_and_their_tables(coordination, march):
     response = coordination.get("/coordination/statistiques/", {"period": "last-month"})
     text = text_of(response)
-    assert "Du 1 mars 2025 au 31 mars 2025." in text
+    assert "Du 1er mars 2025 au 31 mars 2025." in text
     assert "<dt>Passages</dt><dd>6</dd>" in text
     assert "<dt>Orientés ailleurs</dt><dd>1 (16,7 %)</dd>" in text
     assert "<dt>Attente (médiane · 9 sur 10 moins de)</dt><dd>25 min · 37 min</dd>" in text
@@ -32,7 +32,7 @@ def test_last_month_with_charts_and_their_tables(coordination, march):
 def test_a_date_range_a_stop_and_a_partner(coordination, march):
     params = {"start": "2025-03-01", "end": "2025-03-31", "stop": "a", "partner": "caf"}
     text = text_of(coordination.get("/coordination/statistiques/", params))
-    assert "Du 1 mars 2025 au 31 mars 2025, A, Caf." in text
+    assert "Du 1er mars 2025 au 31 mars 2025, A, Caf." in text
     assert "<dt>Passages</dt><dd>3</dd>" in text
 
 
@@ -49,17 +49,22 @@ def period_box(text):
 @pytest.mark.parametrize(
     ("params", "selected", "dates", "shown"),
     [
-        ({}, ["this-month"], [None, None], "avril 2025 au 15 avril 2025."),
-        ({"stop": "a"}, ["this-month"], [None, None], "avril 2025 au 15 avril 2025, A."),
-        ({"period": "last-month"}, ["last-month"], [None, None], "mars 2025 au 31 mars 2025."),
+        ({}, ["this-month"], [None, None], "Du 1er avril 2025 au 15 avril 2025."),
+        ({"stop": "a"}, ["this-month"], [None, None], "Du 1er avril 2025 au 15 avril 2025, A."),
+        ({"period": "last-month"}, ["last-month"], [None, None], "Du 1er mars 2025 au 31 mars 2025."),
         (
-            {"start": "2025-03-03", "end": "2025-03-09"},
+            {"start": "2025-03-03", "end": "2025-04-01"},
             [""],
-            ["2025-03-03", "2025-03-09"],
-            "Du 3 mars 2025 au 9 mars 2025.",
+            ["2025-03-03", "2025-04-01"],
+            "Du 3 mars 2025 au 1er avril 2025.",
         ),
         # The period wins over dates typed with it: they are left out rather than shown unused.
-        ({"period": "last-month", "start": "2025-01-01"}, ["last-month"], [None, None], "mars 2025 au 31 mars 2025."),
+        (
+            {"period": "last-month", "start": "2025-01-01"},
+            ["last-month"],
+            [None, None],
+            "Du 1er mars 2025 au 31 mars 2025.",
+        ),
     ],
 )
 def test_the_period_box_shows_the_period_on_the_page(coordination, march, params, selected, dates, shown):
