@@ -10,6 +10,18 @@ from tests.visits.conftest import D, at, visit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mid_april")]
 
+# The statistics page, whatever its period:
+QUERIES = (
+    2  # session and user
+    + 1  # the kept days' tallies
+    + 6  # the other days counted from the visits and demands (stats.count)
+    + 2  # partners and procedures named
+    + 5  # openings: months summarized, then the schedule of the others (stops, closures, slots, extras)
+    + 1  # stops named
+    + 2  # last month's France services report: demands by partner, the partners
+    + 1  # the partners of the filter's list
+)
+
 
 def test_the_page_defaults_to_this_month(coordination, march):
     text = text_of(coordination.get("/coordination/statistiques/"))
@@ -34,6 +46,35 @@ def test_a_date_range_a_stop_and_a_partner(coordination, march):
     text = text_of(coordination.get("/coordination/statistiques/", params))
     assert "Du 1er mars 2025 au 31 mars 2025, A, Caf." in text
     assert "<dt>Passages</dt><dd>3</dd>" in text
+
+
+def trend_of(text):
+    """The monthly chart's bars (value written above, month under) and its table's rows."""
+    section = text[text.index('<section aria-labelledby="tendance"') :]
+    section = section[: section.index("</section>")]
+    chart = section[: section.index("</svg>")]
+    values = re.findall(r'<text [^>]*text-anchor="middle" fill="#1d2b4f">([^<]*)</text>', chart)
+    rows = re.findall(r'<tr><th scope="row">([^<]*)</th><td>(\d+)</td><td>(\d+)</td></tr>', section)
+    return chart.count("<rect "), values, rows
+
+
+def test_the_monthly_chart_shows_every_month_and_writes_its_values(coordination, march):
+    a, _b = march
+    visit(a, D(2025, 1, 14), "done", at(D(2025, 1, 14), 10), demands=[("caf", None, "resolved")])
+    text = text_of(coordination.get("/coordination/statistiques/", {"start": "2025-01-01", "end": "2025-03-31"}))
+    bars, values, rows = trend_of(text)
+    assert bars == 3
+    assert values == ["1", "01/25", "0", "02/25", "6", "03/25"]
+    assert rows == [("janvier 2025", "1", "1"), ("février 2025", "0", "0"), ("mars 2025", "6", "7")]
+
+
+@pytest.mark.parametrize(("start", "months"), [("2025-01-01", 3), ("2016-05-01", 107)])
+def test_the_statistics_page_queries_do_not_grow_with_the_months(
+    coordination, march, start, months, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(QUERIES):
+        response = coordination.get("/coordination/statistiques/", {"start": start, "end": "2025-03-31"})
+    assert trend_of(text_of(response))[0] == months
 
 
 def period_box(text):

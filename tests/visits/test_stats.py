@@ -16,6 +16,7 @@ from stops import summaries
 from stops.models import WeeklySlot
 from stops.schedule import PARIS
 from tests.factories import WeeklySlotFactory
+from tests.visits.conftest import at, visit
 from visits import exports, stats
 from visits.models import DailyActivity, Visit
 
@@ -83,6 +84,13 @@ def test_monthly_trend_heatmap_and_profile(march):
     assert result.residences == [("Paris 18e", 2)]
 
 
+def test_every_month_of_the_period_is_in_the_trend_even_without_a_visit(march):
+    a, _b = march
+    visit(a, D(2025, 1, 14), "done", at(D(2025, 1, 14), 10), demands=[("caf", None, "resolved")])
+    result = stats.compute(stats.Filters(D(2025, 1, 1), D(2025, 3, 31)))
+    assert result.monthly == [(D(2025, 1, 1), 1, 1), (D(2025, 2, 1), 0, 0), (D(2025, 3, 1), 6, 7)]
+
+
 def test_one_stop(march):
     a, _b = march
     result = stats.compute(stats.Filters(MARCH.start, MARCH.end, stop=a))
@@ -101,7 +109,7 @@ def test_an_empty_period(stops):
     assert (result.visits, result.demands, result.oriented_share) == (0, 0, None)
     assert result.waiting == (None, None)
     assert result.duration == (None, None)
-    assert result.monthly == []
+    assert result.monthly == [(D(2024, 2, 1), 0, 0)]
     assert result.heatmap == []
 
 
