@@ -155,6 +155,30 @@ def test_france_services_report(coordination, march):
     assert coordination.get("/coordination/statistiques/france-services.csv", {"month": "mars"}).status_code == 400
 
 
+def sheet_names(response):
+    assert response.status_code == 200
+    return openpyxl.load_workbook(io.BytesIO(response.content)).sheetnames
+
+
+def test_every_sheet_of_the_xlsx_exports_has_a_whole_name(coordination, march):
+    report = coordination.get("/coordination/statistiques/france-services.xlsx", {"month": "2025-03"})
+    assert sheet_names(report) == ["Demandes de mars 2025"]
+    september = coordination.get("/coordination/statistiques/france-services.xlsx", {"month": "2024-09"})
+    assert sheet_names(september) == ["Demandes de septembre 2024"]  # the longest month
+    statistics = coordination.get("/coordination/statistiques/export.xlsx", {"period": "last-month"})
+    assert sheet_names(statistics) == [
+        "Synthèse",
+        "Demandes par partenaire",
+        "Demandes par démarche",
+        "Résultats des demandes",
+        "Passages par arrêt",
+        "Passages par mois",
+        "Arrivées par jour et heure",
+        "Tranches d'âge",
+        "Lieux de résidence",
+    ]
+
+
 def test_the_page_shows_last_months_report(coordination, march):
     text = text_of(coordination.get("/coordination/statistiques/"))
     assert "Demandes de mars 2025" in text

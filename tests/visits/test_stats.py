@@ -174,6 +174,18 @@ def test_csv_and_xlsx_exports_carry_the_same_figures(march):
     )
 
 
+@pytest.mark.parametrize(
+    ("sections", "message"),
+    [
+        ([exports.Section("France services – demandes de 09/2025", [], [])], "cannot name a sheet"),
+        ([exports.Section("Demandes", [], []), exports.Section("Passages", [], [], sheet="demandes")], "same name"),
+    ],
+)
+def test_an_export_refuses_a_sheet_name_excel_would_cut_or_repeat(sections, message):
+    with pytest.raises(ValueError, match=message):
+        exports.to_xlsx(sections)
+
+
 def test_quick_periods():
     periods = {key: (start, end) for key, _label, start, end in stats.quick_periods(D(2025, 4, 15))}
     assert periods == {
