@@ -76,7 +76,7 @@ def cancellation(stop, day, reason):
 def cancel_opening(stop, day, reason, user):
     """Cancel what remains of one day of a stop: its openings not yet over."""
     closure = cancellation(stop, day, reason)
-    description = f"Ouverture annulée : {reason} ({schedule.long_date(day, weekday=True)})"
+    description = f"Ouverture annulée : {reason} ({schedule.weekday_date(day, timezone.localdate())})"
     edit_schedule([stop], closure.save, user=user, description=description)
     return closure
 

@@ -2,6 +2,7 @@ import datetime
 import re
 import secrets
 import unicodedata
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -367,6 +368,20 @@ def _new_token():
     return secrets.token_urlsafe(32)
 
 
+class RecordedOpening(NamedTuple):
+    """An opening as a ScheduleChange keeps it."""
+
+    date: datetime.date
+    start: datetime.time
+    end: datetime.time
+
+
+class ScheduleChangeQuerySet(models.QuerySet):
+    def newest_first(self):
+        # Two edits may share an instant (a clock frozen in tests, a quick double save): the last saved first.
+        return self.order_by("-created_at", "-pk")
+
+
 class ScheduleChange(models.Model):
     """What an edit changed in a stop's openings, written in the same transaction as the edit.
 
@@ -390,6 +405,8 @@ class ScheduleChange(models.Model):
     created_at = models.DateTimeField(_("le"), default=timezone.now)
     dispatched_at = models.DateTimeField(_("abonnés prévenus le"), null=True, blank=True)
 
+    objects = ScheduleChangeQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("changement d'horaires")
@@ -408,6 +425,22 @@ class ScheduleChange(models.Model):
     def days(self):
         """Every date the change cancels or adds an opening on."""
         return sorted({datetime.date.fromisoformat(o["date"]) for o in [*self.cancelled, *self.added]})
+
+    @property
+    def cancelled_openings(self):
+        return [_recorded(opening) for opening in self.cancelled]
+
+    @property
+    def added_openings(self):
+        return [_recorded(opening) for opening in self.added]
+
+
+def _recorded(opening):
+    return RecordedOpening(
+        datetime.date.fromisoformat(opening["date"]),
+        datetime.time.fromisoformat(opening["start"]),
+        datetime.time.fromisoformat(opening["end"]),
+    )
 
 
 class SubscriptionQuerySet(models.QuerySet):

@@ -353,6 +353,22 @@ def format_hours(start, end):
     return f"{format_time(start)} – {format_time(end)}"
 
 
+def weekday_date(day, today):
+    """« mardi 1er décembre », the year only when it is not that of `today`."""
+    return long_date(day, weekday=True, year=day.year != today.year)
+
+
+def day_and_hours(day, start, end, today):
+    """« mardi 1er décembre, 9h30 – 13h », the year only when it is not that of `today`."""
+    return f"{weekday_date(day, today)}, {format_hours(start, end)}"
+
+
+def long_moment(moment, today):
+    """« mardi 1er décembre, 9h30 » in Paris time, the year only when it is not that of `today`."""
+    moment = moment.astimezone(PARIS)
+    return f"{weekday_date(moment.date(), today)}, {format_time(moment)}"
+
+
 def describe_week(stop, slots, today):
     """Plain-French lines that sum up a stop's week, e.g. "Tous les mardis : 9h30 – 13h / 14h – 17h"."""
     current = [slot for slot in slots if slot.ends_on is None or slot.ends_on >= today]

@@ -16,19 +16,41 @@ class Bar:
     width: float
     height: float
 
+    @property
+    def middle(self):
+        return self.x + self.width / 2
 
-def columns(values, labels, width=640, height=220, gap=4):
-    """Vertical bars (a trend over months): (bars, chart height)."""
-    if not values:
-        return [], height
-    top = max(values) or 1
-    step = width / len(values)
-    plot = height - 20  # room for the labels under the bars
+
+@dataclass
+class Columns:
+    bars: list[Bar]
+    width: float
+    height: float
+    value_room = 16  # above the bars, where their values are written
+    label_room = 20  # under the bars, where their labels are written
+
+    @property
+    def wide(self):
+        return self.width > COLUMNS_WIDTH
+
+
+COLUMNS_WIDTH = 640
+
+
+def columns(values, labels, height=220, gap=4, min_step=36):
+    """Vertical bars (a trend over months), each with its value above it.
+
+    Many bars make the chart wider, to scroll, rather than too narrow to read.
+    """
+    step = max(COLUMNS_WIDTH / len(values), min_step) if values else 0
+    top = max(values, default=0) or 1
+    plot = height - Columns.value_room - Columns.label_room
     bars = []
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
         bar_height = plot * value / top
-        bars.append(Bar(label, value, index * step + gap / 2, plot - bar_height, step - gap, bar_height))
-    return bars, height
+        y = Columns.value_room + plot - bar_height
+        bars.append(Bar(label, value, index * step + gap / 2, y, step - gap, bar_height))
+    return Columns(bars, max(step * len(values), COLUMNS_WIDTH), height)
 
 
 def horizontal_bars(rows, width=640, bar_height=22, gap=6, label_width=230):

@@ -2,13 +2,35 @@
 
 import csv
 import io
+from typing import NamedTuple
 
+from django.utils.dateformat import format as date_format
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+# Excel's limits for a sheet's name.
+SHEET_NAME_LENGTH = 31
+SHEET_NAME_FORBIDDEN = set(":\\/?*[]")
+
+
+class Section(NamedTuple):
+    """A table of an export: a part of the CSV under its title, a sheet of the XLSX."""
+
+    title: str
+    header: list
+    rows: list
+    sheet: str = ""  # the sheet's name, when the title does not fit Excel's limits
+
+    @property
+    def sheet_name(self):
+        name = self.sheet or self.title
+        if len(name) > SHEET_NAME_LENGTH or SHEET_NAME_FORBIDDEN & set(name):
+            raise ValueError(f"Excel cannot name a sheet {name!r}: give the section a shorter name.")
+        return name
+
 
 def sections(stats):
-    """(title, header, rows) of every figure of `stats`."""
+    """The sections of every figure of `stats`."""
     f = stats.filters
     summary = [
         ("Période", f"{f.start:%d/%m/%Y} – {f.end:%d/%m/%Y}"),
@@ -32,11 +54,11 @@ def sections(stats):
         ("Passages par heure d'ouverture", _number(stats.per_hour)),
     ]
     return [
-        ("Synthèse", ["Indicateur", "Valeur"], summary),
-        ("Demandes par partenaire", ["Partenaire", "Demandes"], [(p.name, n) for p, n in stats.by_partner]),
-        ("Demandes par démarche", ["Démarche", "Demandes"], stats.by_procedure),
-        ("Résultats des demandes", ["Résultat", "Demandes"], stats.outcomes),
-        (
+        Section("Synthèse", ["Indicateur", "Valeur"], summary),
+        Section("Demandes par partenaire", ["Partenaire", "Demandes"], [(p.name, n) for p, n in stats.by_partner]),
+        Section("Demandes par démarche", ["Démarche", "Demandes"], stats.by_procedure),
+        Section("Résultats des demandes", ["Résultat", "Demandes"], stats.outcomes),
+        Section(
             "Passages par arrêt",
             ["Arrêt", "Passages", "Ouvertures", "Heures d'ouverture", "Passages par ouverture", "Passages par heure"],
             [
@@ -51,40 +73,51 @@ def sections(stats):
                 for s in stats.by_stop
             ],
         ),
-        ("Passages par mois", ["Mois", "Passages", "Demandes"], [(f"{m:%Y-%m}", v, d) for m, v, d in stats.monthly]),
-        (
+        Section(
+            "Passages par mois", ["Mois", "Passages", "Demandes"], [(f"{m:%Y-%m}", v, d) for m, v, d in stats.monthly]
+        ),
+        Section(
             "Arrivées par jour et heure",
             ["Jour", *(f"{h}h" for h in stats.hours)],
             [(d, *values) for d, values in stats.heatmap],
         ),
-        ("Tranches d'âge", ["Tranche d'âge", "Passages"], stats.age_bands),
-        ("Lieux de résidence", ["Arrondissement ou commune", "Passages"], stats.residences),
+        Section("Tranches d'âge", ["Tranche d'âge", "Passages"], stats.age_bands),
+        Section("Lieux de résidence", ["Arrondissement ou commune", "Passages"], stats.residences),
     ]
 
 
 def france_services_sections(month, rows):
-    title = f"France services – demandes de {month:%m/%Y}"
-    return [(title, ["Partenaire", "Demandes"], [(partner.name, count) for partner, count in rows])]
+    return [
+        Section(
+            f"France services – demandes de {month:%m/%Y}",
+            ["Partenaire", "Demandes"],
+            [(partner.name, count) for partner, count in rows],
+            sheet=f"Demandes de {date_format(month, 'F Y')}",  # « Demandes de septembre 2026 »: 26 characters
+        )
+    ]
 
 
 def to_csv(sections):
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")  # what spreadsheets set to French expect
-    for index, (title, header, rows) in enumerate(sections):
+    for index, section in enumerate(sections):
         if index:
             writer.writerow([])
-        writer.writerow([_csv_cell(title)])
-        writer.writerow([_csv_cell(name) for name in header])
-        writer.writerows([_csv_cell(value) for value in row] for row in rows)
+        writer.writerow([_csv_cell(section.title)])
+        writer.writerow([_csv_cell(name) for name in section.header])
+        writer.writerows([_csv_cell(value) for value in row] for row in section.rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8
 
 
 def to_xlsx(sections):
+    names = [section.sheet_name.casefold() for section in sections]
+    if len(set(names)) < len(names):  # Excel compares them without case; openpyxl would rename one
+        raise ValueError(f"Two sheets would have the same name: {names}")
     workbook = Workbook(write_only=True)
-    for title, header, rows in sections:
-        sheet = workbook.create_sheet(_sheet_name(title))
-        sheet.append([_xlsx_cell(sheet, name) for name in header])
-        for row in rows:
+    for section in sections:
+        sheet = workbook.create_sheet(section.sheet_name)
+        sheet.append([_xlsx_cell(sheet, name) for name in section.header])
+        for row in section.rows:
             sheet.append([_xlsx_cell(sheet, value) for value in row])
     out = io.BytesIO()
     workbook.save(out)
@@ -112,11 +145,6 @@ def _xlsx_cell(sheet, value):
     cell.data_type = "s"
     cell.quotePrefix = True
     return cell
-
-
-def _sheet_name(title):
-    # Excel's limits: 31 characters, none of : \\ / ? * [ ]
-    return "".join(c for c in title if c not in ":\\/?*[]")[:31]
 
 
 def _share(value):

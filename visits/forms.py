@@ -350,15 +350,27 @@ class StatsForm(forms.Form):
 
     MAX_DAYS = 10 * 366
 
-    def __init__(self, *args, today, **kwargs):
+    def __init__(self, data=None, *args, today, **kwargs):
         from partners.models import Partner
         from visits.stats import quick_periods
 
-        super().__init__(*args, **kwargs)
         self.today = today
         self.quick = {key: (label, start, end) for key, label, start, end in quick_periods(today)}
+        super().__init__(self._as_shown(data), *args, **kwargs)
         self.fields["period"].choices = [("", _("Dates choisies")), *((k, v[0]) for k, v in self.quick.items())]
         self.fields["partner"].queryset = Partner.objects.order_by("position", "name")
+
+    def _as_shown(self, data):
+        """The form as the page reads it: no dates is this month, and a period leaves the dates aside."""
+        if data is None:
+            return None
+        data = data.copy()
+        if not any(data.get(name) for name in ("period", "start", "end")):
+            data["period"] = "this-month"
+        if data.get("period") in self.quick:
+            data.pop("start", None)
+            data.pop("end", None)
+        return data
 
     def clean_stop(self):
         from stops.models import Stop
@@ -381,8 +393,6 @@ class StatsForm(forms.Form):
         start, end = data.get("start"), data.get("end")
         if data.get("period"):
             _label, start, end = self.quick[data["period"]]
-        elif not start and not end:
-            _label, start, end = self.quick["this-month"]
         elif not (start and end):
             raise forms.ValidationError(_("Indiquez les deux dates, ou choisissez une période."))
         if end < start:

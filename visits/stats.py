@@ -251,7 +251,7 @@ class Statistics(Rates):
     by_procedure: list = field(default_factory=list)  # (label, demands)
     outcomes: list = field(default_factory=list)  # (label, demands)
     by_stop: list = field(default_factory=list)  # StopActivity, busiest first
-    monthly: list = field(default_factory=list)  # (month, visits, demands)
+    monthly: list = field(default_factory=list)  # (month, visits, demands), every month of the period
     heatmap: list = field(default_factory=list)  # rows (weekday label, [counts by hour])
     hours: list = field(default_factory=list)
     age_bands: list = field(default_factory=list)  # (label, visits)
@@ -293,10 +293,9 @@ def compute(filters):
     )
     result.hours, result.heatmap = _heatmap(tally["slots"])
     _demand_figures(result, tally)
-    months = sorted(set(tally["months"]) | set(tally["demand_months"]))
     result.monthly = [
-        (datetime.date.fromisoformat(f"{month}-01"), tally["months"][month], tally["demand_months"][month])
-        for month in months
+        (month, tally["months"][f"{month:%Y-%m}"], tally["demand_months"][f"{month:%Y-%m}"])
+        for month in summaries.months(filters.start, filters.end)
     ]
     result.by_stop = _by_stop(tally["stops"], filters)
     return result

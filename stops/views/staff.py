@@ -51,7 +51,7 @@ def home(request):
         "stops": stops[:STOPS_LISTED],
         "more": stops.count() > STOPS_LISTED,
         "notifications": _notification_states(),
-        "recent_changes": ScheduleChange.objects.select_related("stop", "changed_by")[:10],
+        "recent_changes": ScheduleChange.objects.newest_first().select_related("stop", "changed_by")[:10],
     }
     return render(request, "coordination/home.html", context)
 
@@ -175,10 +175,10 @@ def slot_delete(request, slug, pk):
 
 
 def _closure_label(closure):
-    first, last = closure.first_day, closure.last_day
-    when = schedule.long_date(first, weekday=True)
+    first, last, today = closure.first_day, closure.last_day, timezone.localdate()
+    when = schedule.weekday_date(first, today)
     if last != first:
-        when = f"du {when} au {schedule.long_date(last, weekday=True)}"
+        when = f"du {when} au {schedule.weekday_date(last, today)}"
     return f"{closure.reason} ({when})"
 
 
@@ -216,7 +216,7 @@ def closure_delete(request, slug=None, pk=None):
 
 
 def _extra_label(extra):
-    return f"{schedule.long_date(extra.date, weekday=True)}, {schedule.format_hours(extra.start, extra.end)}"
+    return schedule.day_and_hours(extra.date, extra.start, extra.end, timezone.localdate())
 
 
 @coordinator_required
@@ -283,9 +283,13 @@ def cancel_opening(request, slug, day):
 @coordinator_required
 def history(request, slug):
     stop = _get_stop(slug)
-    changes = stop.changes.select_related("changed_by").annotate(
-        sent=Count("notifications", filter=Q(notifications__state=Notification.State.SENT)),
-        queued=Count("notifications", filter=Q(notifications__state=Notification.State.QUEUED)),
-        failed=Count("notifications", filter=Q(notifications__state=Notification.State.FAILED)),
-    )[:100]
+    changes = (
+        stop.changes.newest_first()
+        .select_related("changed_by")
+        .annotate(
+            sent=Count("notifications", filter=Q(notifications__state=Notification.State.SENT)),
+            queued=Count("notifications", filter=Q(notifications__state=Notification.State.QUEUED)),
+            failed=Count("notifications", filter=Q(notifications__state=Notification.State.FAILED)),
+        )[:100]
+    )
     return render(request, "coordination/history.html", {"stop": stop, "changes": changes})

@@ -1,6 +1,7 @@
 """The coordinator cancels tomorrow's opening in two clicks; residents see it at once."""
 
 import datetime
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -41,6 +42,10 @@ def test_cancel_tomorrows_opening_and_the_public_page_says_so(live_server, coord
     assert_accessible(page)
     page.get_by_role("button", name="Annuler cette ouverture").click()  # second click
     expect(page.locator(".alert-success")).to_contain_text("annulée. Les abonnés seront prévenus par courriel.")
+    page.goto(live_server.url + "/coordination/arrets/porte-de-clignancourt/historique/")
+    tomorrow_written = r"Annulé : [a-z]+ (1er|\d+) [a-zéû]+( \d{4})?, 9h30 – 13h\."  # « mercredi 1er avril »
+    expect(page.locator("article").first).to_contain_text(re.compile(tomorrow_written))
+    assert_accessible(page)
 
     phone.goto(live_server.url + "/arrets/porte-de-clignancourt/")
     expect(phone.locator(".opening-list").first).to_contain_text("Demain")
@@ -77,6 +82,8 @@ def test_the_statistics_page_is_accessible(live_server, coordinator_page, tomorr
     page.goto(live_server.url + "/coordination/statistiques/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Statistiques d'activité")
     expect(page.get_by_role("img", name="Demandes par partenaire")).to_be_visible()
+    expect(page.get_by_role("img", name="Passages par mois")).to_be_visible()
+    expect(page.get_by_label("Période")).to_have_value("this-month")
     for details in page.locator("details").all():
         details.evaluate("element => element.open = true")
     assert_accessible(page)

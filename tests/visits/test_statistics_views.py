@@ -1,4 +1,5 @@
 import io
+import re
 import zipfile
 
 import openpyxl
@@ -9,17 +10,29 @@ from tests.visits.conftest import D, at, visit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mid_april")]
 
+# The statistics page, whatever its period:
+QUERIES = (
+    2  # session and user
+    + 1  # the kept days' tallies
+    + 6  # the other days counted from the visits and demands (stats.count)
+    + 2  # partners and procedures named
+    + 5  # openings: months summarized, then the schedule of the others (stops, closures, slots, extras)
+    + 1  # stops named
+    + 2  # last month's France services report: demands by partner, the partners
+    + 1  # the partners of the filter's list
+)
+
 
 def test_the_page_defaults_to_this_month(coordination, march):
     text = text_of(coordination.get("/coordination/statistiques/"))
-    assert "Du 1 avril 2025 au 15 avril 2025." in text
+    assert "Du 1er avril 2025 au 15 avril 2025." in text
     assert "<dt>Passages</dt><dd>1</dd>" in text
 
 
 def test_last_month_with_charts_and_their_tables(coordination, march):
     response = coordination.get("/coordination/statistiques/", {"period": "last-month"})
     text = text_of(response)
-    assert "Du 1 mars 2025 au 31 mars 2025." in text
+    assert "Du 1er mars 2025 au 31 mars 2025." in text
     assert "<dt>Passages</dt><dd>6</dd>" in text
     assert "<dt>Orientés ailleurs</dt><dd>1 (16,7 %)</dd>" in text
     assert "<dt>Attente (médiane · 9 sur 10 moins de)</dt><dd>25 min · 37 min</dd>" in text
@@ -31,8 +44,74 @@ def test_last_month_with_charts_and_their_tables(coordination, march):
 def test_a_date_range_a_stop_and_a_partner(coordination, march):
     params = {"start": "2025-03-01", "end": "2025-03-31", "stop": "a", "partner": "caf"}
     text = text_of(coordination.get("/coordination/statistiques/", params))
-    assert "Du 1 mars 2025 au 31 mars 2025, A, Caf." in text
+    assert "Du 1er mars 2025 au 31 mars 2025, A, Caf." in text
     assert "<dt>Passages</dt><dd>3</dd>" in text
+
+
+def trend_of(text):
+    """The monthly chart's bars (value written above, month under) and its table's rows."""
+    section = text[text.index('<section aria-labelledby="tendance"') :]
+    section = section[: section.index("</section>")]
+    chart = section[: section.index("</svg>")]
+    values = re.findall(r'<text [^>]*text-anchor="middle" fill="#1d2b4f">([^<]*)</text>', chart)
+    rows = re.findall(r'<tr><th scope="row">([^<]*)</th><td>(\d+)</td><td>(\d+)</td></tr>', section)
+    return chart.count("<rect "), values, rows
+
+
+def test_the_monthly_chart_shows_every_month_and_writes_its_values(coordination, march):
+    a, _b = march
+    visit(a, D(2025, 1, 14), "done", at(D(2025, 1, 14), 10), demands=[("caf", None, "resolved")])
+    text = text_of(coordination.get("/coordination/statistiques/", {"start": "2025-01-01", "end": "2025-03-31"}))
+    bars, values, rows = trend_of(text)
+    assert bars == 3
+    assert values == ["1", "01/25", "0", "02/25", "6", "03/25"]
+    assert rows == [("janvier 2025", "1", "1"), ("février 2025", "0", "0"), ("mars 2025", "6", "7")]
+
+
+@pytest.mark.parametrize(("start", "months"), [("2025-01-01", 3), ("2016-05-01", 107)])
+def test_the_statistics_page_queries_do_not_grow_with_the_months(
+    coordination, march, start, months, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(QUERIES):
+        response = coordination.get("/coordination/statistiques/", {"start": start, "end": "2025-03-31"})
+    assert trend_of(text_of(response))[0] == months
+
+
+def period_box(text):
+    """The period selected and the two dates, as the form shows them."""
+    select = text[text.index('<select name="period"') : text.index("</select>")]
+    selected = re.findall(r'<option value="([^"]*)" selected>', select)
+    dates = [
+        re.search(rf'<input type="date" name="{name}"(?: value="([^"]*)")?', text).group(1) for name in ("start", "end")
+    ]
+    return selected, dates
+
+
+@pytest.mark.parametrize(
+    ("params", "selected", "dates", "shown"),
+    [
+        ({}, ["this-month"], [None, None], "Du 1er avril 2025 au 15 avril 2025."),
+        ({"stop": "a"}, ["this-month"], [None, None], "Du 1er avril 2025 au 15 avril 2025, A."),
+        ({"period": "last-month"}, ["last-month"], [None, None], "Du 1er mars 2025 au 31 mars 2025."),
+        (
+            {"start": "2025-03-03", "end": "2025-04-01"},
+            [""],
+            ["2025-03-03", "2025-04-01"],
+            "Du 3 mars 2025 au 1er avril 2025.",
+        ),
+        # The period wins over dates typed with it: they are left out rather than shown unused.
+        (
+            {"period": "last-month", "start": "2025-01-01"},
+            ["last-month"],
+            [None, None],
+            "Du 1er mars 2025 au 31 mars 2025.",
+        ),
+    ],
+)
+def test_the_period_box_shows_the_period_on_the_page(coordination, march, params, selected, dates, shown):
+    text = text_of(coordination.get("/coordination/statistiques/", params))
+    assert period_box(text) == (selected, dates)
+    assert shown in text
 
 
 @pytest.mark.parametrize(
@@ -74,6 +153,30 @@ def test_france_services_report(coordination, march):
     ]
     assert len(lines) == 2 + 11
     assert coordination.get("/coordination/statistiques/france-services.csv", {"month": "mars"}).status_code == 400
+
+
+def sheet_names(response):
+    assert response.status_code == 200
+    return openpyxl.load_workbook(io.BytesIO(response.content)).sheetnames
+
+
+def test_every_sheet_of_the_xlsx_exports_has_a_whole_name(coordination, march):
+    report = coordination.get("/coordination/statistiques/france-services.xlsx", {"month": "2025-03"})
+    assert sheet_names(report) == ["Demandes de mars 2025"]
+    september = coordination.get("/coordination/statistiques/france-services.xlsx", {"month": "2024-09"})
+    assert sheet_names(september) == ["Demandes de septembre 2024"]  # the longest month
+    statistics = coordination.get("/coordination/statistiques/export.xlsx", {"period": "last-month"})
+    assert sheet_names(statistics) == [
+        "Synthèse",
+        "Demandes par partenaire",
+        "Demandes par démarche",
+        "Résultats des demandes",
+        "Passages par arrêt",
+        "Passages par mois",
+        "Arrivées par jour et heure",
+        "Tranches d'âge",
+        "Lieux de résidence",
+    ]
 
 
 def test_the_page_shows_last_months_report(coordination, march):

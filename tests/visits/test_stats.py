@@ -16,6 +16,7 @@ from stops import summaries
 from stops.models import WeeklySlot
 from stops.schedule import PARIS
 from tests.factories import WeeklySlotFactory
+from tests.visits.conftest import at, visit
 from visits import exports, stats
 from visits.models import DailyActivity, Visit
 
@@ -83,6 +84,13 @@ def test_monthly_trend_heatmap_and_profile(march):
     assert result.residences == [("Paris 18e", 2)]
 
 
+def test_every_month_of_the_period_is_in_the_trend_even_without_a_visit(march):
+    a, _b = march
+    visit(a, D(2025, 1, 14), "done", at(D(2025, 1, 14), 10), demands=[("caf", None, "resolved")])
+    result = stats.compute(stats.Filters(D(2025, 1, 1), D(2025, 3, 31)))
+    assert result.monthly == [(D(2025, 1, 1), 1, 1), (D(2025, 2, 1), 0, 0), (D(2025, 3, 1), 6, 7)]
+
+
 def test_one_stop(march):
     a, _b = march
     result = stats.compute(stats.Filters(MARCH.start, MARCH.end, stop=a))
@@ -101,7 +109,7 @@ def test_an_empty_period(stops):
     assert (result.visits, result.demands, result.oriented_share) == (0, 0, None)
     assert result.waiting == (None, None)
     assert result.duration == (None, None)
-    assert result.monthly == []
+    assert result.monthly == [(D(2024, 2, 1), 0, 0)]
     assert result.heatmap == []
 
 
@@ -164,6 +172,18 @@ def test_csv_and_xlsx_exports_carry_the_same_figures(march):
         "Résolue",
         3,
     )
+
+
+@pytest.mark.parametrize(
+    ("sections", "message"),
+    [
+        ([exports.Section("France services – demandes de 09/2025", [], [])], "cannot name a sheet"),
+        ([exports.Section("Demandes", [], []), exports.Section("Passages", [], [], sheet="demandes")], "same name"),
+    ],
+)
+def test_an_export_refuses_a_sheet_name_excel_would_cut_or_repeat(sections, message):
+    with pytest.raises(ValueError, match=message):
+        exports.to_xlsx(sections)
 
 
 def test_quick_periods():

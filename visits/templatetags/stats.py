@@ -1,6 +1,8 @@
 from django import template
 from django.utils.formats import number_format
 
+from stops import schedule
+
 register = template.Library()
 
 # number_format() cuts decimals off: figures are rounded first.
@@ -30,3 +32,9 @@ def hours_from_minutes(minutes):
 def svg(value):
     """A coordinate for an SVG attribute: a dot as decimal separator, whatever the language."""
     return f"{value:.1f}"
+
+
+@register.filter
+def full_date(day):
+    """« 1er avril 2025 »."""
+    return schedule.long_date(day, weekday=False, year=True)
