@@ -140,3 +140,22 @@ def test_back_then_send_again_asks_before_a_second_ticket(computers):
     question.get_by_role("link", name="Non, c'est la même : garder le n° 1").click()
     expect(queue_row(camille, 1)).to_be_visible()
     expect(queue_row(camille, 2)).to_have_count(0)
+
+
+def test_the_new_ticket_is_focused_with_its_deblayage_one_tab_away(computers, tuesday_bus, other_agent):
+    from partners.models import Partner, Reason
+    from visits import intake
+
+    caf = Reason.of(Partner.objects.get(code="caf"))
+    for _ in range(7):  # seven people already waiting
+        intake.register(tuesday_bus, other_agent, [caf])
+    camille, _yanis = computers
+    camille.reload()
+    camille.get_by_label("Motif de la visite").select_option(label="Caf – Déclaration trimestrielle RSA")
+    camille.get_by_role("button", name="Donner un ticket").click()
+    expect(camille.get_by_role("status").or_(camille.locator(".alert-success"))).to_contain_text("Ticket n° 8")
+    expect(queue_row(camille, 8)).to_be_focused()
+    camille.keyboard.press("Tab")
+    expect(camille.get_by_role("button", name="Déblayage du n° 8")).to_be_focused()
+    camille.keyboard.press("Enter")
+    expect(camille.get_by_role("heading", level=1)).to_have_text("Déblayage – n° 8")

@@ -71,6 +71,8 @@ def home(request):
 def queue(request, slug, form=None, just_given=None):
     stop = _get_stop(slug)
     context = _queue_context(stop) | {"form": form or PreAccueilForm(), "stop": stop, "just_given": just_given}
+    # The ticket just given: its row takes the focus, its buttons one Tab away.
+    context["given"] = int(request.GET["nouveau"]) if request.GET.get("nouveau", "").isdigit() else None
     earlier = Visit.objects.left_in_progress(stop, timezone.localdate())
     earlier = list(earlier.select_related("deblayage_agent", "accompagnement_agent")[: EARLIER_LISTED + 1])
     context |= {"earlier": earlier[:EARLIER_LISTED], "more_earlier": len(earlier) > EARLIER_LISTED}
@@ -134,9 +136,9 @@ def register(request, slug):
     )
     if visit.status == Status.ORIENTED:
         messages.success(request, f"N° {visit.ticket} orienté vers {visit.orientation_target}.")
-    else:
-        messages.success(request, f"Ticket n° {visit.ticket} : la personne attend le déblayage.")
-    return redirect("visits:queue", slug=stop.slug)
+        return redirect("visits:queue", slug=stop.slug)
+    messages.success(request, f"Ticket n° {visit.ticket} : la personne attend le déblayage.")
+    return redirect(f"{_queue_url(visit)}?nouveau={visit.pk}")
 
 
 @agent_required
