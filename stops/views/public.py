@@ -28,11 +28,12 @@ TOKEN_POSTS_PER_HOUR = "30/h"
 def timetable(request):
     now = timezone.localtime()
     form = StopSearchForm(request.GET)
-    query = form.cleaned_data["q"] if form.is_valid() else ""
+    if not form.is_valid():
+        return render(request, "public/timetable.html", {"form": form, "now": now}, status=400)
+    query = form.cleaned_data["q"]
     stops = Stop.objects.active()
-    grouped = stops.count() > settings.TIMETABLE_GROUP_THRESHOLD
-    context = {"form": form, "query": query, "grouped": grouped, "now": now}
-    if grouped and not query:
+    context = {"form": form, "query": query, "now": now}
+    if not query and stops.count() > settings.TIMETABLE_GROUP_THRESHOLD:
         context["communes"] = _communes(stops)
         return render(request, "public/timetable.html", context)
 

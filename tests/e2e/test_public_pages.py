@@ -3,6 +3,7 @@ import datetime
 import pytest
 from playwright.sync_api import expect
 
+from stops.forms import QUERY_MAX_LENGTH
 from tests.conftest import transactional
 from tests.e2e.conftest import assert_accessible, assert_fits
 from tests.factories import ClosureFactory, ExtraOpeningFactory
@@ -49,3 +50,23 @@ def test_skip_link_leads_to_the_content(live_server, phone, stops):
     expect(skip).to_be_focused()
     phone.keyboard.press("Enter")
     expect(phone).to_have_url(live_server.url + "/arrets/nathalie-sarraute/#contenu")
+
+
+def test_a_search_that_finds_nothing_keeps_the_search_box(live_server, phone, stops):
+    phone.goto(live_server.url + "/")
+    phone.get_by_label("Commune ou code postal").fill("zzzqqq")
+    phone.get_by_role("button", name="Rechercher").click()
+    expect(phone.get_by_role("status")).to_contain_text("Aucun arrêt ne correspond à « zzzqqq »")
+    expect(phone.get_by_label("Commune ou code postal")).to_have_value("zzzqqq")
+    phone.get_by_role("link", name="Voir la liste complète des arrêts").click()
+    expect(phone.get_by_role("article", name="Bus Mairie mobile – Esplanade Nathalie Sarraute")).to_be_visible()
+    assert_accessible(phone)
+
+
+def test_a_query_too_long_is_refused_on_the_page(live_server, phone, stops):
+    phone.goto(live_server.url + "/?q=" + "x" * (QUERY_MAX_LENGTH + 1))
+    field = phone.get_by_label("Commune ou code postal")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(phone.get_by_text("Cette recherche est trop longue")).to_be_visible()
+    assert_fits(phone)
+    assert_accessible(phone)

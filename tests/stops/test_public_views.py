@@ -1,9 +1,11 @@
 import datetime
+import re
 
 import pytest
 import time_machine
 from django.test import override_settings
 
+from stops.forms import QUERY_MAX_LENGTH
 from stops.models import Stop
 from stops.schedule import PARIS
 from tests.conftest import make_stops, text_of
@@ -116,7 +118,54 @@ def test_a_query_of_punctuation_finds_nothing(query):
 def test_the_filter_says_when_nothing_matches(client):
     make_stops(4)
     text = text_of(client.get("/", {"q": "Tombouctou"}))
-    assert "Aucun arrêt ne correspond à votre recherche" in text
+    assert "Aucun arrêt ne correspond à « Tombouctou »" in text
+
+
+@pytest.mark.usefixtures("tuesday_morning")
+def test_a_search_that_finds_nothing_says_so_not_that_the_bus_is_closed(client, tuesday_bus):
+    response = client.get("/", {"q": "zzzqqq"})
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "Aucun arrêt ne correspond à « zzzqqq »" in text
+    assert "Aucun arrêt n'est ouvert" not in text
+    assert "0 arrêt" not in text
+    assert 'name="q" value="zzzqqq"' in text
+    assert '<a href="/">Voir la liste complète des arrêts</a>' in text
+
+
+@override_settings(TIMETABLE_GROUP_THRESHOLD=3)
+@pytest.mark.parametrize(
+    ("stop_count", "params", "value"),
+    [
+        (2, {}, ""),  # every stop and its openings
+        (4, {}, ""),  # the index of communes
+        (4, {"q": "Paris"}, "Paris"),  # search results
+        (25, {"q": "Paris", "page": "2"}, "Paris"),  # their second page
+        (4, {"q": "Tombouctou"}, "Tombouctou"),  # nothing found
+    ],
+)
+def test_every_timetable_view_keeps_the_search_box_with_the_query(client, stop_count, params, value):
+    make_stops(stop_count)
+    text = text_of(client.get("/", params))
+    box = re.search(r'<form [^>]*role="search".*?<input type="search" name="q"[^>]*>', text, re.DOTALL)
+    assert box is not None
+    assert f'value="{value}"' in box.group() if value else "value=" not in box.group()
+
+
+@pytest.mark.parametrize("length", [QUERY_MAX_LENGTH + 1, 5000])
+def test_a_query_too_long_to_be_one_is_refused_with_a_message(client, tuesday_bus, length):
+    response = client.get("/", {"q": "Paris " * (length // 6) + "x" * (length % 6)})
+    assert response.status_code == 400
+    text = text_of(response)
+    assert f"Cette recherche est trop longue ({QUERY_MAX_LENGTH} caractères au plus)" in text
+    assert 'aria-invalid="true"' in text
+    assert tuesday_bus.name not in text  # not silently taken as no search at all
+
+
+def test_a_query_of_the_longest_length_is_a_search(client, tuesday_bus):
+    response = client.get("/", {"q": "x" * QUERY_MAX_LENGTH})
+    assert response.status_code == 200
+    assert "Aucun arrêt ne correspond" in text_of(response)
 
 
 @override_settings(TIMETABLE_GROUP_THRESHOLD=3)
