@@ -71,7 +71,8 @@ def preview(stops, apply, weeks=PREVIEW_WEEKS):
 def cancel_opening(stop, day, reason, user):
     """Cancel one coming day of a stop ("Bus en panne demain"): a one-day closure."""
     closure = Closure(stop=stop, first_day=day, last_day=day, reason=reason)
-    description = f"Ouverture annulée : {reason} ({schedule.long_date(day, weekday=True)})"
+    # Kept in the stop's history: read in another year, it must still say which day.
+    description = f"Ouverture annulée : {reason} ({schedule.long_date(day, weekday=True, year=True)})"
     edit_schedule([stop], closure.save, user=user, description=description)
     return closure
 

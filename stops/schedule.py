@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
@@ -385,8 +386,11 @@ def _bounds(slot, today):
     return ""
 
 
-def long_date(day, *, weekday=False, year=True):
-    """« 4 septembre 2024 », « mardi 1er avril » with weekday=True, year=False."""
+def long_date(day, *, weekday=False, year=None):
+    """A date as people say it: « 4 septembre », « mardi 1er avril » with weekday=True; the
+    year only when it is not this year in Paris (year=None), always (True) or never (False)."""
+    if year is None:
+        year = day.year != timezone.localdate(timezone=PARIS).year
     text = f"{'1er' if day.day == 1 else day.day} {date_format(day, 'F Y' if year else 'F')}"
     return f"{date_format(day, 'l')} {text}" if weekday else text
 
@@ -402,15 +406,29 @@ def _closed_on(stop):
     return ""
 
 
-def cancelled_runs(upcoming):
-    """Group consecutive cancelled openings with the same reason, for a compact list.
+class Run(NamedTuple):
+    """One open opening, or cancelled openings in a row with the same reason."""
 
-    Returns (first opening, last opening, count) tuples; an open opening is its own run.
-    """
-    runs = []
+    openings: list
+    # Cancelled, with nothing open on its first or last day: the days are closed, not some hours.
+    closed_all_day: bool
+
+    @property
+    def first(self):
+        return self.openings[0]
+
+    @property
+    def last(self):
+        return self.openings[-1]
+
+
+def cancelled_runs(upcoming):
+    """Group consecutive cancelled openings with the same reason, for a compact list."""
+    groups = []
     for opening in upcoming:
-        if runs and not opening.is_open and not runs[-1][0].is_open and runs[-1][0].reason == opening.reason:
-            runs[-1] = (runs[-1][0], opening, runs[-1][2] + 1)
+        if groups and not opening.is_open and not groups[-1][0].is_open and groups[-1][0].reason == opening.reason:
+            groups[-1].append(opening)
         else:
-            runs.append((opening, opening, 1))
-    return runs
+            groups.append([opening])
+    open_days = {opening.date for opening in upcoming if opening.is_open}
+    return [Run(group, not group[0].is_open and not {group[0].date, group[-1].date} & open_days) for group in groups]

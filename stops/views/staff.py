@@ -171,11 +171,12 @@ def slot_delete(request, slug, pk):
     )
 
 
+# The labels below are kept in the stops' history: read in another year, they must still say which day.
 def _closure_label(closure):
     first, last = closure.first_day, closure.last_day
-    when = schedule.long_date(first, weekday=True)
+    when = schedule.long_date(first, weekday=True, year=True)
     if last != first:
-        when = f"du {when} au {schedule.long_date(last, weekday=True)}"
+        when = f"du {when} au {schedule.long_date(last, weekday=True, year=True)}"
     return f"{closure.reason} ({when})"
 
 
@@ -213,7 +214,7 @@ def closure_delete(request, slug=None, pk=None):
 
 
 def _extra_label(extra):
-    return f"{schedule.long_date(extra.date, weekday=True)}, {schedule.format_hours(extra.start, extra.end)}"
+    return f"{schedule.long_date(extra.date, weekday=True, year=True)}, {schedule.format_hours(extra.start, extra.end)}"
 
 
 @coordinator_required

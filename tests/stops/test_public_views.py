@@ -214,8 +214,22 @@ def test_stop_page_lists_the_next_eight_openings_and_groups_closed_weeks(client,
 def test_stop_page_groups_consecutive_closures(client, tuesday_bus):
     with time_machine.travel(datetime.datetime(2025, 4, 7, 8, 0, tzinfo=PARIS), tick=False):
         text = text_of(client.get("/arrets/nathalie-sarraute/"))
-    closed = '<span class="badge badge-cancelled">Fermé</span> Vacances scolaires'
-    assert f"Du mardi 15 avril 2025 au mardi 22 avril 2025</strong> : {closed}" in text
+    assert "<strong>Du mardi 15 avril au mardi 22 avril</strong> : fermé (vacances scolaires)" in text
+
+
+def test_a_day_closed_reads_as_one_day_with_its_reason(client, tuesday_bus):
+    ClosureFactory(stop=tuesday_bus, first_day=datetime.date(2026, 12, 1), reason="Bus en panne")
+    with time_machine.travel(datetime.datetime(2026, 11, 24, 18, 0, tzinfo=PARIS), tick=False):
+        text = text_of(client.get("/arrets/nathalie-sarraute/"))
+    assert "<strong>Mardi 1er décembre</strong> : fermé (bus en panne)" in text
+    assert "Du mardi 1er décembre" not in text
+
+
+def test_a_day_closed_next_year_gives_the_year(client, tuesday_bus):
+    ClosureFactory(stop=tuesday_bus, first_day=datetime.date(2026, 1, 6), reason="Bus en panne")
+    with time_machine.travel(datetime.datetime(2025, 12, 29, 18, 0, tzinfo=PARIS), tick=False):
+        text = text_of(client.get("/arrets/nathalie-sarraute/"))
+    assert "<strong>Mardi 6 janvier 2026</strong> : fermé (bus en panne)" in text
 
 
 def test_stop_page_lists_the_partners(client, tuesday_bus):
