@@ -406,6 +406,25 @@ def _closed_on(stop):
     return ""
 
 
+class Status(NamedTuple):
+    """What a resident wants to know first: is it open now, when does it open next, and
+    what was cancelled today and why."""
+
+    open_now: Opening | None
+    next_opening: Opening | None
+    cancelled_today: list
+
+
+def status(upcoming, now):
+    """The Status of a stop at `now`, from its next openings (`next_openings`)."""
+    today = now.astimezone(PARIS).date()
+    return Status(
+        open_now=next((o for o in upcoming if o.is_open_at(now)), None),
+        next_opening=next((o for o in upcoming if o.is_open and o.starts_at > now), None),
+        cancelled_today=[o for o in upcoming if not o.is_open and o.date == today],
+    )
+
+
 class Run(NamedTuple):
     """One open opening, or cancelled openings in a row with the same reason."""
 

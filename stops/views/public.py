@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -61,9 +62,10 @@ def stop_detail(request, slug):
         "now": now,
         "week": schedule.describe_week(stop, list(stop.slots.all()), now.date()),
         "runs": schedule.cancelled_runs(upcoming),
-        "open_now": next((o for o in upcoming if o.is_open_at(now)), None),
+        "status": schedule.status(upcoming, now),
         "unknown_holidays": any(not o.school_holidays_known for o in upcoming),
         "subscription_form": SubscriptionForm(initial={"stop": stop.slug}),
+        "feed_url": request.build_absolute_uri(reverse("stops:stop_calendar", args=[stop.slug])),
     }
     return render(request, "public/stop_detail.html", context)
 

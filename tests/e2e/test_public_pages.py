@@ -38,9 +38,52 @@ def test_stop_page_on_a_phone(live_server, phone, stops):
     expect(phone.get_by_role("heading", level=1)).to_have_text("Bus Mairie mobile – Esplanade Nathalie Sarraute")
     expect(phone.get_by_text("Tous les mardis : 9h30 – 13h / 14h – 17h")).to_be_visible()
     expect(phone.get_by_role("link", name="Voir l'emplacement sur OpenStreetMap")).to_be_visible()
-    expect(phone.get_by_role("link", name="S'abonner au calendrier")).to_be_visible()
+    expect(phone.get_by_role("button", name="Copier l'adresse")).to_be_visible()
     assert_fits(phone)
     assert_accessible(phone)
+
+
+def test_stop_page_on_a_phone_says_where_and_when_first(live_server, phone, stops):
+    phone.goto(live_server.url + "/arrets/nathalie-sarraute/")
+    in_order = [
+        phone.get_by_role("heading", level=1),
+        phone.get_by_role("region", name="Aujourd’hui"),
+        phone.get_by_role("heading", name="Adresse"),
+        phone.get_by_role("link", name="Voir l'emplacement sur OpenStreetMap"),
+        phone.get_by_role("heading", name="Prochaines ouvertures"),
+        phone.get_by_role("heading", name="Horaires habituels"),
+        phone.get_by_role("heading", name="Démarches accompagnées"),
+        phone.get_by_role("heading", name="Être prévenu par courriel"),
+        phone.get_by_role("heading", name="Ajouter à votre agenda"),
+    ]
+    tops = [element.bounding_box()["y"] for element in in_order]
+    assert tops == sorted(tops)
+    assert len(set(tops)) == len(tops)
+
+
+def test_the_calendar_address_is_copied_with_one_button(live_server, phone, stops):
+    phone.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    phone.goto(live_server.url + "/arrets/nathalie-sarraute/")
+    address = live_server.url + "/arrets/nathalie-sarraute/calendrier.ics"
+    expect(phone.get_by_label("Adresse du calendrier")).to_have_value(address)
+    phone.get_by_role("button", name="Copier l'adresse").click()
+    expect(phone.get_by_role("status")).to_have_text("Adresse copiée")
+    assert phone.evaluate("navigator.clipboard.readText()") == address
+    phone.get_by_text("Sur un iPhone ou un iPad").click()
+    expect(phone.get_by_text("Ajouter un calendrier avec abonnement")).to_be_visible()
+    assert_fits(phone)
+    assert_accessible(phone)
+
+
+def test_without_javascript_the_calendar_address_can_still_be_selected(live_server, browser, stops):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server.url + "/arrets/nathalie-sarraute/")
+    field = page.get_by_label("Adresse du calendrier")
+    expect(field).to_have_value(live_server.url + "/arrets/nathalie-sarraute/calendrier.ics")
+    expect(field).to_be_editable(editable=False)
+    expect(page.get_by_role("button", name="Copier l'adresse")).to_be_hidden()
+    context.close()
 
 
 def test_skip_link_leads_to_the_content(live_server, phone, stops):

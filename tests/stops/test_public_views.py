@@ -196,9 +196,27 @@ def test_stop_page(client, tuesday_bus):
     assert "Tous les mardis : 9h30 – 13h / 14h – 17h" in text
     assert "Fermé pendant les vacances scolaires (zone C) et les jours fériés" in text
     assert "https://www.openstreetmap.org/?mlat=48.889300&amp;mlon=2.359400" in text
-    assert 'href="/arrets/nathalie-sarraute/calendrier.ics"' in text
-    assert "webcal://testserver/arrets/nathalie-sarraute/calendrier.ics" in text
+    assert 'href="/arrets/nathalie-sarraute/calendrier.ics" download' in text
     assert "Ouvert en ce moment</span> jusqu'à 13h" in text
+
+
+def test_stop_page_gives_the_calendar_address_to_copy_and_how_to_add_it(client, tuesday_bus):
+    text = text_of(client.get("/arrets/nathalie-sarraute/", secure=True))
+    assert 'value="https://testserver/arrets/nathalie-sarraute/calendrier.ics" readonly' in text
+    assert "webcal:" not in text
+    assert "Réglages > Calendrier > Comptes" in text
+    assert "Autres agendas > + > À partir de l'URL" in text
+    assert "Ajouter un calendrier > S'abonner à partir du web" in text
+
+
+@pytest.mark.usefixtures("tuesday_morning")
+def test_stop_page_says_first_what_is_cancelled_today_and_when_it_opens_next(client, tuesday_bus):
+    ClosureFactory(stop=tuesday_bus, first_day=datetime.date(2025, 3, 4), reason="Bus en panne")
+    text = text_of(client.get("/arrets/nathalie-sarraute/"))
+    status = text[text.index('class="stop-status') : text.index('id="adresse"')]
+    assert "Annulé aujourd’hui</span> 9h30 – 13h, 14h – 17h : Bus en panne" in status
+    assert "Prochaine ouverture : <strong>mardi 11 mars, 9h30 – 13h</strong>" in status
+    assert "Ouvert en ce moment" not in status
 
 
 @pytest.mark.usefixtures("tuesday_morning")
