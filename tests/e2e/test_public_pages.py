@@ -113,3 +113,17 @@ def test_a_query_too_long_is_refused_on_the_page(live_server, phone, stops):
     expect(phone.get_by_text("Cette recherche est trop longue")).to_be_visible()
     assert_fits(phone)
     assert_accessible(phone)
+
+
+def test_long_words_wrap_on_a_phone(live_server, phone, tuesday_bus):
+    tuesday_bus.name = "Bus" + "Mairiemobiledelesplanadenathaliesarraute" * 2
+    tuesday_bus.landmark = "Devantla" + "bibliothèquevaclavhavel" * 3
+    tuesday_bus.save()
+    today = datetime.date.today()
+    for days in range(1, 8):  # every day of the coming week, whichever the stop opens on
+        day = today + datetime.timedelta(days=days)
+        ClosureFactory(stop=tuesday_bus, first_day=day, last_day=day, reason="Travaux" + "dechausséeetdetrottoir" * 4)
+    for url in ("/", "/arrets/nathalie-sarraute/"):
+        phone.goto(live_server.url + url)
+        expect(phone.get_by_text("dechausséeetdetrottoir", exact=False).first).to_be_visible()
+        assert_fits(phone)
