@@ -8,8 +8,10 @@ from django.core.exceptions import DisallowedHost
 from django.db import connection
 from django.http import HttpResponseServerError, JsonResponse
 from django.middleware import csrf
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -22,6 +24,9 @@ from mairie_mobile.validators import RefusedInput
 
 # Beat sends the heartbeat every minute: three minutes of silence is an outage.
 HEARTBEAT_MAX_AGE = 180
+# The site header's navy (static/css/mairie-mobile.css), for the phone's bar around the app.
+THEME_COLOUR = "#1d2b4f"
+ICON_SIZES = (192, 512)
 
 
 @method_decorator(ratelimit(key="ip", rate="30/h", method="POST", block=False), name="dispatch")
@@ -175,3 +180,28 @@ def api_docs(request):
     from mairie_mobile.api import documentation
 
     return render(request, "public/api.html", {"operations": documentation()})
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says: the icon is a static file."""
+    return redirect(static("icons/favicon.ico"))
+
+
+def manifest(request):
+    """What a phone needs to put the timetable on its home screen."""
+    icons = [
+        {"src": static(f"icons/icon-{size}.png"), "sizes": f"{size}x{size}", "type": "image/png"} for size in ICON_SIZES
+    ]
+    app = {
+        "name": _("Mairie mobile"),
+        "short_name": _("Mairie mobile"),
+        "description": _("Où et quand trouver la Mairie mobile, et ses changements d'horaires."),
+        "lang": "fr",
+        "start_url": reverse("stops:timetable"),
+        "scope": "/",
+        "display": "standalone",
+        "theme_color": THEME_COLOUR,
+        "background_color": "#ffffff",
+        "icons": icons,
+    }
+    return JsonResponse(app, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False})

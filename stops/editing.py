@@ -76,7 +76,8 @@ def cancellation(stop, day, reason):
 def cancel_opening(stop, day, reason, user):
     """Cancel what remains of one day of a stop: its openings not yet over."""
     closure = cancellation(stop, day, reason)
-    description = f"Ouverture annulée : {reason} ({schedule.weekday_date(day, timezone.localdate())})"
+    # Kept in the stop's history: read in another year, it must still say which day.
+    description = f"Ouverture annulée : {reason} ({schedule.long_date(day, weekday=True, year=True)})"
     edit_schedule([stop], closure.save, user=user, description=description)
     return closure
 

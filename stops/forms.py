@@ -9,13 +9,22 @@ from stops.models import Closure, ExtraOpening, Stop, WeeklySlot
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 CANCELLATION_REASONS = ["Bus en panne", "Absence d'agents", "Intempéries", "Grève", "Événement sur la place"]
+# The longest commune name in France is 45 characters: past this, it is not a search.
+QUERY_MAX_LENGTH = 100
 
 
 class StopSearchForm(forms.Form):
     q = forms.CharField(
         label=_("Commune ou code postal"),
-        max_length=100,
+        help_text=_("Par exemple : Roubaix, 59100, Saint-Étienne ou Paris 18e."),
+        max_length=QUERY_MAX_LENGTH,
         required=False,
+        error_messages={
+            "max_length": _(
+                "Cette recherche est trop longue (%(limit_value)d caractères au plus). "
+                "Tapez le nom de votre commune ou son code postal."
+            )
+        },
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "address-level2"}),
     )
 

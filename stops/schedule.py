@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
@@ -410,8 +411,11 @@ def _bounds(slot, today):
     return ""
 
 
-def long_date(day, *, weekday=False, year=True):
-    """« 4 septembre 2024 », « mardi 1er avril » with weekday=True, year=False."""
+def long_date(day, *, weekday=False, year=None):
+    """A date as people say it: « 4 septembre », « mardi 1er avril » with weekday=True; the
+    year only when it is not this year in Paris (year=None), always (True) or never (False)."""
+    if year is None:
+        year = day.year != timezone.localdate(timezone=PARIS).year
     text = f"{'1er' if day.day == 1 else day.day} {date_format(day, 'F Y' if year else 'F')}"
     return f"{date_format(day, 'l')} {text}" if weekday else text
 
@@ -427,15 +431,48 @@ def _closed_on(stop):
     return ""
 
 
-def cancelled_runs(upcoming):
-    """Group consecutive cancelled openings with the same reason, for a compact list.
+class Status(NamedTuple):
+    """What a resident wants to know first: is it open now, when does it open next, and
+    what was cancelled today and why."""
 
-    Returns (first opening, last opening, count) tuples; an open opening is its own run.
-    """
-    runs = []
+    open_now: Opening | None
+    next_opening: Opening | None
+    cancelled_today: list
+
+
+def status(upcoming, now):
+    """The Status of a stop at `now`, from its next openings (`next_openings`)."""
+    today = now.astimezone(PARIS).date()
+    return Status(
+        open_now=next((o for o in upcoming if o.is_open_at(now)), None),
+        next_opening=next((o for o in upcoming if o.is_open and o.starts_at > now), None),
+        cancelled_today=[o for o in upcoming if not o.is_open and o.date == today],
+    )
+
+
+class Run(NamedTuple):
+    """One open opening, or cancelled openings in a row with the same reason."""
+
+    openings: list
+    # Cancelled, with nothing open on its first or last day: the days are closed, not some hours.
+    closed_all_day: bool
+
+    @property
+    def first(self):
+        return self.openings[0]
+
+    @property
+    def last(self):
+        return self.openings[-1]
+
+
+def cancelled_runs(upcoming):
+    """Group consecutive cancelled openings with the same reason, for a compact list."""
+    groups = []
     for opening in upcoming:
-        if runs and not opening.is_open and not runs[-1][0].is_open and runs[-1][0].reason == opening.reason:
-            runs[-1] = (runs[-1][0], opening, runs[-1][2] + 1)
+        if groups and not opening.is_open and not groups[-1][0].is_open and groups[-1][0].reason == opening.reason:
+            groups[-1].append(opening)
         else:
-            runs.append((opening, opening, 1))
-    return runs
+            groups.append([opening])
+    open_days = {opening.date for opening in upcoming if opening.is_open}
+    return [Run(group, not group[0].is_open and not {group[0].date, group[-1].date} & open_days) for group in groups]

@@ -28,6 +28,8 @@ PUBLIC = {
     "accessibility",
     "personal_data",
     "healthz",
+    "favicon",
+    "manifest",
 }
 # Pages of one's own account: logging in is enough.
 ACCOUNT = {"two_factor_verify", "two_factor_setup"}

@@ -20,7 +20,14 @@ def time_fr(value):
 
 @register.filter
 def long_date(day):
+    """« mardi 1er décembre », with the year when it is not this year."""
     return schedule.long_date(day, weekday=True)
+
+
+@register.filter
+def lower_first(text):
+    """« Bus en panne » → « bus en panne », to go inside a sentence; « CAF fermée » stays."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
 @register.filter
@@ -31,4 +38,4 @@ def day_label(day, now):
         return "Aujourd’hui"
     if day == today + datetime.timedelta(days=1):
         return "Demain"
-    return schedule.long_date(day, weekday=True, year=day.year != today.year)
+    return schedule.long_date(day, weekday=True)

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -28,11 +29,12 @@ TOKEN_POSTS_PER_HOUR = "30/h"
 def timetable(request):
     now = timezone.localtime()
     form = StopSearchForm(request.GET)
-    query = form.cleaned_data["q"] if form.is_valid() else ""
+    if not form.is_valid():
+        return render(request, "public/timetable.html", {"form": form, "now": now}, status=400)
+    query = form.cleaned_data["q"]
     stops = Stop.objects.active()
-    grouped = stops.count() > settings.TIMETABLE_GROUP_THRESHOLD
-    context = {"form": form, "query": query, "grouped": grouped, "now": now}
-    if grouped and not query:
+    context = {"form": form, "query": query, "now": now}
+    if not query and stops.count() > settings.TIMETABLE_GROUP_THRESHOLD:
         context["communes"] = _communes(stops)
         return render(request, "public/timetable.html", context)
 
@@ -60,9 +62,10 @@ def stop_detail(request, slug):
         "now": now,
         "week": schedule.describe_week(stop, list(stop.slots.all()), now.date()),
         "runs": schedule.cancelled_runs(upcoming),
-        "open_now": next((o for o in upcoming if o.is_open_at(now)), None),
+        "status": schedule.status(upcoming, now),
         "unknown_holidays": any(not o.school_holidays_known for o in upcoming),
         "subscription_form": SubscriptionForm(initial={"stop": stop.slug}),
+        "feed_url": request.build_absolute_uri(reverse("stops:stop_calendar", args=[stop.slug])),
     }
     return render(request, "public/stop_detail.html", context)
 

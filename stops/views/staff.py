@@ -174,11 +174,12 @@ def slot_delete(request, slug, pk):
     )
 
 
+# The labels below are kept in the stops' history: read in another year, they must still say which day.
 def _closure_label(closure):
-    first, last, today = closure.first_day, closure.last_day, timezone.localdate()
-    when = schedule.weekday_date(first, today)
+    first, last = closure.first_day, closure.last_day
+    when = schedule.long_date(first, weekday=True, year=True)
     if last != first:
-        when = f"du {when} au {schedule.weekday_date(last, today)}"
+        when = f"du {when} au {schedule.long_date(last, weekday=True, year=True)}"
     return f"{closure.reason} ({when})"
 
 
@@ -216,7 +217,7 @@ def closure_delete(request, slug=None, pk=None):
 
 
 def _extra_label(extra):
-    return schedule.day_and_hours(extra.date, extra.start, extra.end, timezone.localdate())
+    return f"{schedule.long_date(extra.date, weekday=True, year=True)}, {schedule.format_hours(extra.start, extra.end)}"
 
 
 @coordinator_required

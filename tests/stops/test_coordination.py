@@ -122,7 +122,7 @@ def test_edit_and_delete_a_slot(coordination, tuesday_bus):
     assert ScheduleChange.objects.latest("pk").description == "Créneau modifié : mardi 14h – 16h"
     confirm = coordination.get(url + "supprimer/")
     assert "Supprimer le créneau du mardi 14h – 16h ?" in text_of(confirm)
-    assert "mardi 4 mars 2025, 14h – 16h" in text_of(confirm)  # what it would cancel
+    assert "mardi 4 mars, 14h – 16h" in text_of(confirm)  # what it would cancel
     coordination.post(url + "supprimer/")
     assert not WeeklySlot.objects.filter(pk=slot.pk).exists()
     assert ScheduleChange.objects.latest("pk").description == "Créneau supprimé : mardi 14h – 16h"
@@ -136,8 +136,8 @@ def test_preview_shows_what_the_edit_cancels_and_saves_nothing(coordination, tue
     response = coordination.post("/coordination/arrets/nathalie-sarraute/fermetures/nouvelle/", data)
     text = text_of(response)
     assert "4 ouvertures annulées" in text
-    assert "mardi 11 mars 2025, 9h30 – 13h" in text
-    assert "mardi 18 mars 2025, 14h – 17h" in text
+    assert "mardi 11 mars, 9h30 – 13h" in text
+    assert "mardi 18 mars, 14h – 17h" in text
     assert not Closure.objects.exists()
     assert not ScheduleChange.objects.exists()
 
@@ -146,7 +146,7 @@ def test_preview_of_an_extra_opening_shows_it_added(coordination, tuesday_bus):
     data = {"date": "2025-03-15", "start": "10:00", "end": "12:00", "reason": "Forum", "preview": "1"}
     text = text_of(coordination.post("/coordination/arrets/nathalie-sarraute/ouvertures/nouvelle/", data))
     assert "1 ouverture ajoutée" in text
-    assert "samedi 15 mars 2025, 10h – 12h" in text
+    assert "samedi 15 mars, 10h – 12h" in text
     assert not ExtraOpening.objects.exists()
 
 
@@ -239,7 +239,7 @@ def test_cancel_tomorrows_opening_in_two_clicks(coordination, tuesday_bus):
     page = text_of(coordination.get("/coordination/arrets/nathalie-sarraute/"))
     assert 'href="/coordination/arrets/nathalie-sarraute/annuler/2025-03-04/"' in page  # first click
     confirm = coordination.get("/coordination/arrets/nathalie-sarraute/annuler/2025-03-04/")
-    assert "Annuler l'ouverture du mardi 4 mars 2025" in text_of(confirm)
+    assert "Annuler l'ouverture du mardi 4 mars" in text_of(confirm)
     assert 'value="Bus en panne"' in text_of(confirm)  # the usual reason, ready
     response = coordination.post(
         "/coordination/arrets/nathalie-sarraute/annuler/2025-03-04/", {"reason": "Bus en panne"}

@@ -100,7 +100,7 @@ def test_several_edits_within_the_window_make_one_mail(tuesday_bus, subscriber):
         assert dispatch_and_deliver(MONDAY + datetime.timedelta(minutes=9)) == 1
     (message,) = mail.outbox
     assert message.subject == "Changement d'horaires : Bus Mairie mobile – Esplanade Nathalie Sarraute"
-    for day in ("mardi 11 mars 2025", "mardi 18 mars 2025", "mardi 25 mars 2025"):
+    for day in ("mardi 11 mars", "mardi 18 mars", "mardi 25 mars"):
         assert f"- {day}, 9h30 – 13h : annulé (Bus en panne)" in message.body
     assert Notification.objects.filter(state="sent").count() == 3
 
@@ -111,7 +111,7 @@ def test_the_mail_says_what_comes_next_and_links_to_the_stop(tuesday_bus, subscr
     with time_machine.travel(MONDAY + datetime.timedelta(minutes=6), tick=False):
         dispatch_and_deliver(timezone.now())
     (message,) = mail.outbox
-    assert "Prochaines ouvertures :\n- mardi 11 mars 2025, 9h30 – 13h\n- mardi 11 mars 2025, 14h – 17h" in message.body
+    assert "Prochaines ouvertures :\n- mardi 11 mars, 9h30 – 13h\n- mardi 11 mars, 14h – 17h" in message.body
     assert "Tous les horaires : http://127.0.0.1:8000/arrets/nathalie-sarraute/" in message.body
     assert f"/abonnement/desabonner/{subscriber.token}/" in message.extra_headers["List-Unsubscribe"]
     html, _mimetype = message.alternatives[0]
@@ -245,7 +245,7 @@ def test_reminder_the_evening_before_a_cancelled_opening(tuesday_bus, subscriber
     assert remind_and_deliver(evening_before(D(2025, 3, 11))) == 0  # once
     (message,) = mail.outbox
     assert message.subject == (
-        "Demain, mardi 11 mars 2025 : pas de Mairie mobile à Bus Mairie mobile – Esplanade Nathalie Sarraute"
+        "Demain, mardi 11 mars : pas de Mairie mobile à Bus Mairie mobile – Esplanade Nathalie Sarraute"
     )
     assert (
         "la Mairie mobile ne sera pas à Bus Mairie mobile – Esplanade Nathalie Sarraute : bus en panne." in message.body

@@ -1,9 +1,11 @@
 import datetime
+import re
 
 import pytest
 import time_machine
 from django.test import override_settings
 
+from stops.forms import QUERY_MAX_LENGTH
 from stops.models import Stop
 from stops.schedule import PARIS
 from tests.conftest import make_stops, text_of
@@ -116,7 +118,54 @@ def test_a_query_of_punctuation_finds_nothing(query):
 def test_the_filter_says_when_nothing_matches(client):
     make_stops(4)
     text = text_of(client.get("/", {"q": "Tombouctou"}))
-    assert "Aucun arrêt ne correspond à votre recherche" in text
+    assert "Aucun arrêt ne correspond à « Tombouctou »" in text
+
+
+@pytest.mark.usefixtures("tuesday_morning")
+def test_a_search_that_finds_nothing_says_so_not_that_the_bus_is_closed(client, tuesday_bus):
+    response = client.get("/", {"q": "zzzqqq"})
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "Aucun arrêt ne correspond à « zzzqqq »" in text
+    assert "Aucun arrêt n'est ouvert" not in text
+    assert "0 arrêt" not in text
+    assert 'name="q" value="zzzqqq"' in text
+    assert '<a href="/">Voir la liste complète des arrêts</a>' in text
+
+
+@override_settings(TIMETABLE_GROUP_THRESHOLD=3)
+@pytest.mark.parametrize(
+    ("stop_count", "params", "value"),
+    [
+        (2, {}, ""),  # every stop and its openings
+        (4, {}, ""),  # the index of communes
+        (4, {"q": "Paris"}, "Paris"),  # search results
+        (25, {"q": "Paris", "page": "2"}, "Paris"),  # their second page
+        (4, {"q": "Tombouctou"}, "Tombouctou"),  # nothing found
+    ],
+)
+def test_every_timetable_view_keeps_the_search_box_with_the_query(client, stop_count, params, value):
+    make_stops(stop_count)
+    text = text_of(client.get("/", params))
+    box = re.search(r'<form [^>]*role="search".*?<input type="search" name="q"[^>]*>', text, re.DOTALL)
+    assert box is not None
+    assert f'value="{value}"' in box.group() if value else "value=" not in box.group()
+
+
+@pytest.mark.parametrize("length", [QUERY_MAX_LENGTH + 1, 5000])
+def test_a_query_too_long_to_be_one_is_refused_with_a_message(client, tuesday_bus, length):
+    response = client.get("/", {"q": "Paris " * (length // 6) + "x" * (length % 6)})
+    assert response.status_code == 400
+    text = text_of(response)
+    assert f"Cette recherche est trop longue ({QUERY_MAX_LENGTH} caractères au plus)" in text
+    assert 'aria-invalid="true"' in text
+    assert tuesday_bus.name not in text  # not silently taken as no search at all
+
+
+def test_a_query_of_the_longest_length_is_a_search(client, tuesday_bus):
+    response = client.get("/", {"q": "x" * QUERY_MAX_LENGTH})
+    assert response.status_code == 200
+    assert "Aucun arrêt ne correspond" in text_of(response)
 
 
 @override_settings(TIMETABLE_GROUP_THRESHOLD=3)
@@ -147,9 +196,27 @@ def test_stop_page(client, tuesday_bus):
     assert "Tous les mardis : 9h30 – 13h / 14h – 17h" in text
     assert "Fermé pendant les vacances scolaires (zone C) et les jours fériés" in text
     assert "https://www.openstreetmap.org/?mlat=48.889300&amp;mlon=2.359400" in text
-    assert 'href="/arrets/nathalie-sarraute/calendrier.ics"' in text
-    assert "webcal://testserver/arrets/nathalie-sarraute/calendrier.ics" in text
+    assert 'href="/arrets/nathalie-sarraute/calendrier.ics" download' in text
     assert "Ouvert en ce moment</span> jusqu'à 13h" in text
+
+
+def test_stop_page_gives_the_calendar_address_to_copy_and_how_to_add_it(client, tuesday_bus):
+    text = text_of(client.get("/arrets/nathalie-sarraute/", secure=True))
+    assert 'value="https://testserver/arrets/nathalie-sarraute/calendrier.ics" readonly' in text
+    assert "webcal:" not in text
+    assert "Réglages > Calendrier > Comptes" in text
+    assert "Autres agendas > + > À partir de l'URL" in text
+    assert "Ajouter un calendrier > S'abonner à partir du web" in text
+
+
+@pytest.mark.usefixtures("tuesday_morning")
+def test_stop_page_says_first_what_is_cancelled_today_and_when_it_opens_next(client, tuesday_bus):
+    ClosureFactory(stop=tuesday_bus, first_day=datetime.date(2025, 3, 4), reason="Bus en panne")
+    text = text_of(client.get("/arrets/nathalie-sarraute/"))
+    status = text[text.index('class="stop-status') : text.index('id="adresse"')]
+    assert "Annulé aujourd’hui</span> 9h30 – 13h, 14h – 17h : Bus en panne" in status
+    assert "Prochaine ouverture : <strong>mardi 11 mars, 9h30 – 13h</strong>" in status
+    assert "Ouvert en ce moment" not in status
 
 
 @pytest.mark.usefixtures("tuesday_morning")
@@ -165,8 +232,22 @@ def test_stop_page_lists_the_next_eight_openings_and_groups_closed_weeks(client,
 def test_stop_page_groups_consecutive_closures(client, tuesday_bus):
     with time_machine.travel(datetime.datetime(2025, 4, 7, 8, 0, tzinfo=PARIS), tick=False):
         text = text_of(client.get("/arrets/nathalie-sarraute/"))
-    closed = '<span class="badge badge-cancelled">Fermé</span> Vacances scolaires'
-    assert f"Du mardi 15 avril 2025 au mardi 22 avril 2025</strong> : {closed}" in text
+    assert "<strong>Du mardi 15 avril au mardi 22 avril</strong> : fermé (vacances scolaires)" in text
+
+
+def test_a_day_closed_reads_as_one_day_with_its_reason(client, tuesday_bus):
+    ClosureFactory(stop=tuesday_bus, first_day=datetime.date(2026, 12, 1), reason="Bus en panne")
+    with time_machine.travel(datetime.datetime(2026, 11, 24, 18, 0, tzinfo=PARIS), tick=False):
+        text = text_of(client.get("/arrets/nathalie-sarraute/"))
+    assert "<strong>Mardi 1er décembre</strong> : fermé (bus en panne)" in text
+    assert "Du mardi 1er décembre" not in text
+
+
+def test_a_day_closed_next_year_gives_the_year(client, tuesday_bus):
+    ClosureFactory(stop=tuesday_bus, first_day=datetime.date(2026, 1, 6), reason="Bus en panne")
+    with time_machine.travel(datetime.datetime(2025, 12, 29, 18, 0, tzinfo=PARIS), tick=False):
+        text = text_of(client.get("/arrets/nathalie-sarraute/"))
+    assert "<strong>Mardi 6 janvier 2026</strong> : fermé (bus en panne)" in text
 
 
 def test_stop_page_lists_the_partners(client, tuesday_bus):

@@ -8,6 +8,7 @@ Christmas 2024 from 21 December to 5 January 2025.
 import datetime
 
 import pytest
+import time_machine
 
 from stops import schedule
 from stops.models import SchoolHoliday
@@ -357,12 +358,49 @@ def test_next_openings_stop_after_the_eighth_open_one(tuesday_bus):
         (19, 14, "open"),
     ]
     runs = schedule.cancelled_runs(upcoming)
-    assert [(first.date.day, last.date.day, count) for first, last, count in runs][1:3] == [(15, 15, 1), (22, 29, 4)]
+    days = [(run.first.date.day, run.last.date.day, len(run.openings)) for run in runs]
+    assert days[1:3] == [(15, 15, 1), (22, 29, 4)]
+    assert [run.closed_all_day for run in runs][1:4] == [False, True, False]
+
+
+def test_a_run_of_cancelled_hours_on_a_day_still_open_is_not_a_closed_day(tuesday_bus):
+    now = datetime.datetime(2025, 3, 4, 8, 0, tzinfo=schedule.PARIS)
+    ExtraOpeningFactory(stop=tuesday_bus, date=D(2025, 3, 11), start=T(17), end=T(18))
+    ClosureFactory(stop=tuesday_bus, first_day=D(2025, 3, 11), reason="Bus en panne")
+    runs = schedule.cancelled_runs(schedule.next_openings(tuesday_bus, now, count=3))
+    assert [(run.first.date.day, len(run.openings), run.closed_all_day) for run in runs] == [
+        (4, 1, False),
+        (4, 1, False),
+        (11, 2, False),  # the extra opening, at 17h, still takes place
+        (11, 1, False),
+    ]
 
 
 def test_next_openings_skip_what_has_ended(tuesday_bus):
     now = datetime.datetime(2024, 10, 15, 13, 0, tzinfo=schedule.PARIS)
     assert schedule.next_openings(tuesday_bus, now, count=1)[0].start == T(14)
+
+
+@pytest.mark.parametrize(
+    ("day", "text"),
+    [
+        (D(2026, 12, 1), "mardi 1er décembre"),
+        (D(2026, 1, 1), "jeudi 1er janvier"),
+        (D(2026, 3, 4), "mercredi 4 mars"),
+        (D(2027, 1, 1), "vendredi 1er janvier 2027"),  # not this year: with the year
+        (D(2025, 12, 31), "mercredi 31 décembre 2025"),
+    ],
+)
+def test_long_date_reads_as_people_say_it(day, text):
+    # Half past midnight on New Year's Day in Paris, still 2025 in UTC: the year is Paris's.
+    with time_machine.travel(datetime.datetime(2026, 1, 1, 0, 30, tzinfo=schedule.PARIS), tick=False):
+        assert schedule.long_date(day, weekday=True) == text
+
+
+def test_long_date_can_always_give_the_year():
+    with time_machine.travel(datetime.datetime(2026, 6, 1, 12, 0, tzinfo=schedule.PARIS), tick=False):
+        assert schedule.long_date(D(2026, 6, 1), year=True) == "1er juin 2026"
+        assert schedule.long_date(D(2027, 6, 1), year=False) == "1er juin"
 
 
 @pytest.mark.parametrize(("value", "text"), [(T(9, 30), "9h30"), (T(13), "13h"), (T(0, 5), "0h05")])
