@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from mairie_mobile.roles import AGENTS, COORDINATORS
 from partners.models import OrientationTarget, Partner
-from stops import schedule
+from stops import editing, schedule
+from stops.models import ExtraOpening, Stop
 from visits.intake import next_ticket
 from visits.models import AgeBand, Demand, HeardFrom, Status, Visit
 
@@ -51,6 +52,28 @@ def ensure_demo_accounts():
         user.groups.add(Group.objects.get(name=group))
         users.append(user)
     return users
+
+
+def open_today(preferred, now):
+    """The stop where the demo's visitors are today: one open today, `preferred` if it is.
+
+    On a day no stop opens (a Sunday, a public holiday), `preferred` gets an exceptional
+    opening around now, so that the first screen an agent sees is a working day.
+    """
+    today = now.date()
+    already = Visit.objects.filter(service_day=today).values_list("stop", flat=True).first()
+    if already is not None:
+        return Stop.objects.get(pk=already)
+    open_stops = [o.stop for o in schedule.openings(today, today) if o.is_open]
+    if open_stops:
+        return preferred if preferred in open_stops else open_stops[0]
+    start = datetime.time(max(now.hour - 3, 0))
+    end = datetime.time(23, 59) if now.hour >= 20 else datetime.time(now.hour + 4)
+    extra = ExtraOpening(stop=preferred, date=today, start=start, end=end, reason="Ouverture de démonstration")
+    editing.edit_schedule(
+        [preferred], extra.save, user=None, username="load_demo", description="Ouverture de démonstration"
+    )
+    return preferred
 
 
 @transaction.atomic

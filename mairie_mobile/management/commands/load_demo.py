@@ -2,10 +2,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from stops.importer import import_stops
 from stops.models import Stop
-from visits.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, create_demo_visits, ensure_demo_accounts
+from visits.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, create_demo_visits, ensure_demo_accounts, open_today
 
 DEMO_STOPS = Path(__file__).resolve().parents[3] / "stops" / "data" / "paris-18e.yaml"
 DEMO_VISITS_STOP = "nathalie-sarraute"
@@ -26,8 +27,11 @@ class Command(BaseCommand):
         if not settings.DEBUG and not force:
             raise CommandError("Les comptes de démonstration ont un mot de passe public : refusé avec DEBUG=0.")
         agents = ensure_demo_accounts()
-        created = create_demo_visits(Stop.objects.get(slug=DEMO_VISITS_STOP), agents[:2])
-        self.stdout.write(f"Passages de démonstration créés : {created}.")
+        stop = open_today(Stop.objects.get(slug=DEMO_VISITS_STOP), timezone.localtime())
+        created = create_demo_visits(stop, agents[:2])
+        self.stdout.write(
+            f"Passages de démonstration créés : {created}, la file du jour est à l'arrêt « {stop.name} »."
+        )
         accounts = ", ".join(username for username, *_rest in DEMO_ACCOUNTS)
         self.stdout.write(
             self.style.WARNING(
