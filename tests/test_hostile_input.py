@@ -154,7 +154,7 @@ def test_statistics_of_impossible_dates_are_refused(coordination, url):
 
 def test_cancelling_a_day_centuries_ahead_is_refused(coordination, tuesday_bus):
     response = coordination.get("/coordination/arrets/nathalie-sarraute/annuler/9999-12-31/", follow=True)
-    assert "Il n&#x27;y a pas d&#x27;ouverture à annuler ce jour-là." in response.content.decode()
+    assert "Il n&#x27;y a plus d&#x27;ouverture à venir ce jour-là : rien à annuler." in response.content.decode()
 
 
 def test_a_closure_centuries_ahead_is_refused_next_to_its_field(coordination, tuesday_bus):

@@ -77,8 +77,12 @@ SAME_VISITOR_WINDOW = datetime.timedelta(minutes=2)
 
 def just_given(stop, agent, reasons, idempotency_key=None):
     """The ticket `agent` gave at `stop` for the same `reasons` a moment ago, if any."""
+    now = timezone.now()
     recent = Visit.objects.filter(
-        stop=stop, registered_by=agent, arrived_at__gte=timezone.now() - SAME_VISITOR_WINDOW
+        stop=stop,
+        service_day=timezone.localdate(now),  # the day's visits of the stop: the queue's index
+        registered_by=agent,
+        arrived_at__gte=now - SAME_VISITOR_WINDOW,
     ).prefetch_related("demands")
     if idempotency_key:  # the same form twice is the same visit, given back by register()
         recent = recent.exclude(idempotency_key=idempotency_key)

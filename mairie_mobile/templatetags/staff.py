@@ -1,6 +1,6 @@
 from django import template
-from django.utils.formats import date_format
 
+from stops import schedule
 from visits import intake
 
 register = template.Library()
@@ -40,5 +40,5 @@ def ticket(visit):
     """ "n° 8", or for a visit of an earlier day "n° 8 du 21 novembre": for screen readers, to
     tell two n° 8 apart."""
     if visit.is_of_an_earlier_day:
-        return f"n° {visit.ticket} du {date_format(visit.service_day, 'j F')}"
+        return f"n° {visit.ticket} du {schedule.long_date(visit.service_day)}"
     return f"n° {visit.ticket}"

@@ -49,7 +49,7 @@ def test_cancel_tomorrows_opening_and_the_public_page_says_so(live_server, coord
 
     phone.goto(live_server.url + "/arrets/porte-de-clignancourt/")
     expect(phone.locator(".opening-list").first).to_contain_text("Demain")
-    expect(phone.locator(".opening-list").first).to_contain_text("Annulé Bus en panne")
+    expect(phone.locator(".opening-list").first).to_contain_text("Demain : fermé (bus en panne)")
     phone.goto(live_server.url + "/")
     expect(phone.get_by_role("article", name="Bus – Porte de Clignancourt")).to_contain_text("Bus en panne")
 

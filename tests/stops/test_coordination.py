@@ -38,8 +38,8 @@ def test_stop_page_lists_slots_closures_extras_and_the_coming_openings(coordinat
     ExtraOpeningFactory(stop=tuesday_bus, date=D(2025, 3, 15), reason="Forum")
     text = text_of(coordination.get("/coordination/arrets/nathalie-sarraute/"))
     assert "Tous les mardis : 9h30 – 13h / 14h – 17h" in text
-    assert "Bus en panne : 11/03/2025" in text
-    assert "15/03/2025, 10h – 12h : Forum" in text
+    assert "Bus en panne : mardi 11 mars" in text
+    assert "samedi 15 mars, 10h – 12h : Forum" in text
     assert 'href="/coordination/arrets/nathalie-sarraute/annuler/2025-03-04/"' in text
 
 
@@ -199,8 +199,8 @@ def test_closure_of_every_stop_records_a_change_per_stop(coordination, tuesday_b
     assert Closure.objects.get().stop is None
     changes = ScheduleChange.objects.order_by("stop__name")
     assert [(c.stop, c.description) for c in changes] == [
-        (tuesday_bus, "Fermeture de tous les arrêts ajoutée : Grève (du lundi 10 mars au vendredi 14 mars)"),
-        (friday, "Fermeture de tous les arrêts ajoutée : Grève (du lundi 10 mars au vendredi 14 mars)"),
+        (tuesday_bus, "Fermeture de tous les arrêts ajoutée : Grève (du lundi 10 mars 2025 au vendredi 14 mars 2025)"),
+        (friday, "Fermeture de tous les arrêts ajoutée : Grève (du lundi 10 mars 2025 au vendredi 14 mars 2025)"),
     ]
 
 
@@ -247,7 +247,7 @@ def test_cancel_tomorrows_opening_in_two_clicks(coordination, tuesday_bus):
     assert response.status_code == 302  # second click
     closure = Closure.objects.get()
     assert (closure.first_day, closure.last_day, closure.reason) == (D(2025, 3, 4), D(2025, 3, 4), "Bus en panne")
-    assert ScheduleChange.objects.get().description == "Ouverture annulée : Bus en panne (mardi 4 mars)"
+    assert ScheduleChange.objects.get().description == "Ouverture annulée : Bus en panne (mardi 4 mars 2025)"
 
 
 @pytest.mark.parametrize("day", ["2025-03-05", "2025-03-02", "2025-02-30", "demain"])
@@ -337,7 +337,7 @@ def test_create_a_stop_then_change_its_holiday_rules(coordination, tuesday_bus):
 def test_history_shows_who_when_what_and_which_dates(coordination, tuesday_bus):
     coordination.post("/coordination/arrets/nathalie-sarraute/annuler/2025-03-04/", {"reason": "Bus en panne"})
     text = text_of(coordination.get("/coordination/arrets/nathalie-sarraute/historique/"))
-    assert "Ouverture annulée : Bus en panne (mardi 4 mars)" in text
+    assert "Ouverture annulée : Bus en panne (mardi 4 mars 2025)" in text
     assert "lundi 3 mars, 9h, par Nadia Durand" in text
     assert "Annulé : mardi 4 mars, 9h30 – 13h ; mardi 4 mars, 14h – 17h." in text
 
@@ -357,8 +357,8 @@ def test_history_lists_the_newest_change_first_with_french_dates(coordination, c
     entries = text.split('<article class="stop-card">')[1:]
     assert [entry.split("</h2>")[0].removeprefix(' <h2 class="h5 mb-1">') for entry in entries] == [
         "Ouverture exceptionnelle ajoutée : samedi 10 janvier 2026, 10h – 12h",
-        "Ouverture exceptionnelle ajoutée : lundi 1er décembre, 9h30 – 13h",
-        "Ouverture annulée : Bus en panne (mardi 4 mars)",
+        "Ouverture exceptionnelle ajoutée : lundi 1er décembre 2025, 9h30 – 13h",
+        "Ouverture annulée : Bus en panne (mardi 4 mars 2025)",
     ]
     assert "lundi 3 mars, 9h05, par Nadia Durand" in entries[0]
     assert "Ajouté : samedi 10 janvier 2026, 10h – 12h." in entries[0]
@@ -377,7 +377,7 @@ def test_home_dates_the_last_changes_as_the_history_does(coordination, tuesday_b
     coordination.post("/coordination/arrets/nathalie-sarraute/annuler/2025-03-04/", {"reason": "Bus en panne"})
     text = text_of(coordination.get("/coordination/"))
     assert "<td>lundi 3 mars, 9h</td>" in text  # the stop's last change
-    assert "Ouverture annulée : Bus en panne (mardi 4 mars)<br><span" in text
+    assert "Ouverture annulée : Bus en panne (mardi 4 mars 2025)<br><span" in text
     assert '<span class="text-secondary-strong">lundi 3 mars, 9h, par Nadia Durand</span>' in text
 
 

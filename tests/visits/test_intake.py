@@ -282,13 +282,16 @@ def test_finish_accompagnement(waiting, agent, caf, rsa):
     cpam = Partner.objects.get(code="cpam")
     in_accompagnement(waiting, agent)
     demand = waiting.demands.get()
-    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=25)):
-        visit = intake.finish_accompagnement(
-            waiting,
-            agent,
-            [(demand.pk, Reason.of(caf, rsa), "resolved"), (None, Reason.of(cpam), "follow_up")],
-            note="Rappeler la CPAM",
-        )
+    # Started 25 minutes ago rather than finished in 25 minutes: run near midnight, the
+    # visit would otherwise end on the next day, when the agent gives the duration.
+    waiting.accompagnement_started_at -= datetime.timedelta(minutes=25)
+    waiting.save(update_fields=["accompagnement_started_at"])
+    visit = intake.finish_accompagnement(
+        waiting,
+        agent,
+        [(demand.pk, Reason.of(caf, rsa), "resolved"), (None, Reason.of(cpam), "follow_up")],
+        note="Rappeler la CPAM",
+    )
     assert visit.status == Status.DONE
     assert visit.accompagnement_minutes == 25
     assert visit.note == "Rappeler la CPAM"

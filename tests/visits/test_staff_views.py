@@ -3,9 +3,9 @@ import datetime
 import pytest
 import time_machine
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from partners.models import OrientationTarget, Reason
+from stops import schedule
 from tests.conftest import agent_user, text_of
 from tests.factories import StopFactory, VisitFactory, WeeklySlotFactory, demand_rows, pre_accueil, reason
 from visits import intake, stats
@@ -149,6 +149,16 @@ def started_yesterday(step, stop, ticket, agent):
         return step(VisitFactory(stop=stop, ticket=ticket, service_day=timezone.localdate()), agent)
 
 
+@time_machine.travel(datetime.datetime(2025, 12, 2, 10, tzinfo=schedule.PARIS), tick=False)
+def test_an_earlier_day_reads_as_people_say_it(client, agent, stop):
+    client.force_login(agent)
+    VisitFactory(stop=stop, ticket=4, service_day=datetime.date(2025, 12, 1))
+    VisitFactory(stop=stop, ticket=5, service_day=datetime.date(2024, 12, 3))
+    text = text_of(client.get("/agents/arrets/nathalie-sarraute/"))
+    assert '<td>lundi 1er décembre</td> <th scope="row">4</th>' in text
+    assert '<td>mardi 3 décembre 2024</td> <th scope="row">5</th>' in text
+
+
 def test_visits_left_in_progress_on_earlier_days_are_listed_to_be_finished(logged_in, stop, agent, other_agent):
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     forgotten = VisitFactory(stop=stop, ticket=8, service_day=yesterday)
@@ -163,7 +173,7 @@ def test_visits_left_in_progress_on_earlier_days_are_listed_to_be_finished(logge
     assert [visit.ticket for visit in page.context["in_queue"]] == [1]
     text = text_of(page)
     assert "Passages restés en cours les jours précédents" in text
-    assert f'<td>{date_format(yesterday, "l j F Y")}</td> <th scope="row">8</th>' in text
+    assert f'<td>{schedule.long_date(yesterday, weekday=True)}</td> <th scope="row">8</th>' in text
     assert f'href="/agents/passages/{held.pk}/reprendre/">Reprendre<span class="visually-hidden"> le n° 9 du ' in text
     # Yesterday's visitors are not taken to a step today; one in accompaniment was received.
     earlier = text[text.index("Passages restés en cours") :]
@@ -194,7 +204,7 @@ def test_an_accompaniment_of_an_earlier_day_is_finished_with_the_duration_the_ag
     page = logged_in.get(f"/agents/passages/{visit.pk}/accompagnement/")
     assert page.context["form"].initial["minutes"] is None
     text = text_of(page)
-    assert f"Arrivé le {date_format(yesterday, 'l j F Y')} à" in text
+    assert f"Arrivé le {schedule.long_date(yesterday, weekday=True)} à" in text
     assert "L'accompagnement a commencé un autre jour : indiquez sa durée." in text
 
     data = accompagnement_data(visit.demands.get(), **{"demandes-0-outcome": "in_progress", "minutes": "25"})
