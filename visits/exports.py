@@ -8,6 +8,8 @@ from django.utils.dateformat import format as date_format
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from stops.schedule import long_date
+
 # Excel's limits for a sheet's name.
 SHEET_NAME_LENGTH = 31
 SHEET_NAME_FORBIDDEN = set(":\\/?*[]")
@@ -33,7 +35,8 @@ def sections(stats):
     """The sections of every figure of `stats`."""
     f = stats.filters
     summary = [
-        ("Période", f"{f.start:%d/%m/%Y} – {f.end:%d/%m/%Y}"),
+        # A file is read later, maybe another year: the year is always written.
+        ("Période", f"du {long_date(f.start, year=True)} au {long_date(f.end, year=True)}"),
         ("Arrêt", f.stop.name if f.stop else "Tous"),
         ("Partenaire", f.partner.short_name if f.partner else "Tous"),
         ("Passages", stats.visits),

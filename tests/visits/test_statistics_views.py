@@ -137,6 +137,7 @@ def test_exports(coordination, march):
     assert csv["Content-Type"] == "text/csv; charset=utf-8"
     assert 'filename="mairie-mobile-statistiques-2025-03-01-2025-03-31.csv"' in csv["Content-Disposition"]
     assert "Passages;6" in csv.content.decode("utf-8-sig")
+    assert "Période;du 1er mars 2025 au 31 mars 2025" in csv.content.decode("utf-8-sig")
     xlsx = coordination.get("/coordination/statistiques/export.xlsx", {"period": "last-month"})
     assert openpyxl.load_workbook(io.BytesIO(xlsx.content))["Synthèse"]["B5"].value == 6
     assert coordination.get("/coordination/statistiques/export.pdf").status_code == 404
