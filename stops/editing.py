@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mairie_mobile import audit
-from stops import caching, ics, schedule
+from stops import caching, ics, schedule, tasks
 from stops.models import Closure, ScheduleChange, Stop
 
 # How far ahead a change is recorded (the calendar feeds' reach) and previewed.
@@ -40,8 +40,6 @@ def edit_schedule(stops, apply, *, user, description, username=""):
     stops that `apply()` creates). `username` names the author in the audit journal
     when there is no `user` (a command).
     """
-    from stops import notifications
-
     now = timezone.now()
     end = timezone.localdate(now) + datetime.timedelta(days=HORIZON_DAYS)
     with transaction.atomic():
@@ -51,7 +49,7 @@ def edit_schedule(stops, apply, *, user, description, username=""):
         stops = _fresh(stops)
         after = _open_openings(stops, now, end)
         if _record(stops, before, after, user, description):
-            transaction.on_commit(notifications.dispatch_soon, robust=True)
+            transaction.on_commit(tasks.dispatch_soon, robust=True)
         audit.record(audit.Action.SCHEDULE_EDIT, description, user=user, username=username)
     return result
 

@@ -19,7 +19,6 @@ import secrets
 import smtplib
 from typing import NamedTuple
 
-from celery import current_app
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
@@ -28,41 +27,21 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from mairie_mobile import emails, faults
+from mairie_mobile import emails
 from stops import schedule
 from stops.models import Notification, ScheduleChange, Subscription
 
-# Subscriptions mailed by one sending task (one SMTP connection).
-SUBSCRIPTIONS_PER_TASK = 200
 # A notification still queued after this long is sent again by the sweeper.
 STALE_AFTER = datetime.timedelta(minutes=2)
 REMINDER_LOOKBACK = datetime.timedelta(days=14)
 
 
-def debounce():
-    if current_app.conf.task_always_eager:
-        return datetime.timedelta(0)  # no worker to come back later: tell at once
-    return datetime.timedelta(seconds=settings.NOTIFICATION_DEBOUNCE_SECONDS)
-
-
-def dispatch_soon():
-    """Queue the dispatcher for when the debounce window has passed.
-
-    Called after an edit's commit. A broker that is down must neither fail nor hold up the
-    edit, which is saved: the sweeper will dispatch its change.
-    """
-    from stops.tasks import dispatch_changes
-
-    faults.publish(dispatch_changes, countdown=debounce().total_seconds())
-
-
-def dispatch_due_changes(now=None):
-    """Create the notifications of the changes whose stop has been quiet for the debounce window.
+def dispatch_due_changes(now, window):
+    """Create the notifications of the changes whose stop has been quiet for `window` (the debounce).
 
     Returns (ids of the subscriptions to mail, seconds until the next pending change is due or None).
     """
-    now = now or timezone.now()
-    due_before = now - debounce()
+    due_before = now - window
     with transaction.atomic():
         pending = list(
             ScheduleChange.objects.select_for_update(skip_locked=True).filter(dispatched_at=None).order_by("created_at")
@@ -102,15 +81,6 @@ def _still_to_come(change, now):
         not schedule.ended(datetime.date.fromisoformat(o["date"]), datetime.time.fromisoformat(o["end"]), now)
         for o in openings
     )
-
-
-def queue_deliveries(subscription_ids):
-    """Queue the sending, a task per batch of subscriptions."""
-    from stops.tasks import send_notifications
-
-    ids = sorted(subscription_ids)
-    for start in range(0, len(ids), SUBSCRIPTIONS_PER_TASK):
-        send_notifications.delay(ids[start : start + SUBSCRIPTIONS_PER_TASK])
 
 
 def deliver(subscription_ids):
@@ -161,19 +131,16 @@ def mark_failed(subscription_ids, error):
     )
 
 
-def sweep(now=None):
-    """Dispatch the changes an unreachable broker left behind and queue again what is still unsent."""
-    now = now or timezone.now()
-    subscription_ids, _next = dispatch_due_changes(now)
+def sweep(now, window):
+    """The changes an unreachable broker left behind, dispatched, and what is still unsent:
+    returns the subscriptions to mail."""
+    subscription_ids, _next = dispatch_due_changes(now, window)
     stale = Notification.objects.filter(state=Notification.State.QUEUED, created_at__lt=now - STALE_AFTER)
-    subscription_ids |= set(stale.values_list("subscription_id", flat=True).distinct())
-    queue_deliveries(subscription_ids)
-    return len(subscription_ids)
+    return subscription_ids | set(stale.values_list("subscription_id", flat=True).distinct())
 
 
-def remind_tomorrow(now=None):
+def remind_tomorrow(now):
     """Reminders for tomorrow's openings that a recent change cancelled or added; returns the subscriptions."""
-    now = now or timezone.now()
     tomorrow = timezone.localdate(now) + datetime.timedelta(days=1)
     recent = ScheduleChange.objects.filter(created_at__gte=now - REMINDER_LOOKBACK).select_related("stop")
     stops = {change.stop for change in recent if tomorrow in change.days}

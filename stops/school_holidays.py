@@ -6,7 +6,7 @@ from functools import lru_cache
 from vacances_scolaires_france import SchoolHolidayDates
 
 from stops.caching import schedule_changed
-from stops.models import SchoolZone
+from stops.models import SchoolHoliday, SchoolZone
 
 ZONES = SchoolZone.values
 
@@ -41,8 +41,7 @@ def sync_school_holidays(model=None):
     Periods typed in by a coordinator are left alone. `model` is the historical
     model when a migration calls this.
     """
-    if model is None:
-        from stops.models import SchoolHoliday as model
+    model = model or SchoolHoliday
     existing = {(h.zone, h.first_day): h for h in model.objects.all()}
     added, updated = [], []
     for zone, name, first_day, last_day in package_periods():

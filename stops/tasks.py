@@ -1,20 +1,52 @@
-"""Celery tasks: thin wrappers around stops/notifications.py."""
+"""Celery tasks, and every "queue this task": the edge between stops/notifications.py and the broker.
 
+The chain of imports is editing → tasks → notifications → models.
+"""
+
+import datetime
 import smtplib
 
-from celery import shared_task
+from celery import current_app, shared_task
+from django.conf import settings
+from django.utils import timezone
 
-from stops import caching, notifications
+from mairie_mobile import faults
+from stops import caching, notifications, summaries
 
 # Retries wait 30 s, 1 min, 2 min… up to 10 min: well under the broker's visibility timeout.
 MAX_RETRIES = 6
+# Subscriptions mailed by one sending task (one SMTP connection).
+SUBSCRIPTIONS_PER_TASK = 200
+
+
+def debounce():
+    """How long a stop must stay quiet before its changes are mailed."""
+    if current_app.conf.task_always_eager:
+        return datetime.timedelta(0)  # no worker to come back later: tell at once
+    return datetime.timedelta(seconds=settings.NOTIFICATION_DEBOUNCE_SECONDS)
+
+
+def dispatch_soon():
+    """Queue the dispatcher for when the debounce window has passed.
+
+    Called after an edit's commit. A broker that is down must neither fail nor hold up the
+    edit, which is saved: the sweeper will dispatch its change.
+    """
+    faults.publish(dispatch_changes, countdown=debounce().total_seconds())
+
+
+def queue_deliveries(subscription_ids):
+    """Queue the sending, a task per batch of subscriptions."""
+    ids = sorted(subscription_ids)
+    for start in range(0, len(ids), SUBSCRIPTIONS_PER_TASK):
+        send_notifications.delay(ids[start : start + SUBSCRIPTIONS_PER_TASK])
 
 
 @shared_task(bind=True)
 def dispatch_changes(self):
     """Turn the changes past their debounce window into notifications, and send them."""
-    subscription_ids, next_due = notifications.dispatch_due_changes()
-    notifications.queue_deliveries(subscription_ids)
+    subscription_ids, next_due = notifications.dispatch_due_changes(timezone.now(), debounce())
+    queue_deliveries(subscription_ids)
     if next_due is not None:  # a newer edit is still in its window: come back when it is over
         self.apply_async(countdown=next_due + 1)
 
@@ -32,7 +64,10 @@ def send_notifications(self, subscription_ids):
 
 @shared_task
 def sweep_notifications():
-    return notifications.sweep()
+    """Every two minutes: what an unreachable broker left behind, and what stayed unsent."""
+    subscription_ids = notifications.sweep(timezone.now(), debounce())
+    queue_deliveries(subscription_ids)
+    return len(subscription_ids)
 
 
 @shared_task
@@ -55,16 +90,12 @@ def catch_up_public_cache():
 
 @shared_task
 def remind_tomorrow():
-    subscription_ids = notifications.remind_tomorrow()
-    notifications.queue_deliveries(subscription_ids)
+    subscription_ids = notifications.remind_tomorrow(timezone.now())
+    queue_deliveries(subscription_ids)
     return len(subscription_ids)
 
 
 @shared_task
 def summarize_last_month():
     """Nightly: the openings of the month that ended last, for the statistics."""
-    from django.utils import timezone
-
-    from stops.summaries import summarize_last_month as summarize
-
-    return summarize(timezone.localdate())
+    return summaries.summarize_last_month(timezone.localdate())

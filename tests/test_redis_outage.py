@@ -16,7 +16,6 @@ from django.test import Client
 from django.utils import timezone
 
 from mairie_mobile import faults
-from stops import notifications
 from stops.models import Closure, Notification, ScheduleChange, StalePublicCache, Stop, Subscription
 from stops.tasks import catch_up_public_cache, sweep_notifications
 from tests.conftest import transactional
@@ -130,7 +129,7 @@ def test_with_redis_killed_pages_forms_and_edits_work_and_the_change_is_mailed_o
         with worker():
             sweep_notifications.delay()  # what beat does every two minutes
             wait_for(lambda: Notification.objects.filter(state="sent").exists())
-        assert notifications.sweep() == 0  # nothing left to send: it went once
+        assert sweep_notifications() == 0  # nothing left to send: it went once
     change_mails = [m for m in mail.outbox if m.to == ["resident@example.org"]]
     assert len(change_mails) == 1
     assert "annulé (Bus en panne)" in change_mails[0].body

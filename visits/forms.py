@@ -8,9 +8,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from mairie_mobile.validators import validate_day
-from partners.models import OrientationTarget, Reason, reason_choices
+from partners.models import OrientationTarget, Partner, Reason, reason_choices
+from stops.models import Stop
 from visits import intake
 from visits.models import CHECKLIST_FIELDS, PROFILE_FIELDS, AgeBand, Demand, HeardFrom, Visit
+from visits.stats import Filters, quick_periods
 
 SENSITIVE_DATA_WARNING = _(
     "N'écrivez ni nom, ni numéro (sécurité sociale, allocataire…), ni information sur la santé, "
@@ -351,8 +353,6 @@ class StatsForm(forms.Form):
     MAX_DAYS = 10 * 366
 
     def __init__(self, data=None, *args, today, **kwargs):
-        from partners.models import Partner
-        from visits.stats import quick_periods
 
         self.today = today
         self.quick = {key: (label, start, end) for key, label, start, end in quick_periods(today)}
@@ -373,7 +373,6 @@ class StatsForm(forms.Form):
         return data
 
     def clean_stop(self):
-        from stops.models import Stop
 
         text = self.cleaned_data["stop"].strip()
         if not text:
@@ -403,7 +402,6 @@ class StatsForm(forms.Form):
         return data
 
     def filters(self):
-        from visits.stats import Filters
 
         data = self.cleaned_data
         return Filters(data["start"], data["end"], data.get("stop"), data.get("partner"))

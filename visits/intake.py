@@ -15,7 +15,6 @@ over the bus's wifi) gets the same result, not an error.
 """
 
 import datetime
-from functools import partial
 
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
@@ -24,7 +23,6 @@ from django.utils.translation import gettext_lazy as _
 
 from mairie_mobile import audit
 from partners.models import Reason
-from visits import stats
 from visits.models import (
     ACTIVE,
     CORRECTABLE_FIELDS,
@@ -380,10 +378,6 @@ def _move(visit, agent, allowed, target, **fields):
         visit.status = target
         for name, value in fields.items():
             setattr(visit, name, value)
-        if visit.is_of_an_earlier_day:
-            # A visit of a day already counted for the statistics: count the day again once saved.
-            # Should that fail, the move stands: `summarize_activity` counts days again by hand.
-            transaction.on_commit(partial(stats.count_day_again, visit.service_day), robust=True)
         return True
     visit.refresh_from_db()
     if _repeated(visit, agent, target):

@@ -20,6 +20,7 @@ number of stops.
 import datetime
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.db import connection, transaction
 from django.db.models import Case, Count, Exists, F, FloatField, Func, OuterRef, When
@@ -152,6 +153,14 @@ def keep_day(day):
     with transaction.atomic():
         DailyActivity.objects.update_or_create(day=day, defaults={"figures": tally})
     return tally
+
+
+def count_again_once_saved(visit):
+    """A visit of a day already counted moved (left in progress, it was finished later): count
+    its day again once the move is saved. Should that fail, the move stands: the
+    `summarize_activity` command counts days again by hand."""
+    if visit.is_of_an_earlier_day:
+        transaction.on_commit(partial(count_day_again, visit.service_day), robust=True)
 
 
 def count_day_again(day):

@@ -7,7 +7,7 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from stops import editing, notifications
+from stops import editing, notifications, tasks
 from stops.forms import ClosureEditForm
 from stops.models import Closure, ExtraOpening, Notification, ScheduleChange, Subscription
 from stops.schedule import PARIS
@@ -46,7 +46,7 @@ def close(stop, day, reason="Bus en panne", user=None):
 
 
 def dispatch_and_deliver(at):
-    subscription_ids, _next_due = notifications.dispatch_due_changes(at)
+    subscription_ids, _next_due = notifications.dispatch_due_changes(at, tasks.debounce())
     return notifications.deliver(subscription_ids)
 
 
@@ -56,7 +56,7 @@ def dispatch_and_deliver(at):
 def test_a_saved_edit_queues_the_dispatcher_after_commit(tuesday_bus, django_capture_on_commit_callbacks):
     with time_machine.travel(MONDAY, tick=False), django_capture_on_commit_callbacks() as callbacks:
         close(tuesday_bus, D(2025, 3, 11))
-    assert callbacks.count(notifications.dispatch_soon) == 1  # (the cache of public pages is told too)
+    assert callbacks.count(tasks.dispatch_soon) == 1  # (the cache of public pages is told too)
     assert ScheduleChange.objects.get().dispatched_at is None
 
 
@@ -82,7 +82,7 @@ def test_a_rolled_back_edit_queues_nothing(tuesday_bus, django_capture_on_commit
 def test_an_edit_that_changes_no_opening_tells_nobody(tuesday_bus, subscriber, django_capture_on_commit_callbacks):
     with time_machine.travel(MONDAY, tick=False), django_capture_on_commit_callbacks() as callbacks:
         close(tuesday_bus, D(2025, 3, 12))  # a Wednesday: the bus does not come anyway
-    assert notifications.dispatch_soon not in callbacks
+    assert tasks.dispatch_soon not in callbacks
     assert not ScheduleChange.objects.exists()
 
 
@@ -93,7 +93,7 @@ def test_several_edits_within_the_window_make_one_mail(tuesday_bus, subscriber):
     for minutes, day in ((0, 11), (1, 18), (3, 25)):
         with time_machine.travel(MONDAY + datetime.timedelta(minutes=minutes), tick=False):
             close(tuesday_bus, D(2025, 3, day))
-    ids, next_due = notifications.dispatch_due_changes(MONDAY + datetime.timedelta(minutes=4))
+    ids, next_due = notifications.dispatch_due_changes(MONDAY + datetime.timedelta(minutes=4), tasks.debounce())
     assert ids == set()
     assert next_due == pytest.approx(4 * 60)  # the last edit's window ends at 9:08
     with time_machine.travel(MONDAY + datetime.timedelta(minutes=9), tick=False):
@@ -135,8 +135,8 @@ def test_who_is_told(tuesday_bus, subscriber):
 def test_the_same_task_delivered_twice_mails_once(tuesday_bus, subscriber):
     with time_machine.travel(MONDAY, tick=False):
         close(tuesday_bus, D(2025, 3, 11))
-    ids, _next_due = notifications.dispatch_due_changes(MONDAY + datetime.timedelta(minutes=6))
-    assert notifications.dispatch_due_changes(MONDAY + datetime.timedelta(minutes=7))[0] == set()
+    ids, _next_due = notifications.dispatch_due_changes(MONDAY + datetime.timedelta(minutes=6), tasks.debounce())
+    assert notifications.dispatch_due_changes(MONDAY + datetime.timedelta(minutes=7), tasks.debounce())[0] == set()
     send_notifications.apply(args=[sorted(ids)])
     send_notifications.apply(args=[sorted(ids)])  # redelivered
     assert len(mail.outbox) == 1
@@ -148,7 +148,7 @@ def test_notifications_are_unique_per_subscription_and_change(tuesday_bus, subsc
 
     with time_machine.travel(MONDAY, tick=False):
         close(tuesday_bus, D(2025, 3, 11))
-    notifications.dispatch_due_changes(MONDAY + datetime.timedelta(minutes=6))
+    notifications.dispatch_due_changes(MONDAY + datetime.timedelta(minutes=6), tasks.debounce())
     change = ScheduleChange.objects.get()
     with pytest.raises(IntegrityError):
         Notification.objects.create(subscription=subscriber, kind="change", change=change)
@@ -194,7 +194,7 @@ def test_a_mail_server_down_leaves_the_notifications_queued_then_failed_after_th
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2  # nothing listens
     with time_machine.travel(MONDAY, tick=False):
         close(tuesday_bus, D(2025, 3, 11))
-    ids, _next_due = notifications.dispatch_due_changes(MONDAY + datetime.timedelta(minutes=6))
+    ids, _next_due = notifications.dispatch_due_changes(MONDAY + datetime.timedelta(minutes=6), tasks.debounce())
     with pytest.raises(ConnectionRefusedError):
         notifications.deliver(ids)
     assert Notification.objects.get().state == "queued"
@@ -209,7 +209,7 @@ def test_the_sweeper_sends_what_the_broker_left_behind(tuesday_bus, subscriber, 
     with time_machine.travel(MONDAY, tick=False):
         close(tuesday_bus, D(2025, 3, 11))  # the dispatcher could not be queued
     with time_machine.travel(MONDAY + datetime.timedelta(minutes=10), tick=False):
-        notifications.sweep()
+        tasks.sweep_notifications()
     assert len(mail.outbox) == 1
     assert ScheduleChange.objects.get().dispatched_at is not None
 
@@ -217,10 +217,10 @@ def test_the_sweeper_sends_what_the_broker_left_behind(tuesday_bus, subscriber, 
 def test_the_sweeper_sends_again_what_stayed_queued(tuesday_bus, subscriber, eager_celery):
     with time_machine.travel(MONDAY, tick=False):
         close(tuesday_bus, D(2025, 3, 11))
-        notifications.dispatch_due_changes(MONDAY)  # eager: no debounce; the sending task was lost
+        notifications.dispatch_due_changes(MONDAY, tasks.debounce())  # eager: no debounce; the sending task was lost
     assert Notification.objects.get().state == "queued"
     with time_machine.travel(MONDAY + datetime.timedelta(minutes=3), tick=False):
-        notifications.sweep()
+        tasks.sweep_notifications()
     assert Notification.objects.get().state == "sent"
     assert len(mail.outbox) == 1
 
@@ -234,7 +234,7 @@ def evening_before(day):
 
 def remind_and_deliver(at):
     with time_machine.travel(at, tick=False):
-        return notifications.deliver(notifications.remind_tomorrow())
+        return notifications.deliver(notifications.remind_tomorrow(timezone.now()))
 
 
 def test_reminder_the_evening_before_a_cancelled_opening(tuesday_bus, subscriber):

@@ -16,7 +16,7 @@ from mairie_mobile.roles import agent_required
 from stops import schedule
 from stops.forms import StopSearchForm
 from stops.models import Stop
-from visits import intake
+from visits import intake, stats
 from visits.forms import (
     AccompagnementForm,
     CorrectionForm,
@@ -167,6 +167,7 @@ def move(request, pk, step):
     except intake.IntakeError as error:
         messages.error(request, str(error))
         return redirect(_queue_url(visit))
+    stats.count_again_once_saved(visit)
     if to == intake.Move.LEFT:
         messages.info(request, f"N° {visit.ticket} noté comme parti sans être reçu.")
         return redirect(_queue_url(visit))
@@ -197,6 +198,7 @@ def take_over(request, pk):
         except intake.IntakeError as error:
             messages.error(request, str(error))
             return redirect(_queue_url(visit))
+        stats.count_again_once_saved(visit)
         messages.success(
             request, f"Vous avez repris le n° {visit.ticket} à la place de {intake.agent_name(colleague)}."
         )
@@ -220,6 +222,7 @@ def deblayage(request, pk):
         except intake.IntakeError as error:
             form.add_error("missing" if then == "come_back" else None, str(error))
         else:
+            stats.count_again_once_saved(visit)
             if then == "accompagnement":
                 return redirect(STEP_PAGES[Status.ACCOMPAGNEMENT], pk=visit.pk)
             messages.success(request, _after_deblayage(visit, then))
@@ -256,6 +259,7 @@ def accompagnement(request, pk):
         except intake.IntakeError as error:
             form.add_error(None, str(error))
         else:
+            stats.count_again_once_saved(visit)
             messages.success(request, f"Passage du n° {visit.ticket} terminé. Merci !")
             return redirect(_queue_url(visit))
     status = 400 if request.method == "POST" else 200
