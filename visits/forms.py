@@ -10,8 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from mairie_mobile.validators import validate_day
 from partners.models import OrientationTarget, Partner, Reason, reason_choices
 from stops.models import Stop
-from visits import intake
-from visits.models import CHECKLIST_FIELDS, PROFILE_FIELDS, AgeBand, Demand, HeardFrom, Visit
+from visits.models import CHECKLIST_FIELDS, PROFILE_FIELDS, STEPS_IN_HAND, AgeBand, Demand, HeardFrom, Visit
 from visits.stats import Filters, quick_periods
 
 SENSITIVE_DATA_WARNING = _(
@@ -152,9 +151,7 @@ class PreAccueilForm(ProfileFields):
 class TakeOverForm(forms.Form):
     """What the agent saw when asking to take over: the step, and who had the visitor."""
 
-    step = forms.ChoiceField(
-        choices=[(step.value, step.label) for step in intake.STEPS_IN_HAND], widget=forms.HiddenInput
-    )
+    step = forms.ChoiceField(choices=[(step.value, step.label) for step in STEPS_IN_HAND], widget=forms.HiddenInput)
     colleague = forms.IntegerField(widget=forms.HiddenInput)
 
 

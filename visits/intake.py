@@ -26,24 +26,16 @@ from partners.models import Reason
 from visits.models import (
     ACTIVE,
     CORRECTABLE_FIELDS,
+    HOLDERS,
+    STEPS_IN_HAND,
     Demand,
     FollowUpContact,
     Status,
     TicketCounter,
     Visit,
     VisitCorrection,
+    agent_name,
 )
-
-# Who has a visit in hand at each step someone holds; the accompaniment's agent keeps a done visit.
-HOLDERS = {
-    Status.DEBLAYAGE: "deblayage_agent",
-    Status.ACCOMPAGNEMENT: "accompagnement_agent",
-    Status.DONE: "accompagnement_agent",
-}
-
-
-# The steps an agent works through with the visitor, which a colleague may take over.
-STEPS_IN_HAND = (Status.DEBLAYAGE, Status.ACCOMPAGNEMENT)
 
 
 class IntakeError(Exception):
@@ -239,7 +231,7 @@ def take_over(visit, agent, step, colleague):
     keeps who took the visitor from whom.
     """
     if step not in STEPS_IN_HAND:
-        raise IntakeError(describe(visit))
+        raise IntakeError(visit.describe())
     with transaction.atomic():
         if _move(visit, agent, Q(status=step, **{HOLDERS[step]: colleague}), step, **{HOLDERS[step]: agent}):
             summary = (
@@ -248,24 +240,6 @@ def take_over(visit, agent, step, colleague):
             )
             audit.record(audit.Action.VISIT_TAKE_OVER, summary, user=agent)
     return visit
-
-
-def actions(visit, agent):
-    """What `agent` can do with `visit`, in progress, from the queue: "continue" their own
-    step, "take_over" a colleague's, start the "deblayage" or the "accompagnement", or mark
-    the visitor "left". A visit of an earlier day is only ended: an accompaniment is
-    finished, any other visitor marked as left."""
-    earlier = visit.is_of_an_earlier_day
-    possible = set()
-    if (who := holder(visit)) is not None and (not earlier or visit.status == Status.ACCOMPAGNEMENT):
-        possible.add("continue" if who == agent else "take_over")
-    if not earlier and visit.status == Status.WAITING:
-        possible.add("deblayage")
-    if not earlier and visit.status in (Status.WAITING, Status.READY):
-        possible.add("accompagnement")
-    if not earlier or visit.status != Status.ACCOMPAGNEMENT:
-        possible.add("left")
-    return possible
 
 
 def mark_left(visit, agent):
@@ -382,18 +356,7 @@ def _move(visit, agent, allowed, target, **fields):
     visit.refresh_from_db()
     if _repeated(visit, agent, target):
         return False
-    raise IntakeError(describe(visit))
-
-
-def holder(visit):
-    """The agent who has `visit` in hand at its step, or None."""
-    field = HOLDERS.get(visit.status)
-    return getattr(visit, field) if field else None
-
-
-def holds(visit, agent, step):
-    """True when `visit` is at `step` in the hands of `agent`."""
-    return visit.status == step and getattr(visit, f"{HOLDERS[step]}_id") == agent.pk
+    raise IntakeError(visit.describe())
 
 
 def _held(step, agent):
@@ -402,31 +365,7 @@ def _held(step, agent):
 
 def _repeated(visit, agent, target):
     """True when `agent` already made this very move (a form posted twice)."""
-    return target in HOLDERS and holds(visit, agent, target)
-
-
-# How a visit ended, said once.
-ENDED = {
-    Status.DONE: _("Le passage du n° %(ticket)s est déjà terminé."),
-    Status.TO_COME_BACK: _("Le passage du n° %(ticket)s est terminé : la personne reviendra avec ses pièces."),
-    Status.LEFT: _("Le passage du n° %(ticket)s est terminé : la personne est partie sans être reçue."),
-}
-
-
-def describe(visit):
-    """Where the visit is, and who has it: why an agent cannot act on it now."""
-    who = holder(visit)
-    if visit.status in STEPS_IN_HAND and who:
-        return f"{agent_name(who)} s'occupe déjà du n° {visit.ticket} ({visit.get_status_display().lower()})."
-    if visit.status == Status.ORIENTED:
-        return f"Le n° {visit.ticket} a été orienté vers {visit.orientation_target} : son passage est terminé."
-    if not visit.is_active:
-        return ENDED[visit.status] % {"ticket": visit.ticket}
-    return f"Le n° {visit.ticket} est à l'étape « {visit.get_status_display()} » : impossible pour l'instant."
-
-
-def agent_name(user):
-    return user.get_full_name() or user.get_username()
+    return target in HOLDERS and visit.is_held_by(agent, target)
 
 
 def elapsed_minutes(visit, now):

@@ -63,6 +63,26 @@ class VisitQuerySet(models.QuerySet):
         return self.filter(Q(registered_by=agent) | Q(deblayage_agent=agent) | Q(accompagnement_agent=agent)).distinct()
 
 
+# Who has a visit in hand at each step someone holds; the accompaniment's agent keeps a done visit.
+HOLDERS = {
+    Status.DEBLAYAGE: "deblayage_agent",
+    Status.ACCOMPAGNEMENT: "accompagnement_agent",
+    Status.DONE: "accompagnement_agent",
+}
+# The steps an agent works through with the visitor, which a colleague may take over.
+STEPS_IN_HAND = (Status.DEBLAYAGE, Status.ACCOMPAGNEMENT)
+# How a visit ended, said once.
+ENDED = {
+    Status.DONE: _("Le passage du n° %(ticket)s est déjà terminé."),
+    Status.TO_COME_BACK: _("Le passage du n° %(ticket)s est terminé : la personne reviendra avec ses pièces."),
+    Status.LEFT: _("Le passage du n° %(ticket)s est terminé : la personne est partie sans être reçue."),
+}
+
+
+def agent_name(user):
+    return user.get_full_name() or user.get_username()
+
+
 class Visit(models.Model):
     stop = models.ForeignKey("stops.Stop", on_delete=models.PROTECT, related_name="visits", verbose_name=_("arrêt"))
     service_day = models.DateField(_("jour"))
@@ -159,6 +179,44 @@ class Visit(models.Model):
     def is_of_an_earlier_day(self):
         """Its day is over: left in progress, it can only be ended (see visits.intake)."""
         return self.service_day < timezone.localdate()
+
+    @property
+    def holder(self):
+        """The agent who has the visit in hand at its step, or None."""
+        field = HOLDERS.get(self.status)
+        return getattr(self, field) if field else None
+
+    def is_held_by(self, agent, step):
+        """True when the visit is at `step` in the hands of `agent`."""
+        return self.status == step and getattr(self, f"{HOLDERS[step]}_id") == agent.pk
+
+    def actions_for(self, agent):
+        """What `agent` can do with the visit, in progress, from the queue: "continue" their own
+        step, "take_over" a colleague's, start the "deblayage" or the "accompagnement", or mark
+        the visitor "left". A visit of an earlier day is only ended: an accompaniment is
+        finished, any other visitor marked as left."""
+        earlier = self.is_of_an_earlier_day
+        possible = set()
+        if (who := self.holder) is not None and (not earlier or self.status == Status.ACCOMPAGNEMENT):
+            possible.add("continue" if who == agent else "take_over")
+        if not earlier and self.status == Status.WAITING:
+            possible.add("deblayage")
+        if not earlier and self.status in (Status.WAITING, Status.READY):
+            possible.add("accompagnement")
+        if not earlier or self.status != Status.ACCOMPAGNEMENT:
+            possible.add("left")
+        return possible
+
+    def describe(self):
+        """Where the visit is, and who has it: why an agent cannot act on it now."""
+        who = self.holder
+        if self.status in STEPS_IN_HAND and who:
+            return f"{agent_name(who)} s'occupe déjà du n° {self.ticket} ({self.get_status_display().lower()})."
+        if self.status == Status.ORIENTED:
+            return f"Le n° {self.ticket} a été orienté vers {self.orientation_target} : son passage est terminé."
+        if not self.is_active:
+            return ENDED[self.status] % {"ticket": self.ticket}
+        return f"Le n° {self.ticket} est à l'étape « {self.get_status_display()} » : impossible pour l'instant."
 
     def waiting_minutes(self, now=None):
         """Minutes since arrival, until the accompaniment starts (or now)."""

@@ -198,7 +198,7 @@ def test_a_colleague_takes_over_a_step_and_finishes_it(waiting, agent, other_age
     started = Visit.objects.get(pk=waiting.pk)
     intake.take_over(waiting, other_agent, step, agent)
     visit = Visit.objects.get(pk=waiting.pk)
-    assert (visit.status, intake.holder(visit)) == (step, other_agent)
+    assert (visit.status, visit.holder) == (step, other_agent)
     assert getattr(visit, f"{step}_started_at") == getattr(started, f"{step}_started_at")
     with pytest.raises(intake.IntakeError, match="Yanis Benali s'occupe déjà du n° 1"):
         intake.take_over(visit, agent, step, agent)  # the first agent, back: too late
@@ -239,16 +239,16 @@ def test_a_visit_that_moved_on_is_not_taken_over(waiting, agent, other_agent, ca
 
 
 def test_what_the_queue_offers_for_a_visit_of_today_and_of_an_earlier_day(waiting, agent, other_agent):
-    assert intake.actions(waiting, agent) == {"deblayage", "accompagnement", "left"}
+    assert waiting.actions_for(agent) == {"deblayage", "accompagnement", "left"}
     in_deblayage(waiting, agent)
-    assert intake.actions(waiting, agent) == {"continue", "left"}
-    assert intake.actions(waiting, other_agent) == {"take_over", "left"}
+    assert waiting.actions_for(agent) == {"continue", "left"}
+    assert waiting.actions_for(other_agent) == {"take_over", "left"}
     waiting.service_day -= datetime.timedelta(days=1)
-    assert intake.actions(waiting, agent) == {"left"}  # a déblayage of yesterday: never received
+    assert waiting.actions_for(agent) == {"left"}  # a déblayage of yesterday: never received
     waiting.status = Status.ACCOMPAGNEMENT
     waiting.accompagnement_agent = agent
-    assert intake.actions(waiting, agent) == {"continue"}  # received: finished, not "left"
-    assert intake.actions(waiting, other_agent) == {"take_over"}
+    assert waiting.actions_for(agent) == {"continue"}  # received: finished, not "left"
+    assert waiting.actions_for(other_agent) == {"take_over"}
 
 
 def test_no_step_starts_for_a_visit_of_an_earlier_day(waiting, agent):

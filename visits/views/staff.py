@@ -25,7 +25,7 @@ from visits.forms import (
     TakeOverForm,
     demand_formset,
 )
-from visits.models import CHECKLIST_FIELDS, Demand, Status, Visit
+from visits.models import CHECKLIST_FIELDS, STEPS_IN_HAND, Demand, Status, Visit, agent_name
 
 STOPS_LISTED = 30
 # Visits of earlier days left in progress, listed under the queue to be finished.
@@ -179,8 +179,8 @@ def move(request, pk, step):
 def take_over(request, pk):
     """Carry on the step a colleague started: a page says whose it is, a button takes it."""
     visit = _get_visit(pk, with_demands=True)
-    colleague = intake.holder(visit)
-    if visit.status not in intake.STEPS_IN_HAND or colleague is None:
+    colleague = visit.holder
+    if visit.status not in STEPS_IN_HAND or colleague is None:
         return _not_at_step(request, visit)
     if colleague == request.user:
         return redirect(STEP_PAGES[visit.status], pk=visit.pk)
@@ -190,7 +190,7 @@ def take_over(request, pk):
             messages.error(request, "La page a changé entre-temps : vérifiez qui s'occupe de ce visiteur.")
             return redirect("visits:take_over", pk=visit.pk)
         if form.cleaned_data["colleague"] != colleague.pk:  # someone else took the visitor since
-            messages.error(request, intake.describe(visit))
+            messages.error(request, visit.describe())
             return redirect(_queue_url(visit))
         step = form.cleaned_data["step"]
         try:
@@ -199,9 +199,7 @@ def take_over(request, pk):
             messages.error(request, str(error))
             return redirect(_queue_url(visit))
         stats.count_again_once_saved(visit)
-        messages.success(
-            request, f"Vous avez repris le n° {visit.ticket} à la place de {intake.agent_name(colleague)}."
-        )
+        messages.success(request, f"Vous avez repris le n° {visit.ticket} à la place de {agent_name(colleague)}.")
         return redirect(STEP_PAGES[step], pk=visit.pk)
     form = TakeOverForm(initial={"step": visit.status, "colleague": colleague.pk})
     started = getattr(visit, f"{visit.status}_started_at")  # deblayage_started_at, accompagnement_started_at
@@ -212,7 +210,7 @@ def take_over(request, pk):
 @agent_required
 def deblayage(request, pk):
     visit = _get_visit(pk, with_demands=True)
-    if not intake.holds(visit, request.user, Status.DEBLAYAGE):
+    if not visit.is_held_by(request.user, Status.DEBLAYAGE):
         return _not_at_step(request, visit)
     form = DeblayageForm(request.POST or None, initial=model_to_dict(visit, fields=[*CHECKLIST_FIELDS, "missing"]))
     if form.is_valid():
@@ -241,7 +239,7 @@ def _after_deblayage(visit, then):
 @agent_required
 def accompagnement(request, pk):
     visit = _get_visit(pk, with_demands=True)
-    if not intake.holds(visit, request.user, Status.ACCOMPAGNEMENT):
+    if not visit.is_held_by(request.user, Status.ACCOMPAGNEMENT):
         return _not_at_step(request, visit)
     elapsed = intake.elapsed_minutes(visit, timezone.now())
     form = AccompagnementForm(request.POST or None, initial={"minutes": elapsed, "note": visit.note})
@@ -269,7 +267,7 @@ def accompagnement(request, pk):
 
 
 def _not_at_step(request, visit):
-    messages.error(request, intake.describe(visit))
+    messages.error(request, visit.describe())
     return redirect(_queue_url(visit))
 
 

@@ -1,7 +1,7 @@
 from django import template
 
 from stops import schedule
-from visits import intake
+from visits import models
 
 register = template.Library()
 
@@ -14,7 +14,7 @@ def minutes(duration):
 
 @register.filter
 def agent_name(user):
-    return intake.agent_name(user) if user else ""
+    return models.agent_name(user) if user else ""
 
 
 @register.filter
@@ -24,15 +24,9 @@ def waiting(visit, now):
 
 
 @register.filter
-def holder(visit):
-    """The agent who has the visit in hand at its step (visits.intake decides)."""
-    return intake.holder(visit)
-
-
-@register.filter
 def actions(visit, user):
-    """What `user` can do with the visit from the queue (visits.intake decides)."""
-    return intake.actions(visit, user)
+    """What `user` can do with the visit from the queue (Visit.actions_for decides)."""
+    return visit.actions_for(user)
 
 
 @register.filter
