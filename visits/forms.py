@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from mairie_mobile.validators import validate_day
 from partners.models import OrientationTarget, Partner, Reason, reason_choices
 from stops.models import Stop
+from visits.intake import AfterDeblayage
 from visits.models import CHECKLIST_FIELDS, PROFILE_FIELDS, STEPS_IN_HAND, AgeBand, Demand, HeardFrom, Visit
 from visits.stats import Filters, quick_periods
 
@@ -166,14 +167,7 @@ class DeblayageForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Par exemple : avis d'imposition 2024, identifiant France Connect, RIB."),
     )
-    then = forms.ChoiceField(
-        choices=[
-            ("accompagnement", _("Commencer l'accompagnement")),
-            ("ready", _("Passer la main pour l'accompagnement")),
-            ("queue", _("Remettre dans la file d'attente")),
-            ("come_back", _("Reviendra avec les pièces")),
-        ]
-    )
+    then = forms.ChoiceField(choices=AfterDeblayage.choices)
 
     def checklist(self):
         return {name: self.cleaned_data[name] for name in CHECKLIST_FIELDS}

@@ -154,27 +154,39 @@ def take_next(stop, agent):
     raise IntakeError("Personne n'attend le déblayage pour le moment.")
 
 
-def finish_deblayage(visit, agent, checklist, missing, then):
-    """Record the checklist and what is missing, then send the visitor on.
+class AfterDeblayage(models.TextChoices):
+    """Where the visitor goes once the déblayage is done."""
 
-    `then`: "accompagnement" (the same agent goes on), "ready" (a colleague will take
-    over), "queue" (back to the queue, e.g. to look for a code) or "come_back" (the
-    visitor leaves with the list of what to bring).
-    """
-    if then == "come_back" and not missing.strip():
+    ACCOMPAGNEMENT = "accompagnement", _("Commencer l'accompagnement")  # the same agent goes on
+    READY = "ready", _("Passer la main pour l'accompagnement")  # a colleague will take over
+    QUEUE = "queue", _("Remettre dans la file d'attente")  # e.g. to look for a code
+    COME_BACK = "come_back", _("Reviendra avec les pièces")  # leaves with the list of what to bring
+
+
+AFTER_DEBLAYAGE = {
+    AfterDeblayage.ACCOMPAGNEMENT: Status.ACCOMPAGNEMENT,
+    AfterDeblayage.READY: Status.READY,
+    AfterDeblayage.QUEUE: Status.WAITING,
+    AfterDeblayage.COME_BACK: Status.TO_COME_BACK,
+}
+
+
+def finish_deblayage(visit, agent, checklist, missing, then):
+    """Record the checklist and what is missing, then send the visitor on (`then`, an AfterDeblayage)."""
+    then = AfterDeblayage(then)
+    if then == AfterDeblayage.COME_BACK and not missing.strip():
         raise IntakeError("Indiquez ce que la personne doit apporter la prochaine fois.")
-    if then == "accompagnement":
+    if then == AfterDeblayage.ACCOMPAGNEMENT:
         _of_today(visit)
     now = timezone.now()
     fields = {**checklist, "missing": missing}
-    if then == "accompagnement":
+    if then == AfterDeblayage.ACCOMPAGNEMENT:
         fields |= {"accompagnement_agent": agent, "accompagnement_started_at": now}
-    elif then == "queue":
+    elif then == AfterDeblayage.QUEUE:
         fields |= {"deblayage_agent": None, "deblayage_started_at": None}
-    elif then == "come_back":
+    elif then == AfterDeblayage.COME_BACK:
         fields |= {"ended_at": now}
-    targets = {"accompagnement": Status.ACCOMPAGNEMENT, "ready": Status.READY, "queue": Status.WAITING}
-    _move(visit, agent, _held(Status.DEBLAYAGE, agent), targets.get(then, Status.TO_COME_BACK), **fields)
+    _move(visit, agent, _held(Status.DEBLAYAGE, agent), AFTER_DEBLAYAGE[then], **fields)
     return visit
 
 

@@ -163,6 +163,13 @@ def test_leaving_with_a_list_needs_the_list(waiting, agent):
     assert Visit.objects.get(pk=waiting.pk).status == Status.DEBLAYAGE
 
 
+def test_an_unknown_way_out_of_the_deblayage_is_refused_not_guessed(waiting, agent):
+    in_deblayage(waiting, agent)
+    with pytest.raises(ValueError, match="'ailleurs' is not a valid AfterDeblayage"):
+        intake.finish_deblayage(waiting, agent, CHECKLIST, "Avis d'imposition", "ailleurs")
+    assert Visit.objects.get(pk=waiting.pk).status == Status.DEBLAYAGE
+
+
 def test_only_the_agent_of_the_deblayage_finishes_it(waiting, agent, other_agent):
     in_deblayage(waiting, agent)
     with pytest.raises(intake.IntakeError, match="Camille Martin s'occupe déjà"):
