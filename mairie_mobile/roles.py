@@ -48,5 +48,12 @@ def _role_required(check):
     return decorator
 
 
+def may_correct(user, visit):
+    """Any agent may correct any visit, whoever received the visitor: the bus's team shares one
+    queue and puts right one another's slips; each correction is kept with its author. Which
+    visits can still be corrected (finished, of today) is the intake's rule (visits.intake.correct)."""
+    return is_agent(user)
+
+
 agent_required = _role_required(is_agent)
 coordinator_required = _role_required(is_coordinator)

@@ -458,6 +458,21 @@ def test_correct_a_visit_and_see_the_history(logged_in, finished_visit):
     assert "par Camille Martin" in text
 
 
+def test_any_agent_corrects_a_visit_a_colleague_received(client, finished_visit, other_agent):
+    client.force_login(other_agent)  # Camille received n° 3; Yanis puts a slip right
+    demand = finished_visit.demands.get()
+    data = {**demand_rows(demand, "follow_up"), "accompagnement_minutes": "30", "note": ""}
+    data |= {"age_band": "", "residence": "", "first_visit": "", "heard_from": ""}
+    response = client.post(f"/agents/passages/{finished_visit.pk}/corriger/", data, follow=True)
+    assert "Passage du n° 3 corrigé." in text_of(response)
+    assert VisitCorrection.objects.get().agent == other_agent
+
+
+def test_someone_who_is_not_an_agent_corrects_nothing(client, finished_visit, resident):
+    client.force_login(resident)
+    assert client.get(f"/agents/passages/{finished_visit.pk}/corriger/").status_code == 403
+
+
 def test_a_visit_of_yesterday_cannot_be_corrected(logged_in, finished_visit):
     Visit.objects.filter(pk=finished_visit.pk).update(service_day=timezone.localdate() - datetime.timedelta(days=1))
     demand = finished_visit.demands.get()

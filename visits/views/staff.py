@@ -4,6 +4,7 @@ import hashlib
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpResponse
@@ -12,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from mairie_mobile.roles import agent_required
+from mairie_mobile.roles import agent_required, may_correct
 from stops import schedule
 from stops.forms import StopSearchForm
 from stops.models import Stop
@@ -287,6 +288,8 @@ def my_visits(request):
 @agent_required
 def correct(request, pk):
     visit = _get_visit(pk, with_demands=True)
+    if not may_correct(request.user, visit):
+        raise PermissionDenied
     form = CorrectionForm(request.POST or None, instance=visit)
     demands = demand_formset(visit, request.POST or None, require_outcome=intake.outcome_required(visit))
     if request.method == "POST" and form.is_valid() and demands.is_valid():
