@@ -93,8 +93,18 @@ def test_any_stops_file_is_imported_or_refused_with_messages(document):
 @EXAMPLES
 @given(text=st.text(max_size=300))
 def test_any_text_as_a_stops_file(text):
-    problems = problems_of(text)
-    assert problems is None or problems
+    """Random text describes no stop: it is refused, each problem saying where and what, or
+    (empty, a comment) accepted as changing nothing. Either way nothing is saved."""
+    summary, problems = None, []
+    try:
+        summary = import_stops(text)
+    except StopsFileError as error:
+        problems = error.problems
+    if summary is None:
+        assert problems
+        assert all(problem.place and problem.message for problem in problems)
+    else:
+        assert not summary.changed
     assert not Stop.objects.exists()
 
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from mairie_mobile.models import AuditEvent
 from partners.models import OrientationTarget, Partner, Procedure, Reason
-from tests.factories import StopFactory, VisitFactory
+from tests.factories import StopFactory
 from visits import intake
 from visits.models import Demand, FollowUpContact, Status, Visit, VisitCorrection
 
@@ -449,9 +449,3 @@ def test_a_visit_of_another_day_cannot_be_corrected(done, agent, caf):
 def test_a_visit_in_progress_is_not_corrected(waiting, agent, caf):
     with pytest.raises(intake.IntakeError, match="encore en cours"):
         intake.correct(waiting, agent, {"note": "x"}, [(None, Reason.of(caf), "")])
-
-
-def test_visit_factory_makes_a_waiting_visit(agent):
-    visit = VisitFactory()
-    assert visit.status == Status.WAITING
-    assert visit.demands.get().partner.code == "caf"
