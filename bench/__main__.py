@@ -150,17 +150,17 @@ def stats_benchmarks(runs):
     from django.test.utils import CaptureQueriesContext
 
     from mairie_mobile.roles import COORDINATORS
-    from stops import summaries
+    from stops import opening_counts
     from stops.models import OpeningSummary
     from visits import stats
     from visits.models import DailyActivity, Demand, Visit
 
     generate_visits(1_000_000)
     today = datetime.date.today()
-    first = summaries.month_start(today - datetime.timedelta(days=3 * 366))
-    last = summaries.previous_month(today)
+    first = opening_counts.month_start(today - datetime.timedelta(days=3 * 366))
+    last = opening_counts.previous_month(today)
     if not OpeningSummary.objects.filter(month=first).exists():
-        summaries.summarize(first, last)  # what the nightly task has done month after month
+        opening_counts.summarize(first, last)  # what the nightly task has done month after month
     if not DailyActivity.objects.filter(day=first).exists():  # and the tallies of every past day
         day = first
         while day < today:
@@ -188,8 +188,8 @@ def stats_benchmarks(runs):
         rows.append((f"{name}, {queries} queries", wall, cpu))
 
     stop = Stop.objects.filter(slug__startswith="bench-").order_by("slug")[7]
-    month = summaries.month_start(today - datetime.timedelta(days=40))
-    filters = stats.Filters(month, summaries.next_month(month) - datetime.timedelta(days=1), stop=stop)
+    month = opening_counts.month_start(today - datetime.timedelta(days=40))
+    filters = stats.Filters(month, opening_counts.next_month(month) - datetime.timedelta(days=1), stop=stop)
     plans = [
         ("visits of one stop's month", stats._visits(filters).values("status").annotate(n=Count("pk")).explain()),
         ("demands of one stop's month", stats._demands(filters).values("partner").annotate(n=Count("pk")).explain()),

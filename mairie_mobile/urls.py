@@ -12,9 +12,9 @@ handler500 = "mairie_mobile.views.server_error"
 
 urlpatterns = [
     path("", include("stops.urls")),
-    path("agents/", include("visits.urls")),
-    path("coordination/statistiques/", include("visits.urls_stats")),
-    path("coordination/", include("stops.urls_staff")),
+    path("agents/", include("visits.urls_agents")),
+    path("coordination/statistiques/", include("visits.urls_statistics")),
+    path("coordination/", include("stops.urls_coordination")),
     path("connexion/", views.LoginView.as_view(), name="login"),
     path("connexion/double-authentification/", two_factor.verify, name="two_factor_verify"),
     path("connexion/double-authentification/activer/", two_factor.setup, name="two_factor_setup"),

@@ -552,7 +552,7 @@ class Notification(models.Model):
 class OpeningSummary(models.Model):
     """How many openings a stop had in a completed month, and for how long: kept for statistics.
 
-    Written once a month is over (stops/summaries.py), it keeps what the schedule was
+    Written once a month is over (stops/opening_counts.py), it keeps what the schedule was
     then, whatever is edited later.
     """
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from mairie_mobile import faults
-from stops import caching, notifications, summaries
+from stops import caching, notifications, opening_counts
 
 # Retries wait 30 s, 1 min, 2 min… up to 10 min: well under the broker's visibility timeout.
 MAX_RETRIES = 6
@@ -98,4 +98,4 @@ def remind_tomorrow():
 @shared_task
 def summarize_last_month():
     """Nightly: the openings of the month that ended last, for the statistics."""
-    return summaries.summarize_last_month(timezone.localdate())
+    return opening_counts.summarize_last_month(timezone.localdate())

@@ -28,7 +28,7 @@ from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, Round, Tr
 from django.utils.text import capfirst
 
 from partners.models import Partner, Procedure
-from stops import summaries
+from stops import opening_counts
 from stops.models import Stop, Weekday
 from stops.schedule import each_day
 from visits.models import AgeBand, DailyActivity, Demand, Status, Visit
@@ -47,8 +47,8 @@ class Filters:
 
 def quick_periods(today):
     """(key, label, first day, last day) of the periods a coordinator asks for most."""
-    this_month = summaries.month_start(today)
-    last_month = summaries.previous_month(today)
+    this_month = opening_counts.month_start(today)
+    last_month = opening_counts.previous_month(today)
     school_year = today.year if today.month >= 9 else today.year - 1  # the one under way starts in September
     return [
         ("this-month", "Ce mois-ci", this_month, today),
@@ -304,7 +304,7 @@ def compute(filters):
     _demand_figures(result, tally)
     result.monthly = [
         (month, tally["months"][f"{month:%Y-%m}"], tally["demand_months"][f"{month:%Y-%m}"])
-        for month in summaries.months(filters.start, filters.end)
+        for month in opening_counts.months(filters.start, filters.end)
     ]
     result.by_stop = _by_stop(tally["stops"], filters)
     return result
@@ -333,7 +333,7 @@ def _demand_figures(result, tally):
 
 
 def _by_stop(visits_by_stop, filters):
-    opened = summaries.totals(filters.start, filters.end, [filters.stop] if filters.stop else None)
+    opened = opening_counts.totals(filters.start, filters.end, [filters.stop] if filters.stop else None)
     ids = {int(pk) for pk in visits_by_stop} | set(opened)
     names = dict(Stop.objects.filter(pk__in=ids).values_list("pk", "name"))
     activity = [StopActivity(pk, names[pk], visits_by_stop[str(pk)], *opened.get(pk, (0, 0))) for pk in names]
@@ -379,6 +379,6 @@ def _percentile(values, total, share):
 
 def france_services_report(month):
     """Demands per partner of the France services list for a month: every partner, in the list's order."""
-    end = summaries.next_month(month) - datetime.timedelta(days=1)
+    end = opening_counts.next_month(month) - datetime.timedelta(days=1)
     counts = dict(Demand.objects.filter(service_day__range=(month, end)).values_list("partner").annotate(n=Count("pk")))
     return [(partner, counts.get(partner.pk, 0)) for partner in Partner.objects.france_services()]

@@ -12,7 +12,7 @@ import pytest
 import time_machine
 
 from partners.models import Partner
-from stops import summaries
+from stops import opening_counts
 from stops.models import WeeklySlot
 from stops.schedule import PARIS
 from tests.factories import WeeklySlotFactory
@@ -120,7 +120,7 @@ def test_a_period_with_no_opening(march):
 
 def test_openings_of_completed_months_come_from_the_summaries(march):
     a, _b = march
-    assert summaries.summarize(D(2025, 3, 1), D(2025, 3, 1)) == 2
+    assert opening_counts.summarize(D(2025, 3, 1), D(2025, 3, 1)) == 2
     WeeklySlot.objects.filter(stop=a).delete()  # later edits do not rewrite March
     result = stats.compute(MARCH)
     assert [(s.name, s.openings) for s in result.by_stop] == [("A", 4), ("B", 4)]

@@ -7,7 +7,7 @@ from django.utils.http import content_disposition_header
 
 from mairie_mobile import audit
 from mairie_mobile.roles import coordinator_required
-from stops.summaries import month_start, previous_month
+from stops.opening_counts import month_start, previous_month
 from visits import charts, exports, stats
 from visits.forms import FranceServicesForm, StatsForm
 

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from mairie_mobile.validators import FIRST_DAY, LAST_DAY, parse_day
-from stops import summaries
+from stops import opening_counts
 from visits import stats
 
 
@@ -26,7 +26,7 @@ class Command(BaseCommand):
         while day < today:
             stats.keep_day(day)
             day += datetime.timedelta(days=1)
-        last_month = summaries.month_start(summaries.month_start(today) - datetime.timedelta(days=1))
-        if summaries.month_start(first) <= last_month:
-            summaries.summarize(summaries.month_start(first), last_month)
+        last_month = opening_counts.month_start(opening_counts.month_start(today) - datetime.timedelta(days=1))
+        if opening_counts.month_start(first) <= last_month:
+            opening_counts.summarize(opening_counts.month_start(first), last_month)
         self.stdout.write(f"Activité comptée du {first:%d/%m/%Y} à hier.")

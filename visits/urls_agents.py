@@ -1,0 +1,18 @@
+from django.urls import path
+
+from visits.views import agents
+
+app_name = "visits"
+urlpatterns = [
+    path("", agents.home, name="home"),
+    path("arrets/<slug:slug>/", agents.queue, name="queue"),
+    path("arrets/<slug:slug>/file/", agents.queue_table, name="queue_table"),
+    path("arrets/<slug:slug>/accueil/", agents.register, name="register"),
+    path("arrets/<slug:slug>/suivant/", agents.take_next, name="take_next"),
+    path("passages/<int:pk>/deblayage/", agents.deblayage, name="deblayage"),
+    path("passages/<int:pk>/accompagnement/", agents.accompagnement, name="accompagnement"),
+    path("passages/<int:pk>/corriger/", agents.correct, name="correct"),
+    path("passages/<int:pk>/reprendre/", agents.take_over, name="take_over"),
+    path("passages/<int:pk>/vers/<step>/", agents.move, name="move"),
+    path("mes-passages/", agents.my_visits, name="my_visits"),
+]
