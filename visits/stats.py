@@ -69,7 +69,7 @@ TALLY_FIELDS = [
     "status",  # step at the end of the visit -> visits
     "first",  # "yes" / "no" -> visits where it is known
     "age",  # age band -> visits where it is known
-    "slots",  # "weekday-hour" of arrival (ISO weekday, Paris hour) -> visits
+    "arrival_hours",  # "weekday-hour" of arrival (ISO weekday, Paris hour) -> visits
     "months",  # "YYYY-MM" -> visits
     "stops",  # stop id -> visits
     "places",  # arrondissement or commune -> visits where it is known
@@ -105,7 +105,7 @@ def count(visits, demands):
             tally["first"]["yes" if first_visit else "no"] += n
     arrivals = visits.values_list(ExtractIsoWeekDay("service_day"), ExtractHour("arrived_at")).annotate(n=Count("pk"))
     for weekday, hour, n in arrivals:
-        tally["slots"][f"{weekday}-{hour}"] += n
+        tally["arrival_hours"][f"{weekday}-{hour}"] += n
     for stop_id, n in visits.values_list("stop").annotate(n=Count("pk")):
         tally["stops"][str(stop_id)] += n
     for place, n in visits.exclude(residence="").values_list("residence").annotate(n=Count("pk")):
@@ -300,7 +300,7 @@ def compute(filters):
         age_bands=[(str(label), tally["age"][value]) for value, label in AgeBand.choices],
         residences=sorted(tally["places"].items(), key=lambda row: (-row[1], row[0])),
     )
-    result.hours, result.heatmap = _heatmap(tally["slots"])
+    result.hours, result.heatmap = _heatmap(tally["arrival_hours"])
     _demand_figures(result, tally)
     result.monthly = [
         (month, tally["months"][f"{month:%Y-%m}"], tally["demand_months"][f"{month:%Y-%m}"])
@@ -340,10 +340,10 @@ def _by_stop(visits_by_stop, filters):
     return sorted(activity, key=lambda s: (-s.visits, s.name))
 
 
-def _heatmap(slots):
+def _heatmap(arrival_hours):
     """Arrivals by weekday and hour (Paris time): (hours, rows of counts)."""
     counts = Counter()
-    for key, n in slots.items():
+    for key, n in arrival_hours.items():
         weekday, hour = key.split("-")
         counts[int(weekday), int(hour)] += n
     if not counts:

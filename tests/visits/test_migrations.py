@@ -30,3 +30,15 @@ def test_ticket_counters_catch_up_with_visits_recorded_without_them(executor):
     executor.migrate(AFTER)
     counters = executor.loader.project_state(AFTER).apps.get_model("visits", "TicketCounter").objects
     assert dict(counters.values_list("day", "last")) == {monday: 3, tuesday: 5}
+
+
+def test_kept_tallies_call_their_weekday_hour_buckets_arrival_hours(executor):
+    before, after = [("visits", "0004_ticket_counters_of_existing_visits")], [("visits", "0005_tally_arrival_hours")]
+    executor.migrate(before)
+    DailyActivity = executor.loader.project_state(before).apps.get_model("visits", "DailyActivity")
+    DailyActivity.objects.create(day=datetime.date(2025, 3, 11), figures={"slots": {"2-10": 4}, "status": {"done": 4}})
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    kept = executor.loader.project_state(after).apps.get_model("visits", "DailyActivity").objects.get()
+    assert kept.figures == {"arrival_hours": {"2-10": 4}, "status": {"done": 4}}
