@@ -74,12 +74,14 @@ def test_pre_accueil_sent_again_after_back_asks_before_a_second_ticket(logged_in
     ],
 )
 def test_a_second_ticket_for_someone_else_is_not_questioned(client, agent, other_agent, stop, second):
-    client.force_login(agent)
-    client.post("/agents/arrets/nathalie-sarraute/accueil/", pre_accueil())
-    if second.get("agent"):
-        client.force_login(other_agent)
+    morning = datetime.datetime(2025, 3, 4, 10, tzinfo=schedule.PARIS)  # the same day three minutes later
+    with time_machine.travel(morning, tick=False):
+        client.force_login(agent)
+        client.post("/agents/arrets/nathalie-sarraute/accueil/", pre_accueil())
+        if second.get("agent"):
+            client.force_login(other_agent)
     data = pre_accueil(reason_1=reason("caf")) if second.get("reason_1") else pre_accueil()
-    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=second.get("minutes_later", 0))):
+    with time_machine.travel(morning + datetime.timedelta(minutes=second.get("minutes_later", 0)), tick=False):
         response = client.post("/agents/arrets/nathalie-sarraute/accueil/", data, follow=True)
     assert "Ticket n° 2" in text_of(response)
 
