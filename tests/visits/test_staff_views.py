@@ -361,11 +361,14 @@ def accompagnement_data(demand, **overrides):
     } | overrides
 
 
-def test_accompagnement_page_warns_about_sensitive_data_and_prefills_the_duration(logged_in, stop, agent):
-    visit = VisitFactory(stop=stop, arrived_at=timezone.now() - datetime.timedelta(minutes=40))
-    with time_machine.travel(timezone.now() - datetime.timedelta(minutes=18)):
+def test_accompagnement_page_warns_about_sensitive_data_and_prefills_the_duration(client, stop, agent):
+    morning = datetime.datetime(2025, 3, 4, 10, tzinfo=schedule.PARIS)  # not across midnight
+    with time_machine.travel(morning - datetime.timedelta(minutes=18), tick=False):
+        visit = VisitFactory(stop=stop, arrived_at=timezone.now() - datetime.timedelta(minutes=22))
         intake.start_accompagnement(visit, agent)
-    response = logged_in.get(f"/agents/passages/{visit.pk}/accompagnement/")
+    with time_machine.travel(morning, tick=False):
+        client.force_login(agent)
+        response = client.get(f"/agents/passages/{visit.pk}/accompagnement/")
     text = text_of(response)
     assert "N'écrivez ni nom, ni numéro" in text
     assert response.context["form"].initial["minutes"] == 18
