@@ -97,6 +97,15 @@ def resident(db):
     return UserFactory(username="resident")
 
 
+# What the schedule engine reads, whatever the number of stops (stops.schedule.openings):
+ENGINE_QUERIES = (
+    1  # the stops (unless given)
+    + 3  # their closures, weekly slots and extra openings
+    + 1  # the school holidays of the zones they follow (none followed: no query)
+)
+SESSION_QUERIES = 2  # a staff page: the session, and the user with their roles
+
+
 def make_stops(count, **slot_kwargs):
     """`count` stops with two weekly slots each, as on a national-scale territory."""
     stops = StopFactory.create_batch(count)

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from partners.models import OrientationTarget, Reason
 from stops import schedule
-from tests.conftest import agent_user, text_of
+from tests.conftest import SESSION_QUERIES, agent_user, text_of
 from tests.factories import StopFactory, VisitFactory, WeeklySlotFactory, demand_rows, pre_accueil, reason
 from visits import intake, stats
 from visits.models import DailyActivity, FollowUpContact, Status, Visit, VisitCorrection
@@ -237,26 +237,48 @@ def test_queue_queries_do_not_grow_with_the_visitors(
         if ticket % 3 == 0:
             intake.start_deblayage(visit, other_agent)
             started_yesterday(intake.start_accompagnement, stop, ticket, agent)
-    with django_assert_max_num_queries(9):
+    queue = SESSION_QUERIES + 2  # the stop, the day's visits with their agents
+    form = (
+        1  # the reasons of the pré-accueil form (partners and procedures)
+        + 1  # the places where a visitor may be oriented
+    )
+    earlier = 1  # the visits of earlier days left in progress
+    with django_assert_max_num_queries(queue + form + earlier):
         assert logged_in.get("/agents/arrets/nathalie-sarraute/").status_code == 200
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(queue):  # the refresh: the queue alone
         assert logged_in.get("/agents/arrets/nathalie-sarraute/file/").status_code == 200
 
 
 def test_each_step_posts_within_the_query_budget(logged_in, stop, agent, django_assert_max_num_queries):
     data = pre_accueil()
-    with django_assert_max_num_queries(10):  # one of them: a ticket given a moment ago for the same reasons?
+    transaction = 2  # its savepoint, and its release
+    pre_accueil_queries = (
+        SESSION_QUERIES
+        + 1  # the stop
+        + 1  # the reasons the form offers
+        + 1  # a ticket given a moment ago for the same reasons?
+        + transaction
+        + 3  # the day's next ticket, the visit, its demands
+    )
+    with django_assert_max_num_queries(pre_accueil_queries):
         logged_in.post("/agents/arrets/nathalie-sarraute/accueil/", data)
     visit = Visit.objects.get()
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(SESSION_QUERIES + 2):  # the visit, its move
         logged_in.post(f"/agents/passages/{visit.pk}/vers/deblayage/")
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(SESSION_QUERIES + 3):  # the visit, its demands, its move
         logged_in.post(
             f"/agents/passages/{visit.pk}/deblayage/", {"has_internet": "on", "missing": "", "then": "accompagnement"}
         )
     demand = visit.demands.get()
     data = accompagnement_data(demand, minutes="15")
-    with django_assert_max_num_queries(10):
+    finishing = (
+        SESSION_QUERIES
+        + 2  # the visit, its demands
+        + 1  # the reasons the form offers
+        + transaction
+        + 2  # the visit's end, its demands' outcomes
+    )
+    with django_assert_max_num_queries(finishing):
         logged_in.post(f"/agents/passages/{visit.pk}/accompagnement/", data)
     assert Visit.objects.get().status == Status.DONE
 
