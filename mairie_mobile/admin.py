@@ -1,14 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from mairie_mobile.models import AuditEvent, AuthenticatorApp, BackupCodes
 
-admin.site.site_header = "Mairie mobile – administration"
+admin.site.site_header = _("Mairie mobile – administration")
 admin.site.site_title = "Mairie mobile"
-admin.site.index_title = "Administration"
+admin.site.index_title = _("Administration")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -68,14 +69,14 @@ class DeviceAdmin(ReadOnlyAdmin):
     list_select_related = ["user"]
     fields = readonly_fields = ["owner", "label", "in_use"]
 
-    @admin.display(description="Personne", ordering="user__username")
+    @admin.display(description=_("Personne"), ordering="user__username")
     def owner(self, device):
         return device.user
 
-    @admin.display(description="Nom")
+    @admin.display(description=_("Nom"))
     def label(self, device):
         return device.name
 
-    @admin.display(description="En service", boolean=True, ordering="confirmed")
+    @admin.display(description=_("En service"), boolean=True, ordering="confirmed")
     def in_use(self, device):
         return device.confirmed

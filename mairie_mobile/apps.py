@@ -1,10 +1,11 @@
 from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class MairieMobileConfig(AppConfig):
     name = "mairie_mobile"
-    verbose_name = "Mairie mobile"
+    verbose_name = _("Mairie mobile")
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed

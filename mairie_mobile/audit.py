@@ -1,5 +1,7 @@
 """The audit journal: every staff action that matters is recorded here, in one line."""
 
+from django.utils.translation import gettext as _
+
 from mairie_mobile.models import AuditEvent
 
 Action = AuditEvent.Action
@@ -25,14 +27,15 @@ def _printable(text):
 
 
 def on_login(sender, request, user, **kwargs):
-    record(Action.LOGIN, "Connexion réussie", user=user, request=request)
+    record(Action.LOGIN, _("Connexion réussie"), user=user, request=request)
 
 
 def on_logout(sender, request, user, **kwargs):
     if user is not None:
-        record(Action.LOGOUT, "Déconnexion", user=user, request=request)
+        record(Action.LOGOUT, _("Déconnexion"), user=user, request=request)
 
 
 def on_login_failed(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username", ""))
-    record(Action.LOGIN_FAILED, f"Échec de connexion pour « {username[:100]} »", username=username, request=request)
+    what = _("Échec de connexion pour « %(username)s »") % {"username": username[:100]}
+    record(Action.LOGIN_FAILED, what, username=username, request=request)

@@ -11,10 +11,10 @@ class AppendOnly(Exception):
 
 class AuditQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise AppendOnly("Le journal d'audit ne se modifie pas.")
+        raise AppendOnly(_("Le journal d'audit ne se modifie pas."))
 
     def delete(self):
-        raise AppendOnly("Le journal d'audit ne s'efface pas.")
+        raise AppendOnly(_("Le journal d'audit ne s'efface pas."))
 
 
 class AuditEvent(models.Model):
@@ -58,11 +58,11 @@ class AuditEvent(models.Model):
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            raise AppendOnly("Le journal d'audit ne se modifie pas.")
+            raise AppendOnly(_("Le journal d'audit ne se modifie pas."))
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise AppendOnly("Le journal d'audit ne s'efface pas.")
+        raise AppendOnly(_("Le journal d'audit ne s'efface pas."))
 
 
 class AuthenticatorApp(TOTPDevice):

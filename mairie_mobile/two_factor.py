@@ -11,6 +11,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -49,10 +51,10 @@ class TwoFactorMiddleware:
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label="Code",
+        label=gettext_lazy("Code"),
         max_length=16,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
-        help_text="Les 6 chiffres de votre application, ou un code de secours.",
+        help_text=gettext_lazy("Les 6 chiffres de votre application, ou un code de secours."),
     )
 
 
@@ -71,14 +73,14 @@ def setup(request):
             device.confirmed = True
             device.save()
             otp_login(request, device)
-            audit.record(audit.Action.TWO_FACTOR, "Double authentification activée", user=user, request=request)
+            audit.record(audit.Action.TWO_FACTOR, _("Double authentification activée"), user=user, request=request)
             return render(
                 request, "registration/backup_codes.html", {"codes": new_backup_codes(user), "next": _next(request)}
             )
-        form.add_error("code", "Ce code ne correspond pas : vérifiez l'heure du téléphone et réessayez.")
+        form.add_error("code", _("Ce code ne correspond pas : vérifiez l'heure du téléphone et réessayez."))
     context = {
         "form": form,
-        "qr_code": segno.make(device.config_url, error="m").svg_inline(scale=5, title="Code QR à scanner"),
+        "qr_code": segno.make(device.config_url, error="m").svg_inline(scale=5, title=_("Code QR à scanner")),
         "secret": base64.b32encode(device.bin_key).decode(),
         "next": _next(request),
     }
@@ -93,13 +95,12 @@ def verify(request):
         device = match_token(request.user, form.cleaned_data["code"].replace(" ", ""))
         if device is not None:
             otp_login(request, device)
-            kind = "code de secours" if isinstance(device, StaticDevice) else "application"
-            audit.record(
-                audit.Action.TWO_FACTOR, f"Second facteur vérifié ({kind})", user=request.user, request=request
-            )
+            kind = _("code de secours") if isinstance(device, StaticDevice) else _("application")
+            what = _("Second facteur vérifié (%(kind)s)") % {"kind": kind}
+            audit.record(audit.Action.TWO_FACTOR, what, user=request.user, request=request)
             return redirect(_next(request))
-        audit.record(audit.Action.TWO_FACTOR, "Second facteur refusé", user=request.user, request=request)
-        form.add_error("code", "Ce code n'est pas valable. Réessayez, ou utilisez un code de secours.")
+        audit.record(audit.Action.TWO_FACTOR, _("Second facteur refusé"), user=request.user, request=request)
+        form.add_error("code", _("Ce code n'est pas valable. Réessayez, ou utilisez un code de secours."))
     context = {"form": form, "next": _next(request)}
     return render(request, "registration/two_factor_verify.html", context, status=400 if form.errors else 200)
 
@@ -108,7 +109,7 @@ def new_backup_codes(user):
     """Ten codes of one use each, replacing the previous ones; shown once."""
     device, _created = StaticDevice.objects.get_or_create(user=user, name="Codes de secours")
     device.token_set.all().delete()
-    codes = [StaticToken.random_token() for _ in range(BACKUP_CODES)]
+    codes = [StaticToken.random_token() for _position in range(BACKUP_CODES)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
     return codes
 

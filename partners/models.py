@@ -100,11 +100,13 @@ def reason_choices():
         options = groups.setdefault((partner_id, name, short_name), [])
         if procedure_id and active:
             reason = Reason(partner_id, procedure_id)
-            options.append((reason.value, f"{short_name} – {label}"))
+            options.append(
+                (reason.value, _("%(partner)s – %(procedure)s") % {"partner": short_name, "procedure": label})
+            )
             reasons[reason.value] = reason
     choices = [("", "—")]
     for (partner_id, name, short_name), options in groups.items():
         other = Reason(partner_id)
         reasons[other.value] = other
-        choices.append((name, [*options, (other.value, f"{short_name} – autre démarche")]))
+        choices.append((name, [*options, (other.value, _("%(partner)s – autre démarche") % {"partner": short_name})]))
     return choices, reasons

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.db import models
+from django.utils.translation import gettext as _
 
 from stops import editing
 from stops.models import Closure, ExtraOpening, Notification, ScheduleChange, SchoolHoliday, Stop, WeeklySlot
@@ -14,9 +15,11 @@ class RecordedEditAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super_save = super().save_model
-        description = (
-            f"{obj._meta.verbose_name.capitalize()} {'modifié(e)' if change else 'ajouté(e)'} (administration) : {obj}"
-        )
+        if change:
+            done = _("%(kind)s modifié(e) (administration) : %(object)s")
+        else:
+            done = _("%(kind)s ajouté(e) (administration) : %(object)s")
+        description = done % {"kind": obj._meta.verbose_name.capitalize(), "object": obj}
         editing.edit_schedule(
             editing.affected_stops(self.stop_of(obj)),
             lambda: super_save(request, obj, form, change),
@@ -26,7 +29,10 @@ class RecordedEditAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         super_delete = super().delete_model
-        description = f"{obj._meta.verbose_name.capitalize()} supprimé(e) (administration) : {obj}"
+        description = _("%(kind)s supprimé(e) (administration) : %(object)s") % {
+            "kind": obj._meta.verbose_name.capitalize(),
+            "object": obj,
+        }
         editing.edit_schedule(
             editing.affected_stops(self.stop_of(obj)),
             lambda: super_delete(request, obj),

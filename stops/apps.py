@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class StopsConfig(AppConfig):
     name = "stops"
-    verbose_name = "Arrêts et horaires"
+    verbose_name = _("Arrêts et horaires")
 
     def ready(self):
         # Django loads the models after this module: what uses them is imported once they are.

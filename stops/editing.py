@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mairie_mobile import audit
 from stops import caching, ics, schedule, tasks
@@ -75,7 +76,10 @@ def cancel_opening(stop, day, reason, user):
     """Cancel what remains of one day of a stop: its openings not yet over."""
     closure = cancellation(stop, day, reason)
     # Kept in the stop's history: read in another year, it must still say which day.
-    description = f"Ouverture annulée : {reason} ({schedule.long_date(day, weekday=True, year=True)})"
+    description = _("Ouverture annulée : %(reason)s (%(day)s)") % {
+        "reason": reason,
+        "day": schedule.long_date(day, weekday=True, year=True),
+    }
     edit_schedule([stop], closure.save, user=user, description=description)
     return closure
 

@@ -8,7 +8,13 @@ from stops.models import Closure, ExtraOpening, Stop, WeeklySlot
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-CANCELLATION_REASONS = ["Bus en panne", "Absence d'agents", "Intempéries", "Grève", "Événement sur la place"]
+CANCELLATION_REASONS = [
+    _("Bus en panne"),
+    _("Absence d'agents"),
+    _("Intempéries"),
+    _("Grève"),
+    _("Événement sur la place"),
+]
 # The longest commune name in France is 45 characters: past this, it is not a search.
 QUERY_MAX_LENGTH = 100
 
@@ -92,8 +98,12 @@ class WeeklySlotForm(ForStop, forms.ModelForm):
         others = self.stop.slots.exclude(pk=self.instance.pk).order_by("weekday", "start")
         overlapped = [other for other in others if schedule.slots_overlap(candidate, other)]
         if overlapped:
-            *first, last = [f"{o.get_weekday_display()} {schedule.format_hours(o.start, o.end)}" for o in overlapped]
-            slots = _("%(first)s et du %(last)s") % {"first": ", du ".join(first), "last": last} if first else last
+            *first, last = [
+                _("%(weekday)s %(hours)s")
+                % {"weekday": o.get_weekday_display(), "hours": schedule.format_hours(o.start, o.end)}
+                for o in overlapped
+            ]
+            slots = _("%(first)s et du %(last)s") % {"first": _(", du ").join(first), "last": last} if first else last
             message = ngettext(
                 "Certains jours, ce créneau chevauche celui du %(slots)s.",
                 "Certains jours, ce créneau chevauche ceux du %(slots)s.",

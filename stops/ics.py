@@ -9,6 +9,7 @@ import datetime
 from collections import defaultdict
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from stops.schedule import PARIS, long_date
@@ -39,7 +40,7 @@ def calendar_feed(openings, name, uid, stamp):
         prodid="-//Mairie mobile//Horaires//FR",
         uid=f"{uid}@mairie-mobile",
         name=name,
-        description="Horaires de la Mairie mobile, mis à jour à chaque changement.",
+        description=_("Horaires de la Mairie mobile, mis à jour à chaque changement."),
         method="PUBLISH",
         refresh_interval=datetime.timedelta(hours=12),
         subcomponents=events,
@@ -91,8 +92,11 @@ def _description(opening, unknown_from):
     lines = [opening.stop.landmark, opening.reason if opening.extra else ""]
     if unknown_from:
         lines.append(
-            f"À partir du {long_date(unknown_from)}, les vacances scolaires ne sont pas encore connues : "
-            "certaines dates pourront être annulées."
+            _(
+                "À partir du %(day)s, les vacances scolaires ne sont pas encore connues : "
+                "certaines dates pourront être annulées."
+            )
+            % {"day": long_date(unknown_from)}
         )
     return "\n".join(line for line in lines if line) or None
 

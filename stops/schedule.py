@@ -32,14 +32,15 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from stops.models import Closure, ExtraOpening, SchoolHoliday, Stop, Weekday, WeeklySlot
 
 PARIS = ZoneInfo("Europe/Paris")
 OPEN = "open"
 CANCELLED = "cancelled"
-SCHOOL_HOLIDAYS_REASON = "Vacances scolaires"
-PUBLIC_HOLIDAY_REASON = "Jour férié : {name}"
+SCHOOL_HOLIDAYS_REASON = gettext_noop("Vacances scolaires")
+PUBLIC_HOLIDAY_REASON = gettext_noop("Jour férié : %(name)s")
 
 
 class Opening(NamedTuple):
@@ -164,11 +165,11 @@ class _Calendar:
 
 def _holidays(start, end, school_days, closed_on_public_holidays, subdivision):
     """{day: reason} of the public and school holidays that close a kind of stop."""
-    reasons = dict.fromkeys(school_days, SCHOOL_HOLIDAYS_REASON)
+    reasons = dict.fromkeys(school_days, _(SCHOOL_HOLIDAYS_REASON))
     if closed_on_public_holidays:
         for day in each_day(start, end):
             if name := public_holiday(day, subdivision):
-                reasons[day] = PUBLIC_HOLIDAY_REASON.format(name=name)
+                reasons[day] = _(PUBLIC_HOLIDAY_REASON) % {"name": name}
     return reasons
 
 

@@ -5,6 +5,7 @@ import io
 from typing import NamedTuple
 
 from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
@@ -36,34 +37,46 @@ def sections(stats):
     f = stats.filters
     summary = [
         # A file is read later, maybe another year: the year is always written.
-        ("Période", f"du {long_date(f.start, year=True)} au {long_date(f.end, year=True)}"),
-        ("Arrêt", f.stop.name if f.stop else "Tous"),
-        ("Partenaire", f.partner.short_name if f.partner else "Tous"),
-        ("Passages", stats.visits),
-        ("Demandes", stats.demands),
-        ("Passages orientés", stats.oriented),
-        ("Part des passages orientés", _share(stats.oriented_share)),
-        ("Partis avant d'être reçus", stats.left),
-        ("Revenus avec des pièces à apporter", stats.to_come_back),
-        ("Premières venues", stats.first_visits),
-        ("Premières venues : réponses connues", stats.first_visit_known),
-        ("Attente médiane (minutes)", stats.waiting[0]),
-        ("Attente, 90e centile (minutes)", stats.waiting[1]),
-        ("Durée médiane d'accompagnement (minutes)", stats.duration[0]),
-        ("Durée d'accompagnement, 90e centile (minutes)", stats.duration[1]),
-        ("Ouvertures", stats.openings),
-        ("Heures d'ouverture", round(stats.open_minutes / 60, 1)),
-        ("Passages par ouverture", _number(stats.per_opening)),
-        ("Passages par heure d'ouverture", _number(stats.per_hour)),
+        (
+            _("Période"),
+            _("du %(start)s au %(end)s") % {"start": long_date(f.start, year=True), "end": long_date(f.end, year=True)},
+        ),
+        (_("Arrêt"), f.stop.name if f.stop else _("Tous")),
+        (_("Partenaire"), f.partner.short_name if f.partner else _("Tous")),
+        (_("Passages"), stats.visits),
+        (_("Demandes"), stats.demands),
+        (_("Passages orientés"), stats.oriented),
+        (_("Part des passages orientés"), _share(stats.oriented_share)),
+        (_("Partis avant d'être reçus"), stats.left),
+        (_("Revenus avec des pièces à apporter"), stats.to_come_back),
+        (_("Premières venues"), stats.first_visits),
+        (_("Premières venues : réponses connues"), stats.first_visit_known),
+        (_("Attente médiane (minutes)"), stats.waiting[0]),
+        (_("Attente, 90e centile (minutes)"), stats.waiting[1]),
+        (_("Durée médiane d'accompagnement (minutes)"), stats.duration[0]),
+        (_("Durée d'accompagnement, 90e centile (minutes)"), stats.duration[1]),
+        (_("Ouvertures"), stats.openings),
+        (_("Heures d'ouverture"), round(stats.open_minutes / 60, 1)),
+        (_("Passages par ouverture"), _number(stats.per_opening)),
+        (_("Passages par heure d'ouverture"), _number(stats.per_hour)),
     ]
     return [
-        Section("Synthèse", ["Indicateur", "Valeur"], summary),
-        Section("Demandes par partenaire", ["Partenaire", "Demandes"], [(p.name, n) for p, n in stats.by_partner]),
-        Section("Demandes par démarche", ["Démarche", "Demandes"], stats.by_procedure),
-        Section("Résultats des demandes", ["Résultat", "Demandes"], stats.outcomes),
+        Section(_("Synthèse"), [_("Indicateur"), _("Valeur")], summary),
         Section(
-            "Passages par arrêt",
-            ["Arrêt", "Passages", "Ouvertures", "Heures d'ouverture", "Passages par ouverture", "Passages par heure"],
+            _("Demandes par partenaire"), [_("Partenaire"), _("Demandes")], [(p.name, n) for p, n in stats.by_partner]
+        ),
+        Section(_("Demandes par démarche"), [_("Démarche"), _("Demandes")], stats.by_procedure),
+        Section(_("Résultats des demandes"), [_("Résultat"), _("Demandes")], stats.outcomes),
+        Section(
+            _("Passages par arrêt"),
+            [
+                _("Arrêt"),
+                _("Passages"),
+                _("Ouvertures"),
+                _("Heures d'ouverture"),
+                _("Passages par ouverture"),
+                _("Passages par heure"),
+            ],
             [
                 (
                     s.name,
@@ -77,25 +90,28 @@ def sections(stats):
             ],
         ),
         Section(
-            "Passages par mois", ["Mois", "Passages", "Demandes"], [(f"{m:%Y-%m}", v, d) for m, v, d in stats.monthly]
+            _("Passages par mois"),
+            [_("Mois"), _("Passages"), _("Demandes")],
+            [(f"{m:%Y-%m}", v, d) for m, v, d in stats.monthly],
         ),
         Section(
-            "Arrivées par jour et heure",
-            ["Jour", *(f"{h}h" for h in stats.hours)],
+            _("Arrivées par jour et heure"),
+            [_("Jour"), *(_("%(hour)sh") % {"hour": h} for h in stats.hours)],
             [(d, *values) for d, values in stats.heatmap],
         ),
-        Section("Tranches d'âge", ["Tranche d'âge", "Passages"], stats.age_bands),
-        Section("Lieux de résidence", ["Arrondissement ou commune", "Passages"], stats.residences),
+        Section(_("Tranches d'âge"), [_("Tranche d'âge"), _("Passages")], stats.age_bands),
+        Section(_("Lieux de résidence"), [_("Arrondissement ou commune"), _("Passages")], stats.residences),
     ]
 
 
 def france_services_sections(month, rows):
     return [
         Section(
-            f"France services – demandes de {month:%m/%Y}",
-            ["Partenaire", "Demandes"],
+            _("France services – demandes de %(month)s") % {"month": format(month, "%m/%Y")},
+            [_("Partenaire"), _("Demandes")],
             [(partner.name, count) for partner, count in rows],
-            sheet=f"Demandes de {date_format(month, 'F Y')}",  # « Demandes de septembre 2026 »: 26 characters
+            sheet=_("Demandes de %(month)s")
+            % {"month": date_format(month, "F Y")},  # « Demandes de septembre 2026 »: 26 characters
         )
     ]
 

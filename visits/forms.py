@@ -91,7 +91,7 @@ class ProfileFields(forms.Form):
     )
     first_visit = forms.TypedChoiceField(
         label=_("Première venue ?"),
-        choices=[("", "Ne sait pas"), ("1", "Oui"), ("0", "Non")],
+        choices=[("", _("Ne sait pas")), ("1", _("Oui")), ("0", _("Non"))],
         coerce=lambda value: value == "1",
         empty_value=None,
         required=False,
@@ -111,7 +111,7 @@ class PreAccueilForm(ProfileFields):
     reason_3 = ReasonField(label=_("Autre motif"), required=False)
     handled_here = forms.TypedChoiceField(
         label=_("La demande peut-elle être traitée ici ?"),
-        choices=[("1", "Oui, la personne attend son tour"), ("0", "Non, orienter ailleurs")],
+        choices=[("1", _("Oui, la personne attend son tour")), ("0", _("Non, orienter ailleurs"))],
         coerce=lambda value: value == "1",
         initial="1",
         widget=forms.RadioSelect,

@@ -19,7 +19,8 @@ import datetime
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mairie_mobile import audit
 from partners.models import Reason
@@ -50,7 +51,7 @@ def register(stop, agent, reasons, *, orientation_target=None, profile=None, ide
     `idempotency_key` twice gives the same visit.
     """
     if not reasons:
-        raise IntakeError("Indiquez au moins un motif de visite.")
+        raise IntakeError(_("Indiquez au moins un motif de visite."))
     try:
         with transaction.atomic():
             return _create_with_next_ticket(stop, agent, reasons, orientation_target, profile or {}, idempotency_key)
@@ -151,16 +152,16 @@ def take_next(stop, agent):
             return start_deblayage(visit, agent)
         except IntakeError:
             continue  # a colleague took this one first
-    raise IntakeError("Personne n'attend le déblayage pour le moment.")
+    raise IntakeError(_("Personne n'attend le déblayage pour le moment."))
 
 
 class AfterDeblayage(models.TextChoices):
     """Where the visitor goes once the déblayage is done."""
 
-    ACCOMPAGNEMENT = "accompagnement", _("Commencer l'accompagnement")  # the same agent goes on
-    READY = "ready", _("Passer la main pour l'accompagnement")  # a colleague will take over
-    QUEUE = "queue", _("Remettre dans la file d'attente")  # e.g. to look for a code
-    COME_BACK = "come_back", _("Reviendra avec les pièces")  # leaves with the list of what to bring
+    ACCOMPAGNEMENT = "accompagnement", gettext_lazy("Commencer l'accompagnement")  # the same agent goes on
+    READY = "ready", gettext_lazy("Passer la main pour l'accompagnement")  # a colleague will take over
+    QUEUE = "queue", gettext_lazy("Remettre dans la file d'attente")  # e.g. to look for a code
+    COME_BACK = "come_back", gettext_lazy("Reviendra avec les pièces")  # leaves with the list of what to bring
 
 
 AFTER_DEBLAYAGE = {
@@ -175,7 +176,7 @@ def finish_deblayage(visit, agent, checklist, missing, then):
     """Record the checklist and what is missing, then send the visitor on (`then`, an AfterDeblayage)."""
     then = AfterDeblayage(then)
     if then == AfterDeblayage.COME_BACK and not missing.strip():
-        raise IntakeError("Indiquez ce que la personne doit apporter la prochaine fois.")
+        raise IntakeError(_("Indiquez ce que la personne doit apporter la prochaine fois."))
     if then == AfterDeblayage.ACCOMPAGNEMENT:
         _of_today(visit)
     now = timezone.now()
@@ -213,9 +214,9 @@ def finish_accompagnement(visit, agent, demands, *, minutes=None, note="", follo
     dict (name, phone, email, consent).
     """
     if not demands:
-        raise IntakeError("Indiquez au moins une demande traitée.")
+        raise IntakeError(_("Indiquez au moins une demande traitée."))
     if any(not outcome for _demand, _reason, outcome in demands):
-        raise IntakeError("Indiquez le résultat de chaque demande.")
+        raise IntakeError(_("Indiquez le résultat de chaque demande."))
     now = timezone.now()
     with transaction.atomic():
         moved = _move(
@@ -246,10 +247,11 @@ def take_over(visit, agent, step, colleague):
         raise IntakeError(visit.describe())
     with transaction.atomic():
         if _move(visit, agent, Q(status=step, **{HOLDERS[step]: colleague}), step, **{HOLDERS[step]: agent}):
-            summary = (
-                f"Passage n° {visit.ticket} du {visit.service_day:%d/%m/%Y} ({visit.stop_id}) repris à "
-                f"{agent_name(colleague)} ({visit.get_status_display().lower()})"
-            )
+            summary = _("Passage n° %(ticket)s du %(day)s (%(stop)s) repris à %(colleague)s (%(step)s)") % {
+                **_passage(visit),
+                "colleague": agent_name(colleague),
+                "step": visit.get_status_display().lower(),
+            }
             audit.record(audit.Action.VISIT_TAKE_OVER, summary, user=agent)
     return visit
 
@@ -263,9 +265,9 @@ def mark_left(visit, agent):
 class Move(models.TextChoices):
     """Where the queue's buttons take a visitor (the last part of their address)."""
 
-    DEBLAYAGE = "deblayage", _("Déblayage")
-    ACCOMPAGNEMENT = "accompagnement", _("Accompagnement")
-    LEFT = "parti", _("Parti sans être reçu")
+    DEBLAYAGE = "deblayage", gettext_lazy("Déblayage")
+    ACCOMPAGNEMENT = "accompagnement", gettext_lazy("Accompagnement")
+    LEFT = "parti", gettext_lazy("Parti sans être reçu")
 
 
 def move(visit, agent, to):
@@ -277,9 +279,9 @@ def move(visit, agent, to):
 def record_follow_up_contact(visit, *, name, phone="", email="", consent=False):
     """Keep a way to reach the visitor again: only with their consent, erased after the retention period."""
     if not consent:
-        raise IntakeError("Un contact ne peut être enregistré qu'avec l'accord de la personne : cochez la case.")
+        raise IntakeError(_("Un contact ne peut être enregistré qu'avec l'accord de la personne : cochez la case."))
     if not name.strip() or not (phone.strip() or email.strip()):
-        raise IntakeError("Pour un contact de suivi, indiquez un nom et un téléphone ou un courriel.")
+        raise IntakeError(_("Pour un contact de suivi, indiquez un nom et un téléphone ou un courriel."))
     now = timezone.now()
     contact, _created = FollowUpContact.objects.update_or_create(
         visit=visit, defaults={"name": name, "phone": phone, "email": email, "consent_at": now, "created_at": now}
@@ -299,13 +301,15 @@ def correct(visit, agent, fields, demands):
     finish_accompagnement (outcome may be empty for an oriented or left visit).
     """
     if not visit.is_finished:
-        raise IntakeError(f"Le n° {visit.ticket} est encore en cours : corrigez-le à son étape.")
+        raise IntakeError(
+            _("Le n° %(ticket)s est encore en cours : corrigez-le à son étape.") % {"ticket": visit.ticket}
+        )
     if visit.service_day != timezone.localdate():
-        raise IntakeError("Un passage ne se corrige que le jour même.")
+        raise IntakeError(_("Un passage ne se corrige que le jour même."))
     if not demands:
-        raise IntakeError("Gardez au moins une demande.")
+        raise IntakeError(_("Gardez au moins une demande."))
     if outcome_required(visit) and any(not outcome for _demand, _reason, outcome in demands):
-        raise IntakeError("Indiquez le résultat de chaque demande.")
+        raise IntakeError(_("Indiquez le résultat de chaque demande."))
     if not set(fields) <= set(CORRECTABLE_FIELDS):
         raise ValueError(f"Champs non corrigeables : {sorted(set(fields) - set(CORRECTABLE_FIELDS))}")
     with transaction.atomic():
@@ -320,7 +324,10 @@ def correct(visit, agent, fields, demands):
         if changes:
             VisitCorrection.objects.create(visit=visit, agent=agent, changes=changes)
             what = ", ".join(sorted(changes))
-            summary = f"Passage n° {visit.ticket} du {visit.service_day:%d/%m/%Y} ({visit.stop_id}) corrigé : {what}"
+            summary = _("Passage n° %(ticket)s du %(day)s (%(stop)s) corrigé : %(what)s") % {
+                **_passage(visit),
+                "what": what,
+            }
             audit.record(audit.Action.VISIT_CORRECTION, summary, user=agent)
     return visit
 
@@ -332,8 +339,9 @@ def purge_follow_up_contacts(retention_days):
     if deleted:
         audit.record(
             audit.Action.PURGE,
-            f"{deleted} contact(s) de suivi effacé(s) après {retention_days} jours",
-            username="effacement automatique",
+            _("%(deleted)s contact(s) de suivi effacé(s) après %(days)s jours")
+            % {"deleted": deleted, "days": retention_days},
+            username=_("effacement automatique"),
         )
     return deleted
 
@@ -349,8 +357,11 @@ def _of_today(visit):
     """A step starts only for the day's visitors: a visit of an earlier day can only be ended."""
     if visit.is_of_an_earlier_day:
         raise IntakeError(
-            f"Le n° {visit.ticket} est venu le {visit.service_day:%d/%m/%Y} : pour un passage d'un jour "
-            "précédent, on ne commence plus d'étape. Terminez celle en cours, ou notez que la personne est partie."
+            _(
+                "Le n° %(ticket)s est venu le %(day)s : pour un passage d'un jour précédent, on ne commence plus "
+                "d'étape. Terminez celle en cours, ou notez que la personne est partie."
+            )
+            % _passage(visit)
         )
 
 
@@ -410,11 +421,19 @@ def _snapshot(visit):
     """What a correction may change, as text a coordinator can read in the history."""
     snapshot = {name: _readable(visit, name) for name in CORRECTABLE_FIELDS}
     snapshot["demands"] = [
-        f"{d.partner.short_name} – {d.procedure.label if d.procedure else 'autre démarche'} : "
-        f"{d.get_outcome_display() or 'à traiter'}"
+        _("%(partner)s – %(procedure)s : %(outcome)s")
+        % {
+            "partner": d.partner.short_name,
+            "procedure": d.procedure.label if d.procedure else _("autre démarche"),
+            "outcome": d.get_outcome_display() or _("à traiter"),
+        }
         for d in visit.demands.select_related("partner", "procedure")
     ]
     return snapshot
+
+
+def _passage(visit):
+    return {"ticket": visit.ticket, "day": format(visit.service_day, "%d/%m/%Y"), "stop": visit.stop_id}
 
 
 def _readable(visit, name):
@@ -422,7 +441,7 @@ def _readable(visit, name):
     if value in (None, ""):
         return ""
     if isinstance(value, bool):
-        return "oui" if value else "non"
+        return _("oui") if value else _("non")
     if Visit._meta.get_field(name).choices:
         return str(getattr(visit, f"get_{name}_display")())
     return str(value)

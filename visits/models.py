@@ -211,12 +211,22 @@ class Visit(models.Model):
         """Where the visit is, and who has it: why an agent cannot act on it now."""
         who = self.holder
         if self.status in STEPS_IN_HAND and who:
-            return f"{agent_name(who)} s'occupe déjà du n° {self.ticket} ({self.get_status_display().lower()})."
+            return _("%(agent)s s'occupe déjà du n° %(ticket)s (%(step)s).") % {
+                "agent": agent_name(who),
+                "ticket": self.ticket,
+                "step": self.get_status_display().lower(),
+            }
         if self.status == Status.ORIENTED:
-            return f"Le n° {self.ticket} a été orienté vers {self.orientation_target} : son passage est terminé."
+            return _("Le n° %(ticket)s a été orienté vers %(target)s : son passage est terminé.") % {
+                "ticket": self.ticket,
+                "target": self.orientation_target,
+            }
         if not self.is_active:
             return ENDED[self.status] % {"ticket": self.ticket}
-        return f"Le n° {self.ticket} est à l'étape « {self.get_status_display()} » : impossible pour l'instant."
+        return _("Le n° %(ticket)s est à l'étape « %(step)s » : impossible pour l'instant.") % {
+            "ticket": self.ticket,
+            "step": self.get_status_display(),
+        }
 
     def waiting_minutes(self, now=None):
         """Minutes since arrival, until the accompaniment starts (or now)."""

@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.db.models import Case, Count, Exists, F, FloatField, Func, OuterRef, When
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, Round, TruncMonth
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from partners.models import Partner, Procedure
 from stops import opening_counts
@@ -51,12 +52,12 @@ def quick_periods(today):
     last_month = opening_counts.previous_month(today)
     school_year = today.year if today.month >= 9 else today.year - 1  # the one under way starts in September
     return [
-        ("this-month", "Ce mois-ci", this_month, today),
-        ("last-month", "Le mois dernier", last_month, this_month - datetime.timedelta(days=1)),
-        ("this-year", "Cette année", today.replace(month=1, day=1), today),
+        ("this-month", _("Ce mois-ci"), this_month, today),
+        ("last-month", _("Le mois dernier"), last_month, this_month - datetime.timedelta(days=1)),
+        ("this-year", _("Cette année"), today.replace(month=1, day=1), today),
         (
             "last-school-year",
-            f"L'année scolaire {school_year - 1}-{school_year}",
+            _("L'année scolaire %(first)s-%(last)s") % {"first": school_year - 1, "last": school_year},
             datetime.date(school_year - 1, 9, 1),
             datetime.date(school_year, 8, 31),
         ),
@@ -324,7 +325,11 @@ def _demand_figures(result, tally):
     labels = dict(Procedure.objects.filter(pk__in=[pk for _p, pk in by_procedure if pk]).values_list("pk", "label"))
     result.by_procedure = sorted(
         (
-            (f"{partners[partner].short_name} – {labels.get(procedure, 'autre démarche')}", n)
+            (
+                _("%(partner)s – %(procedure)s")
+                % {"partner": partners[partner].short_name, "procedure": labels.get(procedure, _("autre démarche"))},
+                n,
+            )
             for (partner, procedure), n in by_procedure.items()
         ),
         key=lambda row: (-row[1], row[0]),

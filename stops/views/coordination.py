@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.db.models import Count, Max, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mairie_mobile.roles import coordinator_required
 from mairie_mobile.validators import parse_day
@@ -91,12 +92,13 @@ def stop_edit(request, slug=None):
     if request.method == "POST" and form.is_valid():
         if stop is None:
             stop = form.save()
-            messages.success(request, f"Arrêt « {stop.name} » créé. Ajoutez-lui ses créneaux.")
+            messages.success(request, _("Arrêt « %(name)s » créé. Ajoutez-lui ses créneaux.") % {"name": stop.name})
         else:
-            editing.edit_schedule([stop], form.save, user=request.user, description="Informations de l'arrêt modifiées")
-            messages.success(request, "Arrêt enregistré.")
+            description = _("Informations de l'arrêt modifiées")
+            editing.edit_schedule([stop], form.save, user=request.user, description=description)
+            messages.success(request, _("Arrêt enregistré."))
         return redirect("coordination:stop", slug=stop.slug)
-    title = "Modifier l'arrêt" if stop else "Nouvel arrêt"
+    title = _("Modifier l'arrêt") if stop else _("Nouvel arrêt")
     return render(request, "coordination/form.html", {"form": form, "stop": stop, "title": title}, status=_status(form))
 
 
@@ -140,7 +142,10 @@ def _delete(request, stop, instance, *, what, description, success):
 
 
 def _slot_label(slot):
-    return f"{slot.get_weekday_display()} {schedule.format_hours(slot.start, slot.end)}"
+    return _("%(weekday)s %(hours)s") % {
+        "weekday": slot.get_weekday_display(),
+        "hours": schedule.format_hours(slot.start, slot.end),
+    }
 
 
 @coordinator_required
@@ -148,14 +153,17 @@ def slot_edit(request, slug, pk=None):
     stop = _get_stop(slug)
     slot = get_object_or_404(WeeklySlot, stop=stop, pk=pk) if pk else None
     form = WeeklySlotForm(request.POST or None, instance=slot, stop=stop)
-    verb = "modifié" if slot else "ajouté"
+    if slot:
+        title, done, success = _("Modifier le créneau"), _("Créneau modifié : %(label)s"), _("Créneau modifié.")
+    else:
+        title, done, success = _("Nouveau créneau"), _("Créneau ajouté : %(label)s"), _("Créneau ajouté.")
     return _edit(
         request,
         form,
         stop,
-        title="Modifier le créneau" if slot else "Nouveau créneau",
-        description=lambda form: f"Créneau {verb} : {_slot_label(form.instance)}",
-        success=f"Créneau {verb}.",
+        title=title,
+        description=lambda form: done % {"label": _slot_label(form.instance)},
+        success=success,
     )
 
 
@@ -168,9 +176,9 @@ def slot_delete(request, slug, pk):
         request,
         stop,
         slot,
-        what=f"le créneau du {label}",
-        description=f"Créneau supprimé : {label}",
-        success="Créneau supprimé.",
+        what=_("le créneau du %(label)s") % {"label": label},
+        description=_("Créneau supprimé : %(label)s") % {"label": label},
+        success=_("Créneau supprimé."),
     )
 
 
@@ -179,8 +187,11 @@ def _closure_label(closure):
     first, last = closure.first_day, closure.last_day
     when = schedule.long_date(first, weekday=True, year=True)
     if last != first:
-        when = f"du {when} au {schedule.long_date(last, weekday=True, year=True)}"
-    return f"{closure.reason} ({when})"
+        when = _("du %(first)s au %(last)s") % {
+            "first": when,
+            "last": schedule.long_date(last, weekday=True, year=True),
+        }
+    return _("%(reason)s (%(when)s)") % {"reason": closure.reason, "when": when}
 
 
 @coordinator_required
@@ -189,16 +200,34 @@ def closure_edit(request, slug=None, pk=None):
     stop = _get_stop(slug) if slug else None
     closure = get_object_or_404(Closure, stop=stop, pk=pk) if pk else None
     form = ClosureEditForm(request.POST or None, instance=closure, stop=stop)
-    verb = "modifiée" if closure else "ajoutée"
-    everywhere = "" if stop else " de tous les arrêts"
+    title, done, success = _closure_texts(closure is not None, everywhere=stop is None)
     return _edit(
         request,
         form,
         stop,
-        title=("Modifier la fermeture" if closure else "Nouvelle fermeture") + everywhere,
-        description=lambda form: f"Fermeture{everywhere} {verb} : {_closure_label(form.instance)}",
-        success=f"Fermeture{everywhere} {verb}.",
+        title=title,
+        description=lambda form: done % {"label": _closure_label(form.instance)},
+        success=success,
     )
+
+
+def _closure_texts(edited, everywhere):
+    """The title, the history's description and the message of a closure's edit."""
+    if edited and everywhere:
+        return (
+            _("Modifier la fermeture de tous les arrêts"),
+            _("Fermeture de tous les arrêts modifiée : %(label)s"),
+            _("Fermeture de tous les arrêts modifiée."),
+        )
+    if edited:
+        return _("Modifier la fermeture"), _("Fermeture modifiée : %(label)s"), _("Fermeture modifiée.")
+    if everywhere:
+        return (
+            _("Nouvelle fermeture de tous les arrêts"),
+            _("Fermeture de tous les arrêts ajoutée : %(label)s"),
+            _("Fermeture de tous les arrêts ajoutée."),
+        )
+    return _("Nouvelle fermeture"), _("Fermeture ajoutée : %(label)s"), _("Fermeture ajoutée.")
 
 
 @coordinator_required
@@ -210,14 +239,17 @@ def closure_delete(request, slug=None, pk=None):
         request,
         stop,
         closure,
-        what=f"la fermeture « {label} »",
-        description=f"Fermeture supprimée : {label}",
-        success="Fermeture supprimée : les ouvertures reprennent.",
+        what=_("la fermeture « %(label)s »") % {"label": label},
+        description=_("Fermeture supprimée : %(label)s") % {"label": label},
+        success=_("Fermeture supprimée : les ouvertures reprennent."),
     )
 
 
 def _extra_label(extra):
-    return f"{schedule.long_date(extra.date, weekday=True, year=True)}, {schedule.format_hours(extra.start, extra.end)}"
+    return _("%(day)s, %(hours)s") % {
+        "day": schedule.long_date(extra.date, weekday=True, year=True),
+        "hours": schedule.format_hours(extra.start, extra.end),
+    }
 
 
 @coordinator_required
@@ -225,14 +257,19 @@ def extra_edit(request, slug, pk=None):
     stop = _get_stop(slug)
     extra = get_object_or_404(ExtraOpening, stop=stop, pk=pk) if pk else None
     form = ExtraOpeningForm(request.POST or None, instance=extra, stop=stop)
-    verb = "modifiée" if extra else "ajoutée"
+    if extra:
+        title = _("Modifier l'ouverture exceptionnelle")
+        done, success = _("Ouverture exceptionnelle modifiée : %(label)s"), _("Ouverture exceptionnelle modifiée.")
+    else:
+        title = _("Nouvelle ouverture exceptionnelle")
+        done, success = _("Ouverture exceptionnelle ajoutée : %(label)s"), _("Ouverture exceptionnelle ajoutée.")
     return _edit(
         request,
         form,
         stop,
-        title="Modifier l'ouverture exceptionnelle" if extra else "Nouvelle ouverture exceptionnelle",
-        description=lambda form: f"Ouverture exceptionnelle {verb} : {_extra_label(form.instance)}",
-        success=f"Ouverture exceptionnelle {verb}.",
+        title=title,
+        description=lambda form: done % {"label": _extra_label(form.instance)},
+        success=success,
     )
 
 
@@ -245,9 +282,9 @@ def extra_delete(request, slug, pk):
         request,
         stop,
         extra,
-        what=f"l'ouverture exceptionnelle du {label}",
-        description=f"Ouverture exceptionnelle supprimée : {label}",
-        success="Ouverture exceptionnelle supprimée.",
+        what=_("l'ouverture exceptionnelle du %(label)s") % {"label": label},
+        description=_("Ouverture exceptionnelle supprimée : %(label)s") % {"label": label},
+        success=_("Ouverture exceptionnelle supprimée."),
     )
 
 
@@ -259,13 +296,14 @@ def cancel_opening(request, slug, day):
     now = timezone.now()
     openings = [o for o in schedule.openings(day, day, [stop]) if o.is_open and not o.has_ended(now)] if day else []
     if not openings:
-        messages.error(request, "Il n'y a plus d'ouverture à venir ce jour-là : rien à annuler.")
+        messages.error(request, _("Il n'y a plus d'ouverture à venir ce jour-là : rien à annuler."))
         return redirect("coordination:stop", slug=stop.slug)
     form = CancelOpeningForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         editing.cancel_opening(stop, day, form.cleaned_data["reason"], request.user)
         day_name = schedule.long_date(day, weekday=True)
-        messages.success(request, f"Ouverture du {day_name} annulée. Les abonnés seront prévenus par courriel.")
+        message = _("Ouverture du %(day)s annulée. Les abonnés seront prévenus par courriel.") % {"day": day_name}
+        messages.success(request, message)
         return redirect("coordination:stop", slug=stop.slug)
     weeks = max(editing.PREVIEW_WEEKS, (day - timezone.localdate(now)).days // 7 + 1)
     context = {

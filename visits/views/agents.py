@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mairie_mobile.roles import agent_required, may_correct
@@ -136,9 +137,12 @@ def register(request, slug):
         idempotency_key=key,
     )
     if visit.status == Status.ORIENTED:
-        messages.success(request, f"N° {visit.ticket} orienté vers {visit.orientation_target}.")
+        messages.success(
+            request,
+            _("N° %(ticket)s orienté vers %(target)s.") % {"ticket": visit.ticket, "target": visit.orientation_target},
+        )
         return redirect("visits:queue", slug=stop.slug)
-    messages.success(request, f"Ticket n° {visit.ticket} : la personne attend le déblayage.")
+    messages.success(request, _("Ticket n° %(ticket)s : la personne attend le déblayage.") % {"ticket": visit.ticket})
     return redirect(f"{_queue_url(visit)}?nouveau={visit.pk}")
 
 
@@ -170,7 +174,7 @@ def move(request, pk, step):
         return redirect(_queue_url(visit))
     stats.count_again_once_saved(visit)
     if to == intake.Move.LEFT:
-        messages.info(request, f"N° {visit.ticket} noté comme parti sans être reçu.")
+        messages.info(request, _("N° %(ticket)s noté comme parti sans être reçu.") % {"ticket": visit.ticket})
         return redirect(_queue_url(visit))
     return redirect(STEP_PAGES[Status.DEBLAYAGE if to == intake.Move.DEBLAYAGE else Status.ACCOMPAGNEMENT], pk=visit.pk)
 
@@ -188,7 +192,7 @@ def take_over(request, pk):
     if request.method == "POST":
         form = TakeOverForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "La page a changé entre-temps : vérifiez qui s'occupe de ce visiteur.")
+            messages.error(request, _("La page a changé entre-temps : vérifiez qui s'occupe de ce visiteur."))
             return redirect("visits:take_over", pk=visit.pk)
         if form.cleaned_data["colleague"] != colleague.pk:  # someone else took the visitor since
             messages.error(request, visit.describe())
@@ -200,7 +204,11 @@ def take_over(request, pk):
             messages.error(request, str(error))
             return redirect(_queue_url(visit))
         stats.count_again_once_saved(visit)
-        messages.success(request, f"Vous avez repris le n° {visit.ticket} à la place de {agent_name(colleague)}.")
+        messages.success(
+            request,
+            _("Vous avez repris le n° %(ticket)s à la place de %(colleague)s.")
+            % {"ticket": visit.ticket, "colleague": agent_name(colleague)},
+        )
         return redirect(STEP_PAGES[step], pk=visit.pk)
     form = TakeOverForm(initial={"step": visit.status, "colleague": colleague.pk})
     started = getattr(visit, f"{visit.status}_started_at")  # deblayage_started_at, accompagnement_started_at
@@ -230,11 +238,12 @@ def deblayage(request, pk):
 
 
 def _after_deblayage(visit, then):
-    return {
-        "ready": f"N° {visit.ticket} prêt pour l'accompagnement.",
-        "queue": f"N° {visit.ticket} remis dans la file d'attente.",
-        "come_back": f"N° {visit.ticket} reviendra avec les pièces manquantes.",
+    message = {
+        "ready": _("N° %(ticket)s prêt pour l'accompagnement."),
+        "queue": _("N° %(ticket)s remis dans la file d'attente."),
+        "come_back": _("N° %(ticket)s reviendra avec les pièces manquantes."),
     }[then]
+    return message % {"ticket": visit.ticket}
 
 
 @agent_required
@@ -259,7 +268,7 @@ def accompagnement(request, pk):
             form.add_error(None, str(error))
         else:
             stats.count_again_once_saved(visit)
-            messages.success(request, f"Passage du n° {visit.ticket} terminé. Merci !")
+            messages.success(request, _("Passage du n° %(ticket)s terminé. Merci !") % {"ticket": visit.ticket})
             return redirect(_queue_url(visit))
     status = 400 if request.method == "POST" else 200
     return render(
@@ -298,7 +307,7 @@ def correct(request, pk):
         except intake.IntakeError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"Passage du n° {visit.ticket} corrigé.")
+            messages.success(request, _("Passage du n° %(ticket)s corrigé.") % {"ticket": visit.ticket})
             return redirect("visits:my_visits")
     corrections = visit.corrections.select_related("agent")
     context = {"visit": visit, "form": form, "demands": demands, "corrections": corrections}

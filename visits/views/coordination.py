@@ -4,6 +4,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 
 from mairie_mobile import audit
 from mairie_mobile.roles import coordinator_required
@@ -46,11 +47,15 @@ def statistics(request):
 def export(request, fmt):
     form = StatsForm(request.GET or {}, today=timezone.localdate())
     if not form.is_valid():
-        return _bad_filters("Période ou filtre invalide", form)
+        return _bad_filters(_("Période ou filtre invalide"), form)
     filters = form.filters()
     sections = exports.sections(stats.compute(filters))
     response = _file(sections, fmt, f"mairie-mobile-statistiques-{filters.start}-{filters.end}")
-    what = f"Statistiques du {filters.start:%d/%m/%Y} au {filters.end:%d/%m/%Y} ({fmt})"
+    what = _("Statistiques du %(start)s au %(end)s (%(format)s)") % {
+        "start": format(filters.start, "%d/%m/%Y"),
+        "end": format(filters.end, "%d/%m/%Y"),
+        "format": fmt,
+    }
     audit.record(audit.Action.EXPORT, what, user=request.user, request=request)
     return response
 
@@ -59,20 +64,23 @@ def export(request, fmt):
 def france_services(request, fmt):
     form = FranceServicesForm(request.GET)
     if not form.is_valid():
-        return _bad_filters("Indiquez un mois au format AAAA-MM", form)
+        return _bad_filters(_("Indiquez un mois au format AAAA-MM"), form)
     month = month_start(form.cleaned_data["month"])
     sections = exports.france_services_sections(month, stats.france_services_report(month))
     response = _file(sections, fmt, f"france-services-{month:%Y-%m}")
-    audit.record(
-        audit.Action.EXPORT, f"Rapport France services de {month:%m/%Y} ({fmt})", user=request.user, request=request
-    )
+    what = _("Rapport France services de %(month)s (%(format)s)") % {"month": format(month, "%m/%Y"), "format": fmt}
+    audit.record(audit.Action.EXPORT, what, user=request.user, request=request)
     return response
 
 
 def _bad_filters(what, form):
     """An export asked for by hand with a bad filter: what is wrong, in plain text."""
     problems = " ".join(message for messages in form.errors.values() for message in messages)
-    return HttpResponse(f"{what} : {problems}", status=400, content_type="text/plain; charset=utf-8")
+    return HttpResponse(
+        _("%(what)s : %(problems)s") % {"what": what, "problems": problems},
+        status=400,
+        content_type="text/plain; charset=utf-8",
+    )
 
 
 def _file(sections, fmt, name):
