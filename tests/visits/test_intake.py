@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from mairie_mobile.models import AuditEvent
 from partners.models import OrientationTarget, Partner, Procedure, Reason
+from stops.schedule import PARIS
 from tests.factories import StopFactory
 from visits import intake
 from visits.models import Demand, FollowUpContact, Status, Visit, VisitCorrection
@@ -285,20 +286,20 @@ def test_accompaniment_of_an_oriented_visit_is_refused(stop, agent, caf):
     assert Visit.objects.get(pk=visit.pk).status == Status.ORIENTED
 
 
-def test_finish_accompagnement(waiting, agent, caf, rsa):
+def test_finish_accompagnement(stop, agent, caf, rsa):
     cpam = Partner.objects.get(code="cpam")
-    in_accompagnement(waiting, agent)
+    morning = datetime.datetime(2025, 3, 4, 10, tzinfo=PARIS)  # a fixed day: not across midnight
+    with time_machine.travel(morning, tick=False):
+        waiting = intake.register(stop, agent, [Reason.of(caf, rsa)])
+        in_accompagnement(waiting, agent)
     demand = waiting.demands.get()
-    # Started 25 minutes ago rather than finished in 25 minutes: run near midnight, the
-    # visit would otherwise end on the next day, when the agent gives the duration.
-    waiting.accompagnement_started_at -= datetime.timedelta(minutes=25)
-    waiting.save(update_fields=["accompagnement_started_at"])
-    visit = intake.finish_accompagnement(
-        waiting,
-        agent,
-        [(demand.pk, Reason.of(caf, rsa), "resolved"), (None, Reason.of(cpam), "follow_up")],
-        note="Rappeler la CPAM",
-    )
+    with time_machine.travel(morning + datetime.timedelta(minutes=25), tick=False):
+        visit = intake.finish_accompagnement(
+            waiting,
+            agent,
+            [(demand.pk, Reason.of(caf, rsa), "resolved"), (None, Reason.of(cpam), "follow_up")],
+            note="Rappeler la CPAM",
+        )
     assert visit.status == Status.DONE
     assert visit.accompagnement_minutes == 25
     assert visit.note == "Rappeler la CPAM"
