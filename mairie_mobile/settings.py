@@ -154,7 +154,7 @@ AUTHENTICATION_BACKENDS = [
     "mairie_mobile.auth.RolesBackend",
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "visits:home"
+LOGIN_REDIRECT_URL = "agents:home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Security headers and cookies. Production values when DEBUG=0 (behind TLS).

@@ -115,7 +115,7 @@ def new_backup_codes(user):
 
 
 def _next(request):
-    target = request.POST.get("next") or request.GET.get("next") or reverse("visits:home")
+    target = request.POST.get("next") or request.GET.get("next") or reverse("agents:home")
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
-    return reverse("visits:home")
+    return reverse("agents:home")

@@ -34,7 +34,7 @@ PUBLIC = {
 # Pages of one's own account: logging in is enough.
 ACCOUNT = {"two_factor_verify", "two_factor_setup"}
 PUBLIC_NAMESPACES = {"api"}  # the public API: schedule data only (checked below)
-AGENT_NAMESPACES = {"visits"}
+AGENT_NAMESPACES = {"agents"}
 COORDINATOR_NAMESPACES = {"coordination", "stats"}
 ADMIN_NAMESPACES = {"admin"}
 PUBLIC_API_PATHS = {"/api/v1/stops", "/api/v1/openings"}
@@ -104,10 +104,10 @@ def test_every_url_is_guarded(client, urls, agent, coordinator, resident):
 def test_the_walk_covers_the_staff_pages(urls):
     names = {name for name, _namespace, _url in urls}
     assert {
-        "visits:home",
-        "visits:queue",
-        "visits:accompagnement",
-        "visits:correct",
+        "agents:home",
+        "agents:queue",
+        "agents:accompagnement",
+        "agents:correct",
         "coordination:home",
         "coordination:cancel_opening",
         "stats:statistics",

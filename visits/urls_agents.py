@@ -2,7 +2,7 @@ from django.urls import path
 
 from visits.views import agents
 
-app_name = "visits"
+app_name = "agents"
 urlpatterns = [
     path("", agents.home, name="home"),
     path("arrets/<slug:slug>/", agents.queue, name="queue"),

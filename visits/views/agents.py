@@ -33,7 +33,7 @@ STOPS_LISTED = 30
 # Visits of earlier days left in progress, listed under the queue to be finished.
 EARLIER_LISTED = 20
 # The page of each step an agent has in hand.
-STEP_PAGES = {Status.DEBLAYAGE: "visits:deblayage", Status.ACCOMPAGNEMENT: "visits:accompagnement"}
+STEP_PAGES = {Status.DEBLAYAGE: "agents:deblayage", Status.ACCOMPAGNEMENT: "agents:accompagnement"}
 
 
 def _get_stop(slug):
@@ -48,7 +48,7 @@ def _get_visit(pk, with_demands=False):
 
 
 def _queue_url(visit):
-    return reverse("visits:queue", args=[visit.stop.slug])
+    return reverse("agents:queue", args=[visit.stop.slug])
 
 
 @agent_required
@@ -141,7 +141,7 @@ def register(request, slug):
             request,
             _("N° %(ticket)s orienté vers %(target)s.") % {"ticket": visit.ticket, "target": visit.orientation_target},
         )
-        return redirect("visits:queue", slug=stop.slug)
+        return redirect("agents:queue", slug=stop.slug)
     messages.success(request, _("Ticket n° %(ticket)s : la personne attend le déblayage.") % {"ticket": visit.ticket})
     return redirect(f"{_queue_url(visit)}?nouveau={visit.pk}")
 
@@ -154,7 +154,7 @@ def take_next(request, slug):
         visit = intake.take_next(stop, request.user)
     except intake.IntakeError as error:
         messages.error(request, str(error))
-        return redirect("visits:queue", slug=stop.slug)
+        return redirect("agents:queue", slug=stop.slug)
     return redirect(STEP_PAGES[Status.DEBLAYAGE], pk=visit.pk)
 
 
@@ -193,7 +193,7 @@ def take_over(request, pk):
         form = TakeOverForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("La page a changé entre-temps : vérifiez qui s'occupe de ce visiteur."))
-            return redirect("visits:take_over", pk=visit.pk)
+            return redirect("agents:take_over", pk=visit.pk)
         if form.cleaned_data["colleague"] != colleague.pk:  # someone else took the visitor since
             messages.error(request, visit.describe())
             return redirect(_queue_url(visit))
@@ -308,7 +308,7 @@ def correct(request, pk):
             form.add_error(None, str(error))
         else:
             messages.success(request, _("Passage du n° %(ticket)s corrigé.") % {"ticket": visit.ticket})
-            return redirect("visits:my_visits")
+            return redirect("agents:my_visits")
     corrections = visit.corrections.select_related("agent")
     context = {"visit": visit, "form": form, "demands": demands, "corrections": corrections}
     return render(request, "staff/correct.html", context, status=400 if form.errors or demands.errors else 200)
