@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mairie_mobile import audit
-from stops import caching, ics, schedule, tasks
+from stops import caching, ics, schedule, tasks, wording
 from stops.models import Closure, ScheduleChange, Stop
 
 # How far ahead a change is recorded (the calendar feeds' reach) and previewed.
@@ -78,7 +78,7 @@ def cancel_opening(stop, day, reason, user):
     # Kept in the stop's history: read in another year, it must still say which day.
     description = _("Ouverture annulée : %(reason)s (%(day)s)") % {
         "reason": reason,
-        "day": schedule.long_date(day, weekday=True, year=True),
+        "day": wording.long_date(day, weekday=True, year=True),
     }
     edit_schedule([stop], closure.save, user=user, description=description)
     return closure

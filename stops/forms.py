@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from partners.models import Partner
-from stops import schedule
+from stops import schedule, wording
 from stops.models import Closure, ExtraOpening, Stop, WeeklySlot
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -100,7 +100,7 @@ class WeeklySlotForm(ForStop, forms.ModelForm):
         if overlapped:
             *first, last = [
                 _("%(weekday)s %(hours)s")
-                % {"weekday": o.get_weekday_display(), "hours": schedule.format_hours(o.start, o.end)}
+                % {"weekday": o.get_weekday_display(), "hours": wording.format_hours(o.start, o.end)}
                 for o in overlapped
             ]
             slots = _("%(first)s et du %(last)s") % {"first": _(", du ").join(first), "last": last} if first else last

@@ -12,7 +12,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
-from stops.schedule import PARIS, long_date
+from stops.schedule import PARIS
+from stops.wording import long_date
 
 # How far feeds reach: a month back for the record, a year ahead to plan.
 PAST_DAYS = 30

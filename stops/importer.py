@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 
 from partners.models import Partner
-from stops import schedule
+from stops import schedule, wording
 from stops.editing import affected_stops, edit_schedule
 from stops.forms import ClosureForm, ExtraOpeningForm, StopForm, WeeklySlotForm
 from stops.models import Closure, ExtraOpening, Stop, Weekday, WeeklySlot
@@ -381,7 +381,7 @@ class _Validator:
                 (*stop_path, "slots", index),
                 f"{stop_place} › créneau {index + 1}",
                 f"chevauche le créneau {first_index + 1} ({first.get_weekday_display()} "
-                f"{schedule.format_hours(first.start, first.end)}) certains jours",
+                f"{wording.format_hours(first.start, first.end)}) certains jours",
             )
         return [slot for _index, slot in slots]
 
@@ -456,7 +456,7 @@ class _Validator:
                     continue  # the saved version of this very opening, which the import updates
                 if other_slug == slug and other.date == extra.date and schedule.hours_overlap(other, extra):
                     what = f"l'ouverture exceptionnelle {other_index + 1}" if other_index is not None else "une autre"
-                    hours = schedule.format_hours(other.start, other.end)
+                    hours = wording.format_hours(other.start, other.end)
                     place = f"ouverture exceptionnelle {index + 1}"
                     self.problem(("extra_openings", index), place, f"chevauche {what} ({hours}) le même jour")
                     break

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mairie_mobile.validators import validate_day
+from stops import wording
 
 slug_validator = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
@@ -217,7 +218,14 @@ class WeeklySlot(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+        return wording.slot_label(self)
+
+    @property
+    def first_day(self):
+        """The first date the slot applies, or None when it runs forever back."""
+        if self.starts_on is None:
+            return None
+        return self.starts_on + datetime.timedelta(days=(self.weekday - self.starts_on.weekday()) % 7)
 
     def clean(self):
         errors = {}
@@ -279,7 +287,7 @@ class Closure(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.reason} ({self.first_day} – {self.last_day})"
+        return wording.closure_label(self)
 
     def clean(self):
         if self.first_day and self.last_day and self.last_day < self.first_day:
@@ -317,7 +325,7 @@ class ExtraOpening(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.date} {self.start:%H:%M}–{self.end:%H:%M}"
+        return wording.extra_label(self)
 
     def clean(self):
         if self.start and self.end and self.start >= self.end:

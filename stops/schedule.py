@@ -23,18 +23,15 @@ import math
 from collections import defaultdict
 from contextlib import contextmanager
 from functools import lru_cache
-from itertools import groupby
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import holidays
 from django.db.models import Q, QuerySet
-from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from stops.models import Closure, ExtraOpening, SchoolHoliday, Stop, Weekday, WeeklySlot
+from stops.models import Closure, ExtraOpening, SchoolHoliday, Stop, WeeklySlot
 
 PARIS = ZoneInfo("Europe/Paris")
 OPEN = "open"
@@ -269,16 +266,9 @@ def _public_holidays(year, subdivision):
 # Weekly slots ----------------------------------------------------------------
 
 
-def slot_first_day(slot):
-    """The first date the slot applies, or None when it runs forever back."""
-    if slot.starts_on is None:
-        return None
-    return slot.starts_on + datetime.timedelta(days=(slot.weekday - slot.starts_on.weekday()) % 7)
-
-
 def slot_days(slot, start, end):
     """The dates from `start` to `end` inclusive on which the slot applies."""
-    first_day = slot_first_day(slot)
+    first_day = slot.first_day
     last = min(end, slot.ends_on) if slot.ends_on else end
     day = _next_weekday(max(start, first_day) if first_day else start, slot.weekday)
     if first_day and slot.every_weeks > 1:
@@ -302,13 +292,13 @@ def slots_overlap(a, b):
     """True when both slots apply on some date and their hours overlap that day."""
     if a.weekday != b.weekday or not hours_overlap(a, b):
         return False
-    first = max((d for d in (slot_first_day(a), slot_first_day(b)) if d), default=None)
+    first = max((d for d in (a.first_day, b.first_day) if d), default=None)
     last = min((d for d in (a.ends_on, b.ends_on) if d), default=None)
     if first is not None and last is not None and first > last:
         return False
     # Both patterns repeat every lcm(every_weeks) weeks: one cycle from a common date is enough.
     if first is None:
-        first = slot_first_day(a) or slot_first_day(b) or _next_weekday(datetime.date(2000, 1, 3), a.weekday)
+        first = a.first_day or b.first_day or _next_weekday(datetime.date(2000, 1, 3), a.weekday)
     cycle = math.lcm(a.every_weeks, b.every_weeks)
     for week in range(cycle):
         day = first + datetime.timedelta(weeks=week)
@@ -344,92 +334,6 @@ def next_openings(stop, now, count=8, horizon_days=366):
         if open_count == count:
             break
     return upcoming
-
-
-def format_time(value):
-    """9h30, 13h."""
-    return f"{value.hour}h{value.minute:02d}" if value.minute else f"{value.hour}h"
-
-
-def format_hours(start, end):
-    return f"{format_time(start)} – {format_time(end)}"
-
-
-def weekday_date(day, today):
-    """« mardi 1er décembre », the year only when it is not that of `today`."""
-    return long_date(day, weekday=True, year=day.year != today.year)
-
-
-def day_and_hours(day, start, end, today):
-    """« mardi 1er décembre, 9h30 – 13h », the year only when it is not that of `today`."""
-    return f"{weekday_date(day, today)}, {format_hours(start, end)}"
-
-
-def long_moment(moment, today):
-    """« mardi 1er décembre, 9h30 » in Paris time, the year only when it is not that of `today`."""
-    moment = moment.astimezone(PARIS)
-    return f"{weekday_date(moment.date(), today)}, {format_time(moment)}"
-
-
-def describe_week(stop, slots, today):
-    """Plain-French lines that sum up a stop's week, e.g. "Tous les mardis : 9h30 – 13h / 14h – 17h"."""
-    current = [slot for slot in slots if slot.ends_on is None or slot.ends_on >= today]
-    current.sort(key=lambda slot: (slot.weekday, slot.every_weeks, slot_first_day(slot) or today, slot.start))
-    lines = []
-    for _key, group in groupby(current, key=_pattern):
-        group = list(group)
-        hours = " / ".join(format_hours(slot.start, slot.end) for slot in group)
-        lines.append(f"{_recurrence(group[0])} : {hours}{_bounds(group[0], today)}")
-    closed_on = _closed_on(stop)
-    if closed_on:
-        lines.append(closed_on)
-    return lines
-
-
-def _pattern(slot):
-    first_day = slot_first_day(slot)
-    parity = (first_day.toordinal() // 7) % slot.every_weeks if first_day else 0
-    return (slot.weekday, slot.every_weeks, parity, slot.starts_on, slot.ends_on)
-
-
-def _recurrence(slot):
-    day = Weekday(slot.weekday).label
-    if slot.every_weeks == 1:
-        return _("Tous les %(day)ss") % {"day": day}
-    if slot.every_weeks == 2:
-        return _("Un %(day)s sur deux") % {"day": day}
-    return _("Un %(day)s toutes les %(n)s semaines") % {"day": day, "n": slot.every_weeks}
-
-
-def _bounds(slot, today):
-    starts = slot.starts_on if slot.starts_on and slot.starts_on > today else None
-    if starts and slot.ends_on:
-        return _(" (du %(start)s au %(end)s)") % {"start": long_date(starts), "end": long_date(slot.ends_on)}
-    if starts:
-        return _(" (à partir du %(start)s)") % {"start": long_date(starts)}
-    if slot.ends_on:
-        return _(" (jusqu'au %(end)s)") % {"end": long_date(slot.ends_on)}
-    return ""
-
-
-def long_date(day, *, weekday=False, year=None):
-    """A date as people say it: « 4 septembre », « mardi 1er avril » with weekday=True; the
-    year only when it is not this year in Paris (year=None), always (True) or never (False)."""
-    if year is None:
-        year = day.year != timezone.localdate(timezone=PARIS).year
-    text = f"{'1er' if day.day == 1 else day.day} {date_format(day, 'F Y' if year else 'F')}"
-    return f"{date_format(day, 'l')} {text}" if weekday else text
-
-
-def _closed_on(stop):
-    zone = stop.school_holidays_zone
-    if zone and stop.closed_on_public_holidays:
-        return _("Fermé pendant les vacances scolaires (zone %(zone)s) et les jours fériés") % {"zone": zone}
-    if zone:
-        return _("Fermé pendant les vacances scolaires (zone %(zone)s)") % {"zone": zone}
-    if stop.closed_on_public_holidays:
-        return _("Fermé les jours fériés")
-    return ""
 
 
 class Status(NamedTuple):

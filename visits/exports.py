@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from stops.schedule import long_date
+from stops.wording import long_date
 
 # Excel's limits for a sheet's name.
 SHEET_NAME_LENGTH = 31

@@ -3,7 +3,7 @@
 from django import template
 from django.utils import timezone
 
-from stops import schedule
+from stops import wording
 
 register = template.Library()
 
@@ -11,10 +11,10 @@ register = template.Library()
 @register.filter
 def moment(value):
     """When a change was made: « mardi 1er décembre, 9h30 » (the year when it is not this one)."""
-    return schedule.long_moment(value, timezone.localdate())
+    return wording.long_moment(value, timezone.localdate())
 
 
 @register.filter
 def day_and_hours(opening):
     """An opening a change cancelled or added: « mardi 1er décembre, 9h30 – 13h »."""
-    return schedule.day_and_hours(opening.date, opening.start, opening.end, timezone.localdate())
+    return wording.day_and_hours(opening.date, opening.start, opening.end, timezone.localdate())

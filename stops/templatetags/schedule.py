@@ -2,7 +2,7 @@ import datetime
 
 from django import template
 
-from stops import schedule
+from stops import wording
 
 register = template.Library()
 
@@ -10,18 +10,18 @@ register = template.Library()
 @register.filter
 def hours(opening):
     """9h30 – 13h"""
-    return schedule.format_hours(opening.start, opening.end)
+    return wording.format_hours(opening.start, opening.end)
 
 
 @register.filter
 def time_fr(value):
-    return schedule.format_time(value)
+    return wording.format_time(value)
 
 
 @register.filter
 def long_date(day):
     """« mardi 1er décembre », with the year when it is not this year."""
-    return schedule.long_date(day, weekday=True)
+    return wording.long_date(day, weekday=True)
 
 
 @register.filter
@@ -38,4 +38,4 @@ def day_label(day, now):
         return "Aujourd’hui"
     if day == today + datetime.timedelta(days=1):
         return "Demain"
-    return schedule.long_date(day, weekday=True)
+    return wording.long_date(day, weekday=True)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from mairie_mobile.roles import coordinator_required
 from mairie_mobile.validators import parse_day
-from stops import editing, notifications, schedule
+from stops import editing, notifications, schedule, wording
 from stops.forms import (
     CANCELLATION_REASONS,
     CancelOpeningForm,
@@ -74,7 +74,7 @@ def stop_schedule(request, slug):
     upcoming = schedule.openings(today, today + datetime.timedelta(days=UPCOMING_DAYS), [stop])
     context = {
         "stop": stop,
-        "week": schedule.describe_week(stop, list(stop.slots.all()), today),
+        "week": wording.describe_week(stop, list(stop.slots.all()), today),
         "slots": stop.slots.all(),
         "closures": Closure.objects.filter(Q(stop=stop) | Q(stop=None), last_day__gte=today),
         "extras": stop.extra_openings.filter(date__gte=today),
@@ -141,13 +141,6 @@ def _delete(request, stop, instance, *, what, description, success):
     return render(request, "coordination/delete.html", {"stop": stop, "what": what, "effect": effect})
 
 
-def _slot_label(slot):
-    return _("%(weekday)s %(hours)s") % {
-        "weekday": slot.get_weekday_display(),
-        "hours": schedule.format_hours(slot.start, slot.end),
-    }
-
-
 @coordinator_required
 def slot_edit(request, slug, pk=None):
     stop = _get_stop(slug)
@@ -162,7 +155,7 @@ def slot_edit(request, slug, pk=None):
         form,
         stop,
         title=title,
-        description=lambda form: done % {"label": _slot_label(form.instance)},
+        description=lambda form: done % {"label": str(form.instance)},
         success=success,
     )
 
@@ -171,7 +164,7 @@ def slot_edit(request, slug, pk=None):
 def slot_delete(request, slug, pk):
     stop = _get_stop(slug)
     slot = get_object_or_404(WeeklySlot, stop=stop, pk=pk)
-    label = _slot_label(slot)
+    label = str(slot)
     return _delete(
         request,
         stop,
@@ -180,18 +173,6 @@ def slot_delete(request, slug, pk):
         description=_("Créneau supprimé : %(label)s") % {"label": label},
         success=_("Créneau supprimé."),
     )
-
-
-# The labels below are kept in the stops' history: read in another year, they must still say which day.
-def _closure_label(closure):
-    first, last = closure.first_day, closure.last_day
-    when = schedule.long_date(first, weekday=True, year=True)
-    if last != first:
-        when = _("du %(first)s au %(last)s") % {
-            "first": when,
-            "last": schedule.long_date(last, weekday=True, year=True),
-        }
-    return _("%(reason)s (%(when)s)") % {"reason": closure.reason, "when": when}
 
 
 @coordinator_required
@@ -206,7 +187,7 @@ def closure_edit(request, slug=None, pk=None):
         form,
         stop,
         title=title,
-        description=lambda form: done % {"label": _closure_label(form.instance)},
+        description=lambda form: done % {"label": str(form.instance)},
         success=success,
     )
 
@@ -234,7 +215,7 @@ def _closure_texts(edited, everywhere):
 def closure_delete(request, slug=None, pk=None):
     stop = _get_stop(slug) if slug else None
     closure = get_object_or_404(Closure, stop=stop, pk=pk)
-    label = _closure_label(closure)
+    label = str(closure)
     return _delete(
         request,
         stop,
@@ -243,13 +224,6 @@ def closure_delete(request, slug=None, pk=None):
         description=_("Fermeture supprimée : %(label)s") % {"label": label},
         success=_("Fermeture supprimée : les ouvertures reprennent."),
     )
-
-
-def _extra_label(extra):
-    return _("%(day)s, %(hours)s") % {
-        "day": schedule.long_date(extra.date, weekday=True, year=True),
-        "hours": schedule.format_hours(extra.start, extra.end),
-    }
 
 
 @coordinator_required
@@ -268,7 +242,7 @@ def extra_edit(request, slug, pk=None):
         form,
         stop,
         title=title,
-        description=lambda form: done % {"label": _extra_label(form.instance)},
+        description=lambda form: done % {"label": str(form.instance)},
         success=success,
     )
 
@@ -277,7 +251,7 @@ def extra_edit(request, slug, pk=None):
 def extra_delete(request, slug, pk):
     stop = _get_stop(slug)
     extra = get_object_or_404(ExtraOpening, stop=stop, pk=pk)
-    label = _extra_label(extra)
+    label = str(extra)
     return _delete(
         request,
         stop,
@@ -301,7 +275,7 @@ def cancel_opening(request, slug, day):
     form = CancelOpeningForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         editing.cancel_opening(stop, day, form.cleaned_data["reason"], request.user)
-        day_name = schedule.long_date(day, weekday=True)
+        day_name = wording.long_date(day, weekday=True)
         message = _("Ouverture du %(day)s annulée. Les abonnés seront prévenus par courriel.") % {"day": day_name}
         messages.success(request, message)
         return redirect("coordination:stop", slug=stop.slug)

@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
-from stops import ics, notifications, schedule
+from stops import ics, notifications, schedule, wording
 from stops.caching import cached
 from stops.forms import StopSearchForm, SubscriptionForm
 from stops.models import Stop
@@ -60,7 +60,7 @@ def stop_detail(request, slug):
     context = {
         "stop": stop,
         "now": now,
-        "week": schedule.describe_week(stop, list(stop.slots.all()), now.date()),
+        "week": wording.describe_week(stop, list(stop.slots.all()), now.date()),
         "runs": schedule.cancelled_runs(upcoming),
         "status": schedule.status(upcoming, now),
         "unknown_holidays": any(not o.school_holidays_known for o in upcoming),

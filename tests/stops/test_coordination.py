@@ -404,5 +404,5 @@ def test_an_edit_in_the_admin_is_recorded_too(client, tuesday_bus):
     )
     assert response.status_code == 302
     change = ScheduleChange.objects.get()
-    assert change.description == "Fermeture ajouté(e) (administration) : Bus en panne (2025-03-11 – 2025-03-11)"
+    assert change.description == "Fermeture ajouté(e) (administration) : Bus en panne (mardi 11 mars 2025)"
     assert len(change.cancelled) == 2

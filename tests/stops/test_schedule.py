@@ -10,7 +10,7 @@ import datetime
 import pytest
 import time_machine
 
-from stops import schedule
+from stops import schedule, wording
 from stops.models import SchoolHoliday
 from tests.conftest import ENGINE_QUERIES, make_stops
 from tests.factories import ClosureFactory, ExtraOpeningFactory, StopFactory, WeeklySlotFactory
@@ -310,7 +310,7 @@ def test_overlapping_slots_lists_the_pairs():
 
 
 def test_week_summary_of_a_bus(tuesday_bus):
-    assert schedule.describe_week(tuesday_bus, list(tuesday_bus.slots.all()), D(2025, 3, 1)) == [
+    assert wording.describe_week(tuesday_bus, list(tuesday_bus.slots.all()), D(2025, 3, 1)) == [
         "Tous les mardis : 9h30 – 13h / 14h – 17h",
         "Fermé pendant les vacances scolaires (zone C) et les jours fériés",
     ]
@@ -319,7 +319,7 @@ def test_week_summary_of_a_bus(tuesday_bus):
 def test_week_summary_of_an_every_other_week_permanence():
     stop = StopFactory(school_holidays_zone="")
     slots = [slot(weekday=2, start=(10, 0), end=(12, 0), every_weeks=2, starts_on=D(2024, 9, 4))]
-    assert schedule.describe_week(stop, slots, D(2025, 3, 1)) == [
+    assert wording.describe_week(stop, slots, D(2025, 3, 1)) == [
         "Un mercredi sur deux : 10h – 12h",
         "Fermé les jours fériés",
     ]
@@ -333,7 +333,7 @@ def test_week_summary_mentions_dates_and_leaves_out_ended_slots():
         slot(weekday=3, ends_on=D(2025, 2, 1)),
         slot(weekday=2, every_weeks=3, starts_on=D(2025, 1, 1)),
     ]
-    assert schedule.describe_week(stop, slots, D(2025, 3, 1)) == [
+    assert wording.describe_week(stop, slots, D(2025, 3, 1)) == [
         "Tous les lundis : 14h – 17h (à partir du 1er janvier 2027)",
         "Un mercredi toutes les 3 semaines : 9h30 – 13h",
         "Tous les vendredis : 9h30 – 12h30 (jusqu'au 4 juillet 2025)",
@@ -394,15 +394,15 @@ def test_next_openings_skip_what_has_ended(tuesday_bus):
 def test_long_date_reads_as_people_say_it(day, text):
     # Half past midnight on New Year's Day in Paris, still 2025 in UTC: the year is Paris's.
     with time_machine.travel(datetime.datetime(2026, 1, 1, 0, 30, tzinfo=schedule.PARIS), tick=False):
-        assert schedule.long_date(day, weekday=True) == text
+        assert wording.long_date(day, weekday=True) == text
 
 
 def test_long_date_can_always_give_the_year():
     with time_machine.travel(datetime.datetime(2026, 6, 1, 12, 0, tzinfo=schedule.PARIS), tick=False):
-        assert schedule.long_date(D(2026, 6, 1), year=True) == "1er juin 2026"
-        assert schedule.long_date(D(2027, 6, 1), year=False) == "1er juin"
+        assert wording.long_date(D(2026, 6, 1), year=True) == "1er juin 2026"
+        assert wording.long_date(D(2027, 6, 1), year=False) == "1er juin"
 
 
 @pytest.mark.parametrize(("value", "text"), [(T(9, 30), "9h30"), (T(13), "13h"), (T(0, 5), "0h05")])
 def test_format_time(value, text):
-    assert schedule.format_time(value) == text
+    assert wording.format_time(value) == text

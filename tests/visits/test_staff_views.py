@@ -5,7 +5,7 @@ import time_machine
 from django.utils import timezone
 
 from partners.models import OrientationTarget, Reason
-from stops import schedule
+from stops import schedule, wording
 from tests.conftest import SESSION_QUERIES, agent_user, text_of
 from tests.factories import StopFactory, VisitFactory, WeeklySlotFactory, demand_rows, pre_accueil, reason
 from visits import intake, stats
@@ -175,7 +175,7 @@ def test_visits_left_in_progress_on_earlier_days_are_listed_to_be_finished(logge
     assert [visit.ticket for visit in page.context["in_queue"]] == [1]
     text = text_of(page)
     assert "Passages restés en cours les jours précédents" in text
-    assert f'<td>{schedule.long_date(yesterday, weekday=True)}</td> <th scope="row">8</th>' in text
+    assert f'<td>{wording.long_date(yesterday, weekday=True)}</td> <th scope="row">8</th>' in text
     assert f'href="/agents/passages/{held.pk}/reprendre/">Reprendre<span class="visually-hidden"> le n° 9 du ' in text
     # Yesterday's visitors are not taken to a step today; one in accompaniment was received.
     earlier = text[text.index("Passages restés en cours") :]
@@ -206,7 +206,7 @@ def test_an_accompaniment_of_an_earlier_day_is_finished_with_the_duration_the_ag
     page = logged_in.get(f"/agents/passages/{visit.pk}/accompagnement/")
     assert page.context["form"].initial["minutes"] is None
     text = text_of(page)
-    assert f"Arrivé le {schedule.long_date(yesterday, weekday=True)} à" in text
+    assert f"Arrivé le {wording.long_date(yesterday, weekday=True)} à" in text
     assert "L'accompagnement a commencé un autre jour : indiquez sa durée." in text
 
     data = accompagnement_data(visit.demands.get(), **{"demandes-0-outcome": "in_progress", "minutes": "25"})

@@ -1,6 +1,6 @@
 from django import template
 
-from stops import schedule
+from stops import wording
 from visits import models
 
 register = template.Library()
@@ -34,5 +34,5 @@ def ticket(visit):
     """ "n° 8", or for a visit of an earlier day "n° 8 du 21 novembre": for screen readers, to
     tell two n° 8 apart."""
     if visit.is_of_an_earlier_day:
-        return f"n° {visit.ticket} du {schedule.long_date(visit.service_day)}"
+        return f"n° {visit.ticket} du {wording.long_date(visit.service_day)}"
     return f"n° {visit.ticket}"

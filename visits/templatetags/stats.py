@@ -1,7 +1,7 @@
 from django import template
 from django.utils.formats import number_format
 
-from stops import schedule
+from stops import wording
 
 register = template.Library()
 
@@ -37,4 +37,4 @@ def svg(value):
 @register.filter
 def full_date(day):
     """« 1er avril 2025 »."""
-    return schedule.long_date(day, weekday=False, year=True)
+    return wording.long_date(day, weekday=False, year=True)

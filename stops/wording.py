@@ -1,0 +1,124 @@
+"""The schedule in plain French: dates and hours as people say them, and a stop's week in
+words. Pure wording: the rules are in stops/schedule.py; the models use it to describe
+themselves. It imports no module of the app (stops.models imports it)."""
+
+from itertools import groupby
+
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
+
+
+def format_time(value):
+    """9h30, 13h."""
+    return f"{value.hour}h{value.minute:02d}" if value.minute else f"{value.hour}h"
+
+
+def format_hours(start, end):
+    return f"{format_time(start)} – {format_time(end)}"
+
+
+def weekday_date(day, today):
+    """« mardi 1er décembre », the year only when it is not that of `today`."""
+    return long_date(day, weekday=True, year=day.year != today.year)
+
+
+def day_and_hours(day, start, end, today):
+    """« mardi 1er décembre, 9h30 – 13h », the year only when it is not that of `today`."""
+    return f"{weekday_date(day, today)}, {format_hours(start, end)}"
+
+
+def long_moment(moment, today):
+    """« mardi 1er décembre, 9h30 » in Paris time, the year only when it is not that of `today`."""
+    moment = timezone.localtime(moment)
+    return f"{weekday_date(moment.date(), today)}, {format_time(moment)}"
+
+
+def describe_week(stop, slots, today):
+    """Plain-French lines that sum up a stop's week, e.g. "Tous les mardis : 9h30 – 13h / 14h – 17h"."""
+    current = [slot for slot in slots if slot.ends_on is None or slot.ends_on >= today]
+    current.sort(key=lambda slot: (slot.weekday, slot.every_weeks, slot.first_day or today, slot.start))
+    lines = []
+    for _key, group in groupby(current, key=_pattern):
+        group = list(group)
+        hours = " / ".join(format_hours(slot.start, slot.end) for slot in group)
+        lines.append(f"{_recurrence(group[0])} : {hours}{_bounds(group[0], today)}")
+    closed_on = _closed_on(stop)
+    if closed_on:
+        lines.append(closed_on)
+    return lines
+
+
+def _pattern(slot):
+    first_day = slot.first_day
+    parity = (first_day.toordinal() // 7) % slot.every_weeks if first_day else 0
+    return (slot.weekday, slot.every_weeks, parity, slot.starts_on, slot.ends_on)
+
+
+def _recurrence(slot):
+    day = slot.get_weekday_display()
+    if slot.every_weeks == 1:
+        return _("Tous les %(day)ss") % {"day": day}
+    if slot.every_weeks == 2:
+        return _("Un %(day)s sur deux") % {"day": day}
+    return _("Un %(day)s toutes les %(n)s semaines") % {"day": day, "n": slot.every_weeks}
+
+
+def _bounds(slot, today):
+    starts = slot.starts_on if slot.starts_on and slot.starts_on > today else None
+    if starts and slot.ends_on:
+        return _(" (du %(start)s au %(end)s)") % {"start": long_date(starts), "end": long_date(slot.ends_on)}
+    if starts:
+        return _(" (à partir du %(start)s)") % {"start": long_date(starts)}
+    if slot.ends_on:
+        return _(" (jusqu'au %(end)s)") % {"end": long_date(slot.ends_on)}
+    return ""
+
+
+def long_date(day, *, weekday=False, year=None):
+    """A date as people say it: « 4 septembre », « mardi 1er avril » with weekday=True; the
+    year only when it is not this year in Paris (year=None), always (True) or never (False)."""
+    if year is None:
+        year = day.year != timezone.localdate().year
+    text = f"{'1er' if day.day == 1 else day.day} {date_format(day, 'F Y' if year else 'F')}"
+    return f"{date_format(day, 'l')} {text}" if weekday else text
+
+
+def _closed_on(stop):
+    zone = stop.school_holidays_zone
+    if zone and stop.closed_on_public_holidays:
+        return _("Fermé pendant les vacances scolaires (zone %(zone)s) et les jours fériés") % {"zone": zone}
+    if zone:
+        return _("Fermé pendant les vacances scolaires (zone %(zone)s)") % {"zone": zone}
+    if stop.closed_on_public_holidays:
+        return _("Fermé les jours fériés")
+    return ""
+
+
+# The description of each schedule row, in the history and on the coordinator's pages.
+
+
+def slot_label(slot):
+    """« mardi 9h30 – 13h »."""
+    return _("%(weekday)s %(hours)s") % {
+        "weekday": slot.get_weekday_display(),
+        "hours": format_hours(slot.start, slot.end),
+    }
+
+
+def closure_label(closure):
+    """« Bus en panne (mardi 4 mars 2025) », « Grève (du lundi 10 mars 2025 au vendredi 14 mars 2025) ».
+    Kept in the stops' history: read in another year, it must still say which day."""
+    first, last = closure.first_day, closure.last_day
+    when = long_date(first, weekday=True, year=True)
+    if last != first:
+        when = _("du %(first)s au %(last)s") % {"first": when, "last": long_date(last, weekday=True, year=True)}
+    return _("%(reason)s (%(when)s)") % {"reason": closure.reason, "when": when}
+
+
+def extra_label(extra):
+    """« samedi 15 mars 2025, 10h – 12h », with the year for the history's sake."""
+    return _("%(day)s, %(hours)s") % {
+        "day": long_date(extra.date, weekday=True, year=True),
+        "hours": format_hours(extra.start, extra.end),
+    }
