@@ -184,12 +184,11 @@ class _StopRules:
 
     def add_openings(self, slot, start, end, days):
         """Append the slot's openings to `days`, the list of each day's openings from `start`."""
-        # The engine's hot loop: tuple.__new__ skips NamedTuple's argument handling.
-        new, stop, closures, holidays, known_until = tuple.__new__, self.stop, self.closures, self.holidays, self.known
+        stop, closures, holidays, known_until = self.stop, self.closures, self.holidays, self.known
         for day in slot_days(slot, start, end):
             reason = closures.get(day) or holidays.get(day)
             status = CANCELLED if reason else OPEN
-            opening = new(Opening, (stop, day, slot.start, slot.end, status, reason, False, day <= known_until, slot))
+            opening = Opening(stop, day, slot.start, slot.end, status, reason, False, day <= known_until, slot)
             days[(day - start).days].append(opening)
 
     def extra_opening(self, extra):
