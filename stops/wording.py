@@ -18,20 +18,15 @@ def format_hours(start, end):
     return f"{format_time(start)} – {format_time(end)}"
 
 
-def weekday_date(day, today):
-    """« mardi 1er décembre », the year only when it is not that of `today`."""
-    return long_date(day, weekday=True, year=day.year != today.year)
+def day_and_hours(day, start, end):
+    """« mardi 1er décembre, 9h30 – 13h », the year only when it is not this one."""
+    return f"{long_date(day, weekday=True)}, {format_hours(start, end)}"
 
 
-def day_and_hours(day, start, end, today):
-    """« mardi 1er décembre, 9h30 – 13h », the year only when it is not that of `today`."""
-    return f"{weekday_date(day, today)}, {format_hours(start, end)}"
-
-
-def long_moment(moment, today):
-    """« mardi 1er décembre, 9h30 » in Paris time, the year only when it is not that of `today`."""
+def long_moment(moment):
+    """« mardi 1er décembre, 9h30 » in Paris time, the year only when it is not this one."""
     moment = timezone.localtime(moment)
-    return f"{weekday_date(moment.date(), today)}, {format_time(moment)}"
+    return f"{long_date(moment.date(), weekday=True)}, {format_time(moment)}"
 
 
 def describe_week(stop, slots, today):

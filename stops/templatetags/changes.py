@@ -1,7 +1,6 @@
 """Dates of the schedule's history, as the coordinator reads them: « mardi 1er décembre, 9h30 »."""
 
 from django import template
-from django.utils import timezone
 
 from stops import wording
 
@@ -11,10 +10,10 @@ register = template.Library()
 @register.filter
 def moment(value):
     """When a change was made: « mardi 1er décembre, 9h30 » (the year when it is not this one)."""
-    return wording.long_moment(value, timezone.localdate())
+    return wording.long_moment(value)
 
 
 @register.filter
 def day_and_hours(opening):
     """An opening a change cancelled or added: « mardi 1er décembre, 9h30 – 13h »."""
-    return wording.day_and_hours(opening.date, opening.start, opening.end, timezone.localdate())
+    return wording.day_and_hours(opening.date, opening.start, opening.end)
