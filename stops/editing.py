@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mairie_mobile import audit
-from stops import caching, ics, schedule, tasks, wording
+from stops import caching, ics, schedule, tasks
 from stops.models import Closure, ScheduleChange, Stop
 
 # How far ahead a change is recorded (the calendar feeds' reach) and previewed.
@@ -75,13 +75,15 @@ def cancellation(stop, day, reason):
 def cancel_opening(stop, day, reason, user):
     """Cancel what remains of one day of a stop: its openings not yet over."""
     closure = cancellation(stop, day, reason)
-    # Kept in the stop's history: read in another year, it must still say which day.
-    description = _("Ouverture annulée : %(reason)s (%(day)s)") % {
-        "reason": reason,
-        "day": wording.long_date(day, weekday=True, year=True),
-    }
+    description = _("Ouverture annulée : %(label)s") % {"label": closure}
     edit_schedule([stop], closure.save, user=user, description=description)
     return closure
+
+
+def cancellation_preview(stop, day, reason):
+    """What cancelling `day` would change, however far ahead it is."""
+    weeks = max(PREVIEW_WEEKS, (day - timezone.localdate()).days // 7 + 1)
+    return preview([stop], cancellation(stop, day, reason).save, weeks=weeks)
 
 
 def affected_stops(stop):
@@ -98,9 +100,7 @@ def _fresh(stops):
 def _open_openings(stops, now, end):
     """The openings residents see and may still come to: those of active stops, open, not over at `now`."""
     openings = schedule.openings(timezone.localdate(now), end, stops)
-    return {
-        (o.stop.pk, o.date, o.start, o.end): o for o in openings if o.is_open and o.stop.active and not o.has_ended(now)
-    }
+    return {(o.stop.pk, o.date, o.start, o.end): o for o in openings if o.stop.active and o.is_to_come(now)}
 
 
 def _effect(before, after):

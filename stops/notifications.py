@@ -76,11 +76,7 @@ def audience(stops):
 
 
 def _still_to_come(change, now):
-    openings = [*change.cancelled, *change.added]
-    return any(
-        not schedule.ended(datetime.date.fromisoformat(o["date"]), datetime.time.fromisoformat(o["end"]), now)
-        for o in openings
-    )
+    return any(not schedule.ended(o.date, o.end, now) for o in [*change.cancelled_openings, *change.added_openings])
 
 
 def deliver(subscription_ids):

@@ -71,6 +71,11 @@ class Opening(NamedTuple):
     def has_ended(self, moment):
         return ended(self.date, self.end, moment)
 
+    def is_to_come(self, moment):
+        """Open and not over at `moment`: what can still be cancelled, and what an edit records
+        and announces."""
+        return self.is_open and not self.has_ended(moment)
+
 
 def ended(day, end, moment):
     """Whether an opening of `day` closing at `end` is over at `moment`: past openings are

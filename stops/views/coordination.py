@@ -79,7 +79,7 @@ def stop_schedule(request, slug):
         "closures": Closure.objects.filter(Q(stop=stop) | Q(stop=None), last_day__gte=today),
         "extras": stop.extra_openings.filter(date__gte=today),
         # Only what is not over yet can be cancelled.
-        "upcoming": [(opening, opening.is_open and not opening.has_ended(now)) for opening in upcoming],
+        "upcoming": [(opening, opening.is_to_come(now)) for opening in upcoming],
         "subscribers": stop.subscriptions.confirmed().count(),
     }
     return render(request, "coordination/stop.html", context)
@@ -102,15 +102,17 @@ def stop_edit(request, slug=None):
     return render(request, "coordination/form.html", {"form": form, "stop": stop, "title": title}, status=_status(form))
 
 
-def _edit(request, form, stop, *, title, description, success):
-    """The shape of every schedule edit: preview on demand, save with its recorded change."""
+def _edit(request, form, stop, *, title, done, success):
+    """The shape of every schedule edit: preview on demand, save with its recorded change
+    (`done`, with the saved row's description as %(label)s)."""
     stops = editing.affected_stops(stop)
     effect = None
     if request.method == "POST" and form.is_valid():
         if "preview" in request.POST:
             effect = editing.preview(stops, form.save)
         else:
-            editing.edit_schedule(stops, form.save, user=request.user, description=description(form))
+            description = done % {"label": form.instance}  # the form's values are on its instance
+            editing.edit_schedule(stops, form.save, user=request.user, description=description)
             messages.success(request, success)
             return redirect("coordination:stop", slug=stop.slug) if stop else redirect("coordination:home")
     context = {
@@ -155,7 +157,7 @@ def slot_edit(request, slug, pk=None):
         form,
         stop,
         title=title,
-        description=lambda form: done % {"label": str(form.instance)},
+        done=done,
         success=success,
     )
 
@@ -187,7 +189,7 @@ def closure_edit(request, slug=None, pk=None):
         form,
         stop,
         title=title,
-        description=lambda form: done % {"label": str(form.instance)},
+        done=done,
         success=success,
     )
 
@@ -242,7 +244,7 @@ def extra_edit(request, slug, pk=None):
         form,
         stop,
         title=title,
-        description=lambda form: done % {"label": str(form.instance)},
+        done=done,
         success=success,
     )
 
@@ -268,7 +270,7 @@ def cancel_opening(request, slug, day):
     stop = _get_stop(slug)
     day = parse_day(day)
     now = timezone.now()
-    openings = [o for o in schedule.openings(day, day, [stop]) if o.is_open and not o.has_ended(now)] if day else []
+    openings = [o for o in schedule.openings(day, day, [stop]) if o.is_to_come(now)] if day else []
     if not openings:
         messages.error(request, _("Il n'y a plus d'ouverture à venir ce jour-là : rien à annuler."))
         return redirect("coordination:stop", slug=stop.slug)
@@ -279,7 +281,6 @@ def cancel_opening(request, slug, day):
         message = _("Ouverture du %(day)s annulée. Les abonnés seront prévenus par courriel.") % {"day": day_name}
         messages.success(request, message)
         return redirect("coordination:stop", slug=stop.slug)
-    weeks = max(editing.PREVIEW_WEEKS, (day - timezone.localdate(now)).days // 7 + 1)
     context = {
         "stop": stop,
         "day": day,
@@ -287,7 +288,7 @@ def cancel_opening(request, slug, day):
         "in_progress": [o for o in openings if o.is_open_at(now)],
         "form": form,
         "reasons": CANCELLATION_REASONS,
-        "effect": editing.preview([stop], editing.cancellation(stop, day, CANCELLATION_REASONS[0]).save, weeks=weeks),
+        "effect": editing.cancellation_preview(stop, day, CANCELLATION_REASONS[0]),
         "told": notifications.audience([stop]),
     }
     return render(request, "coordination/cancel.html", context, status=_status(form))
