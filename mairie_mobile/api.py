@@ -1,5 +1,7 @@
 import functools
 
+from django.utils.translation import get_language, gettext_noop
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
@@ -9,7 +11,7 @@ from stops.api import validation_error_response
 api = NinjaAPI(
     title="Mairie mobile",
     version="1",
-    description=(
+    description=gettext_noop(
         "Horaires publics de la Mairie mobile : arrêts et ouvertures. Les heures sont celles de Paris (Europe/Paris)."
     ),
     urls_namespace="api",
@@ -19,9 +21,13 @@ api.add_router("", stops_router)
 api.exception_handler(ValidationError)(validation_error_response)
 
 
-@functools.cache
 def documentation():
-    """The API described from its own OpenAPI schema, for the French documentation page."""
+    """The API described from its own OpenAPI schema, for its documentation page, in the page's language."""
+    return _documentation(get_language())
+
+
+@functools.cache
+def _documentation(language):
     schema = api.get_openapi_schema()
     schemas = schema["components"]["schemas"]
     operations = []
@@ -33,14 +39,14 @@ def documentation():
                 {
                     "method": method.upper(),
                     "path": path,
-                    "summary": operation.get("summary", ""),
-                    "description": operation.get("description", ""),
+                    "summary": _translated(operation.get("summary")),
+                    "description": _translated(operation.get("description")),
                     "parameters": [
                         {
                             "name": parameter["name"],
                             "required": parameter.get("required", False),
                             "type": _type_of(parameter["schema"]),
-                            "description": parameter.get("description", ""),
+                            "description": _translated(parameter.get("description")),
                         }
                         for parameter in operation.get("parameters", [])
                     ],
@@ -56,21 +62,32 @@ def _fields(model):
         {
             "name": name,
             "type": _type_of(field),
-            "description": field.get("description", ""),
+            "description": _translated(field.get("description")),
         }
         for name, field in model["properties"].items()
     ]
 
 
-TYPES = {"string": "texte", "number": "nombre", "integer": "entier", "boolean": "booléen", "array": "liste"}
-FORMATS = {"date": "date AAAA-MM-JJ"}
+def _translated(text):
+    """The schema's texts are marked for translation where they are written (stops/api.py)."""
+    return _(text) if text else ""
+
+
+TYPES = {
+    "string": gettext_noop("texte"),
+    "number": gettext_noop("nombre"),
+    "integer": gettext_noop("entier"),
+    "boolean": gettext_noop("booléen"),
+    "array": gettext_noop("liste"),
+}
+FORMATS = {"date": gettext_noop("date AAAA-MM-JJ")}
 
 
 def _type_of(field):
     if "anyOf" in field:
-        return " ou ".join(_type_of(option) for option in field["anyOf"])
+        return f" {_('ou')} ".join(_type_of(option) for option in field["anyOf"])
     if "enum" in field:
         return " | ".join(str(value) for value in field["enum"])
     if field.get("type") == "array":
-        return f"liste de {_type_of(field.get('items', {}))}"
-    return FORMATS.get(field.get("format"), TYPES.get(field.get("type"), field.get("type", "texte")))
+        return _("liste de %(type)s") % {"type": _type_of(field.get("items", {}))}
+    return _(FORMATS.get(field.get("format"), TYPES.get(field.get("type"), field.get("type", TYPES["string"]))))

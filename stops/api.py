@@ -6,6 +6,8 @@ from typing import Literal
 from django.conf import settings
 from django.http import JsonResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from ninja import Field, Query, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError
@@ -18,11 +20,11 @@ from stops.models import Stop
 
 MAX_RANGE_DAYS = 366
 
-router = Router(tags=["Horaires"])
+router = Router(tags=[gettext_noop("Horaires")])
 
 
 class Error(Schema):
-    detail: str = Field(description="Ce qui ne va pas dans la requête, en français.")
+    detail: str = Field(description=gettext_noop("Ce qui ne va pas dans la requête, en français."))
 
 
 class StopOut(BaseModel):
@@ -37,24 +39,26 @@ class StopOut(BaseModel):
     longitude: float | None
     accessibility_note: str
     school_holidays_zone: Literal["A", "B", "C"] | None = Field(
-        description="Fermé pendant les vacances scolaires de cette zone ; null : ouvert pendant les vacances."
+        description=gettext_noop(
+            "Fermé pendant les vacances scolaires de cette zone ; null : ouvert pendant les vacances."
+        )
     )
     closed_on_public_holidays: bool
-    partners: list[str] = Field(description="Codes des partenaires dont les démarches sont accompagnées.")
-    url: str = Field(description="Page publique de l'arrêt.")
-    calendar_url: str = Field(description="Calendrier de l'arrêt au format iCalendar.")
+    partners: list[str] = Field(description=gettext_noop("Codes des partenaires dont les démarches sont accompagnées."))
+    url: str = Field(description=gettext_noop("Page publique de l'arrêt."))
+    calendar_url: str = Field(description=gettext_noop("Calendrier de l'arrêt au format iCalendar."))
 
 
 class OpeningOut(BaseModel):
-    stop: str = Field(description="Identifiant (slug) de l'arrêt.")
+    stop: str = Field(description=gettext_noop("Identifiant (slug) de l'arrêt."))
     date: datetime.date
-    start: str = Field(pattern=r"^\d{2}:\d{2}$", description="Heure de début, HH:MM, heure de Paris.")
-    end: str = Field(pattern=r"^\d{2}:\d{2}$", description="Heure de fin, HH:MM, heure de Paris.")
+    start: str = Field(pattern=r"^\d{2}:\d{2}$", description=gettext_noop("Heure de début, HH:MM, heure de Paris."))
+    end: str = Field(pattern=r"^\d{2}:\d{2}$", description=gettext_noop("Heure de fin, HH:MM, heure de Paris."))
     status: Literal["open", "cancelled"]
-    reason: str | None = Field(description="Motif de l'annulation ou de l'ouverture exceptionnelle.")
-    extra: bool = Field(description="Ouverture exceptionnelle, hors des créneaux hebdomadaires.")
+    reason: str | None = Field(description=gettext_noop("Motif de l'annulation ou de l'ouverture exceptionnelle."))
+    extra: bool = Field(description=gettext_noop("Ouverture exceptionnelle, hors des créneaux hebdomadaires."))
     school_holidays_known: bool = Field(
-        description=(
+        description=gettext_noop(
             "false quand la date est au-delà du dernier calendrier de vacances scolaires connu pour la zone "
             "de l'arrêt : l'ouverture est alors calculée sans les vacances scolaires et peut être annulée plus tard."
         )
@@ -62,11 +66,15 @@ class OpeningOut(BaseModel):
 
 
 class OpeningsQuery(Schema):
-    start: datetime.date = Field(ge=FIRST_DAY, le=LAST_DAY, description="Premier jour, AAAA-MM-JJ.")
+    start: datetime.date = Field(ge=FIRST_DAY, le=LAST_DAY, description=gettext_noop("Premier jour, AAAA-MM-JJ."))
     end: datetime.date = Field(
-        ge=FIRST_DAY, le=LAST_DAY, description="Dernier jour inclus, AAAA-MM-JJ ; au plus 366 jours après start."
+        ge=FIRST_DAY,
+        le=LAST_DAY,
+        description=gettext_noop("Dernier jour inclus, AAAA-MM-JJ ; au plus 366 jours après start."),
     )
-    stop: str | None = Field(None, description="Identifiant (slug) d'un arrêt ; absent : tous les arrêts actifs.")
+    stop: str | None = Field(
+        None, description=gettext_noop("Identifiant (slug) d'un arrêt ; absent : tous les arrêts actifs.")
+    )
 
 
 def stop_out(stop):
@@ -102,7 +110,7 @@ def opening_out(opening):
     }
 
 
-@router.get("/stops", response=list[StopOut], summary="Les arrêts actifs")
+@router.get("/stops", response=list[StopOut], summary=gettext_noop("Les arrêts actifs"))
 @decorate_view(cached())
 def list_stops(request):
     return [stop_out(stop) for stop in Stop.objects.active().prefetch_related("partners")]
@@ -111,8 +119,8 @@ def list_stops(request):
 @router.get(
     "/openings",
     response={200: list[OpeningOut], 400: Error},
-    summary="Les ouvertures d'une période",
-    description=(
+    summary=gettext_noop("Les ouvertures d'une période"),
+    description=gettext_noop(
         "Toutes les ouvertures (open) et annulations (cancelled) de start à end inclus, "
         "triées par date puis heure. Jours fériés, vacances scolaires et fermetures sont appliqués ; "
         "les ouvertures exceptionnelles sont incluses. Une date invalide ou absente, end avant start, "
@@ -122,20 +130,22 @@ def list_stops(request):
 @decorate_view(cached())
 def list_openings(request, query: Query[OpeningsQuery]):
     if query.end < query.start:
-        raise HttpError(400, "La date de fin (end) doit être le même jour que la date de début (start) ou après.")
+        raise HttpError(400, _("La date de fin (end) doit être le même jour que la date de début (start) ou après."))
     if (query.end - query.start).days + 1 > MAX_RANGE_DAYS:
-        raise HttpError(400, f"La période demandée dépasse {MAX_RANGE_DAYS} jours : rapprochez start et end.")
+        raise HttpError(
+            400, _("La période demandée dépasse %(days)s jours : rapprochez start et end.") % {"days": MAX_RANGE_DAYS}
+        )
     stops = Stop.objects.active()
     if query.stop is not None:
         stops = list(stops.filter(slug=query.stop))
         if not stops:
-            raise HttpError(400, f"Aucun arrêt actif ne porte l'identifiant « {query.stop} ».")
+            raise HttpError(400, _("Aucun arrêt actif ne porte l'identifiant « %(slug)s ».") % {"slug": query.stop})
     return [opening_out(opening) for opening in schedule.openings(query.start, query.end, stops)]
 
 
 _PARAMETER_HELP = {
-    "start": "une date au format AAAA-MM-JJ, par exemple 2025-03-14",
-    "end": "une date au format AAAA-MM-JJ, par exemple 2025-03-14",
+    "start": gettext_noop("une date au format AAAA-MM-JJ, par exemple 2025-03-14"),
+    "end": gettext_noop("une date au format AAAA-MM-JJ, par exemple 2025-03-14"),
 }
 _OUT_OF_RANGE = ("greater_than_equal", "less_than_equal")
 
@@ -145,11 +155,12 @@ def validation_error_response(request, exc):
     messages = []
     for error in exc.errors:
         name = str(error.get("loc", ["", "?"])[-1])
-        expected = _PARAMETER_HELP.get(name, "une valeur valide")
+        expected = _(_PARAMETER_HELP.get(name, gettext_noop("une valeur valide")))
         if error.get("type") == "missing":
-            messages.append(f"Le paramètre « {name} » est obligatoire : indiquez {expected}.")
+            message = _("Le paramètre « %(name)s » est obligatoire : indiquez %(expected)s.")
         elif error.get("type") in _OUT_OF_RANGE:
-            messages.append(f"Le paramètre « {name} » doit être une date entre {FIRST_DAY} et {LAST_DAY}.")
+            message = _("Le paramètre « %(name)s » doit être une date entre %(first)s et %(last)s.")
         else:
-            messages.append(f"Le paramètre « {name} » doit être {expected}.")
+            message = _("Le paramètre « %(name)s » doit être %(expected)s.")
+        messages.append(message % {"name": name, "expected": expected, "first": FIRST_DAY, "last": LAST_DAY})
     return JsonResponse({"detail": " ".join(messages)}, status=400)

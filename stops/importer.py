@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import yaml
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from partners.models import Partner
 from stops import schedule, wording
@@ -62,13 +63,13 @@ class Problem:
         self.line, self.place, self.message = line, place, message
 
     def __str__(self):
-        where = f"ligne {self.line} · {self.place}" if self.line else self.place
-        return f"{where} : {self.message}"
+        where = _("ligne %(line)s · %(place)s") % {"line": self.line, "place": self.place} if self.line else self.place
+        return _("%(where)s : %(message)s") % {"where": where, "message": self.message}
 
 
 class StopsFileError(Exception):
     def __init__(self, problems):
-        super().__init__(f"{len(problems)} erreur(s) dans le fichier")
+        super().__init__(_("%(count)s erreur(s) dans le fichier") % {"count": len(problems)})
         self.problems = problems
 
 
@@ -83,13 +84,15 @@ class ImportSummary:
     def __str__(self):
         c = self.counts
         if not self.changed:
-            return f"Aucun changement : les {c['stops_unchanged']} arrêt(s) du fichier sont déjà à jour."
+            return _("Aucun changement : les %(stops_unchanged)s arrêt(s) du fichier sont déjà à jour.") % c
         return (
-            f"Arrêts : {c['stops_created']} créé(s), {c['stops_updated']} modifié(s), "
-            f"{c['stops_unchanged']} inchangé(s). "
-            f"Créneaux : {c['slots_added']} ajouté(s), {c['slots_removed']} supprimé(s). "
-            f"Fermetures : {c['closures_added']} ajoutée(s), {c['closures_updated']} modifiée(s). "
-            f"Ouvertures exceptionnelles : {c['extras_added']} ajoutée(s), {c['extras_updated']} modifiée(s)."
+            _(
+                "Arrêts : %(stops_created)s créé(s), %(stops_updated)s modifié(s), %(stops_unchanged)s inchangé(s). "
+                "Créneaux : %(slots_added)s ajouté(s), %(slots_removed)s supprimé(s). "
+                "Fermetures : %(closures_added)s ajoutée(s), %(closures_updated)s modifiée(s). "
+                "Ouvertures exceptionnelles : %(extras_added)s ajoutée(s), %(extras_updated)s modifiée(s)."
+            )
+            % c
         )
 
 
@@ -102,7 +105,7 @@ def import_stops(text, *, dry_run=False, user=None):
             lambda: _touched_stops(plan),
             lambda: _apply(plan),
             user=user,
-            description="Import du fichier des arrêts",
+            description=_("Import du fichier des arrêts"),
             username="import_stops",
         )
         if dry_run:
@@ -145,21 +148,23 @@ class _Loader(yaml.SafeLoader):
     # the square of the nesting (20,000 brackets: a second; 200,000: minutes).
     def fetch_flow_collection_start(self, token_class):
         if self.flow_level >= MAX_DEPTH:
-            raise _Refused(f"trop de niveaux imbriqués (au plus {MAX_DEPTH})", self.get_mark())
+            raise _Refused(_("trop de niveaux imbriqués (au plus %(depth)s)") % {"depth": MAX_DEPTH}, self.get_mark())
         super().fetch_flow_collection_start(token_class)
 
     def add_indent(self, column):
         if len(self.indents) >= MAX_DEPTH:
-            raise _Refused(f"trop de niveaux imbriqués (au plus {MAX_DEPTH})", self.get_mark())
+            raise _Refused(_("trop de niveaux imbriqués (au plus %(depth)s)") % {"depth": MAX_DEPTH}, self.get_mark())
         return super().add_indent(column)
 
     def compose_node(self, parent, index):
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            problem = "les ancres et les alias (& et *) ne sont pas acceptés : écrivez chaque valeur en entier"
+            problem = _("les ancres et les alias (& et *) ne sont pas acceptés : écrivez chaque valeur en entier")
             raise _Refused(problem, event.start_mark)
         if getattr(event, "tag", None) not in (None, "!"):
-            problem = f"les étiquettes YAML ({_shown(event.tag)}) ne sont pas acceptées : écrivez la valeur seule"
+            problem = _("les étiquettes YAML (%(tag)s) ne sont pas acceptées : écrivez la valeur seule") % {
+                "tag": _shown(event.tag)
+            }
             raise _Refused(problem, event.start_mark)
         return super().compose_node(parent, index)
 
@@ -170,14 +175,17 @@ class _Loader(yaml.SafeLoader):
                 continue  # a list or a mapping as a key: PyYAML refuses it just after
             key = key_node.value
             if key in first_line:
-                problem = f"le champ « {_shown(key)} » apparaît deux fois (déjà ligne {first_line[key]})"
+                problem = _("le champ « %(key)s » apparaît deux fois (déjà ligne %(line)s)") % {
+                    "key": _shown(key),
+                    "line": first_line[key],
+                }
                 raise _Refused(problem, key_node.start_mark)
             first_line[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep)
 
     def construct_number(self, node):
         if len(node.value) > MAX_NUMBER_LENGTH:
-            raise _Refused(f"nombre trop long ({len(node.value)} caractères)", node.start_mark)
+            raise _Refused(_("nombre trop long (%(length)s caractères)") % {"length": len(node.value)}, node.start_mark)
         return self.construct_yaml_float(node) if node.tag.endswith(":float") else self.construct_yaml_int(node)
 
 
@@ -200,17 +208,21 @@ def parse(text):
         # The reader checks the characters as soon as the loader is built.
         loader = _Loader(text)
     except yaml.reader.ReaderError as error:
-        raise StopsFileError([Problem(None, "fichier", f"caractère non permis ({error.reason})")]) from None
+        raise StopsFileError(
+            [Problem(None, _("fichier"), _("caractère non permis (%(reason)s)") % {"reason": error.reason})]
+        ) from None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except _Refused as error:
-        raise StopsFileError([Problem(error.problem_mark.line + 1, "fichier", error.problem)]) from None
+        raise StopsFileError([Problem(error.problem_mark.line + 1, _("fichier"), error.problem)]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error)
         line = mark.line + 1 if mark else None
-        raise StopsFileError([Problem(line, "fichier", f"YAML illisible ({problem})")]) from None
+        raise StopsFileError(
+            [Problem(line, _("fichier"), _("YAML illisible (%(problem)s)") % {"problem": problem})]
+        ) from None
     finally:
         loader.dispose()
     lines = {}
@@ -222,8 +234,11 @@ def refuse_if_too_big(size):
     """Before reading it: a file of `size` bytes (or characters) past STOPS_FILE_MAX_BYTES is refused."""
     limit = settings.STOPS_FILE_MAX_BYTES
     if size > limit:
-        problem = f"fichier trop gros ({_size(size)} ; au plus {_size(limit)}) : découpez-le en plusieurs fichiers"
-        raise StopsFileError([Problem(None, "fichier", problem)])
+        problem = _("fichier trop gros (%(size)s ; au plus %(limit)s) : découpez-le en plusieurs fichiers") % {
+            "size": _size(size),
+            "limit": _size(limit),
+        }
+        raise StopsFileError([Problem(None, _("fichier"), problem)])
 
 
 def _index_lines(node, path, lines):
@@ -266,14 +281,17 @@ class _Validator:
         if data is None:
             data = {}
         if not isinstance(data, dict):
-            self.problem((), "fichier", "le fichier doit contenir les rubriques stops, closures et extra_openings")
+            self.problem(
+                (), _("fichier"), _("le fichier doit contenir les rubriques stops, closures et extra_openings")
+            )
             raise StopsFileError(self.problems)
         for key in data:
             if key not in ("stops", "closures", "extra_openings"):
                 self.problem(
                     (key,),
-                    "fichier",
-                    f"rubrique inconnue « {_shown(key)} » (attendu : stops, closures, extra_openings)",
+                    _("fichier"),
+                    _("rubrique inconnue « %(key)s » (attendu : stops, closures, extra_openings)")
+                    % {"key": _shown(key)},
                 )
         entries = {key: self.entries(data, key) for key in ("stops", "closures", "extra_openings")}
 
@@ -306,7 +324,7 @@ class _Validator:
     def entries(self, data, key):
         value = data.get(key) or []
         if not isinstance(value, list):
-            self.problem((key,), key, "une liste est attendue (chaque élément commence par « - »)")
+            self.problem((key,), key, _("une liste est attendue (chaque élément commence par « - »)"))
             return []
         valid = []
         for index, entry in enumerate(value):
@@ -315,8 +333,8 @@ class _Validator:
             else:
                 self.problem(
                     (key, index),
-                    f"{key} n° {index + 1}",
-                    "chaque élément doit être une liste de champs « nom: valeur »",
+                    _("%(section)s n° %(number)s") % {"section": key, "number": index + 1},
+                    _("chaque élément doit être une liste de champs « nom: valeur »"),
                 )
         return valid
 
@@ -325,10 +343,13 @@ class _Validator:
     def stop(self, index, entry):
         path = ("stops", index)
         slug = entry.get("slug")
-        place = f"arrêt « {_shown(slug)} »" if isinstance(slug, str) and slug else f"arrêt n° {index + 1}"
+        if isinstance(slug, str) and slug:
+            place = _("arrêt « %(slug)s »") % {"slug": _shown(slug)}
+        else:
+            place = _("arrêt n° %(number)s") % {"number": index + 1}
         if isinstance(slug, str):
             if slug in self.file_slugs:
-                message = f"l'identifiant « {_shown(slug)} » apparaît deux fois dans le fichier"
+                message = _("l'identifiant « %(slug)s » apparaît deux fois dans le fichier") % {"slug": _shown(slug)}
                 self.problem((*path, "slug"), f"{place} › slug", message)
             self.file_slugs.add(slug)
         values = self.values(entry, STOP_FIELDS, path, place, required=("slug", "name", "kind"))
@@ -348,7 +369,7 @@ class _Validator:
         for index, code in enumerate(codes):
             if not isinstance(code, str):
                 self.problem(
-                    (*path, "partners", index), f"{place} › partners", "chaque partenaire est un code (un texte)"
+                    (*path, "partners", index), f"{place} › partners", _("chaque partenaire est un code (un texte)")
                 )
             elif code in self.partners:
                 partners.append(self.partners[code])
@@ -357,7 +378,8 @@ class _Validator:
                 self.problem(
                     (*path, "partners", index),
                     f"{place} › partners",
-                    f"partenaire inconnu « {_shown(code)} » (codes connus : {known})",
+                    _("partenaire inconnu « %(code)s » (codes connus : %(known)s)")
+                    % {"code": _shown(code), "known": known},
                 )
         return partners
 
@@ -365,9 +387,9 @@ class _Validator:
         slots = []
         for index, entry in enumerate(entries):
             path = (*stop_path, "slots", index)
-            place = f"{stop_place} › créneau {index + 1}"
+            place = _("%(stop)s › créneau %(number)s") % {"stop": stop_place, "number": index + 1}
             if not isinstance(entry, dict):
-                self.problem(path, place, "un créneau est une liste de champs (weekday, start, end…)")
+                self.problem(path, place, _("un créneau est une liste de champs (weekday, start, end…)"))
                 continue
             values = self.values(entry, SLOT_FIELDS, path, place, required=("weekday", "start", "end"))
             if values is None:
@@ -379,9 +401,13 @@ class _Validator:
             (first_index, first), (index, _slot) = slots[i], slots[j]
             self.problem(
                 (*stop_path, "slots", index),
-                f"{stop_place} › créneau {index + 1}",
-                f"chevauche le créneau {first_index + 1} ({first.get_weekday_display()} "
-                f"{wording.format_hours(first.start, first.end)}) certains jours",
+                _("%(stop)s › créneau %(number)s") % {"stop": stop_place, "number": index + 1},
+                _("chevauche le créneau %(number)s (%(weekday)s %(hours)s) certains jours")
+                % {
+                    "number": first_index + 1,
+                    "weekday": first.get_weekday_display(),
+                    "hours": wording.format_hours(first.start, first.end),
+                },
             )
         return [slot for _index, slot in slots]
 
@@ -389,7 +415,7 @@ class _Validator:
 
     def closure(self, index, entry):
         path = ("closures", index)
-        place = f"fermeture {index + 1}"
+        place = _("fermeture %(number)s") % {"number": index + 1}
         values = self.values(entry, CLOSURE_FIELDS, path, place, required=("start", "reason"))
         if values is None:
             return None
@@ -409,7 +435,7 @@ class _Validator:
 
     def extra(self, index, entry):
         path = ("extra_openings", index)
-        place = f"ouverture exceptionnelle {index + 1}"
+        place = _("ouverture exceptionnelle %(number)s") % {"number": index + 1}
         values = self.values(entry, EXTRA_FIELDS, path, place, required=("stop", "date", "start", "end"))
         if values is None:
             return None
@@ -427,7 +453,7 @@ class _Validator:
             self.problem(
                 (*path, "stop"),
                 f"{place} › stop",
-                f"arrêt inconnu « {_shown(slug)} » : ni dans le fichier, ni dans la base",
+                _("arrêt inconnu « %(slug)s » : ni dans le fichier, ni dans la base") % {"slug": _shown(slug)},
             )
             return False
         return slug
@@ -439,8 +465,8 @@ class _Validator:
             if key in seen:
                 self.problem(
                     ("closures", index),
-                    f"fermeture {index + 1}",
-                    f"même arrêt et mêmes dates que la fermeture {seen[key] + 1}",
+                    _("fermeture %(number)s") % {"number": index + 1},
+                    _("même arrêt et mêmes dates que la fermeture %(number)s") % {"number": seen[key] + 1},
                 )
             seen.setdefault(key, index)
 
@@ -455,10 +481,14 @@ class _Validator:
                 if other_index is None and (other_slug, other.date, other.start) == (slug, extra.date, extra.start):
                     continue  # the saved version of this very opening, which the import updates
                 if other_slug == slug and other.date == extra.date and schedule.hours_overlap(other, extra):
-                    what = f"l'ouverture exceptionnelle {other_index + 1}" if other_index is not None else "une autre"
+                    if other_index is not None:
+                        what = _("l'ouverture exceptionnelle %(number)s") % {"number": other_index + 1}
+                    else:
+                        what = _("une autre")
                     hours = wording.format_hours(other.start, other.end)
-                    place = f"ouverture exceptionnelle {index + 1}"
-                    self.problem(("extra_openings", index), place, f"chevauche {what} ({hours}) le même jour")
+                    place = _("ouverture exceptionnelle %(number)s") % {"number": index + 1}
+                    message = _("chevauche %(what)s (%(hours)s) le même jour") % {"what": what, "hours": hours}
+                    self.problem(("extra_openings", index), place, message)
                     break
 
     # Values.
@@ -469,12 +499,15 @@ class _Validator:
         for key in entry:
             if key not in fields:
                 self.problem(
-                    (*path, key), place, f"champ inconnu « {_shown(key)} » (champs possibles : {', '.join(fields)})"
+                    (*path, key),
+                    place,
+                    _("champ inconnu « %(key)s » (champs possibles : %(fields)s)")
+                    % {"key": _shown(key), "fields": ", ".join(fields)},
                 )
                 ok = False
         for key in required:
             if entry.get(key) in (None, ""):
-                self.problem(path, f"{place} › {key}", "champ obligatoire manquant")
+                self.problem(path, f"{place} › {key}", _("champ obligatoire manquant"))
                 ok = False
         values = {}
         for key, kind in fields.items():
@@ -508,45 +541,52 @@ class _Validator:
 
 def _size(size):
     """A size as a French reader reads it: « 6,2 Mo », « 1,5 ko »."""
-    value, unit = (size / 1_000_000, "Mo") if size >= 100_000 else (size / 1000, "ko")
+    value, unit = (size / 1_000_000, _("Mo")) if size >= 100_000 else (size / 1000, _("ko"))
     return f"{value:.1f} {unit}".replace(".", ",")
 
 
 def _shown(value):
     """A value as quoted in a message: a few words, not a whole line of garbage."""
-    text = str(value) if isinstance(value, str | int | float) else "une liste ou des champs"
+    text = str(value) if isinstance(value, str | int | float) else _("une liste ou des champs")
     return text if len(text) <= 40 else text[:40] + "…"
 
 
 def _convert(value, kind):
     if kind == "text":
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise ValueError("un texte est attendu")
+            raise ValueError(_("un texte est attendu"))
         return str(value)
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"un nombre est attendu, par exemple 48.8906 (pas « {_shown(value)} »)")
+            raise ValueError(
+                _("un nombre est attendu, par exemple 48.8906 (pas « %(value)s »)") % {"value": _shown(value)}
+            )
         return value
     if kind == "integer":
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"un nombre entier est attendu (pas « {_shown(value)} »)")
+            raise ValueError(_("un nombre entier est attendu (pas « %(value)s »)") % {"value": _shown(value)})
         return value
     if kind == "boolean":
         if not isinstance(value, bool):
-            raise ValueError(f"true ou false est attendu (pas « {_shown(value)} »)")
+            raise ValueError(_("true ou false est attendu (pas « %(value)s »)") % {"value": _shown(value)})
         return value
     if kind == "list":
         if not isinstance(value, list):
-            raise ValueError("une liste est attendue, par exemple [caf, cpam]")
+            raise ValueError(_("une liste est attendue, par exemple [caf, cpam]"))
         return value
     if kind == "weekday":
         if not isinstance(value, str) or value.lower() not in WEEKDAYS:
-            raise ValueError(f"jour inconnu « {_shown(value)} » (attendu : {', '.join(WEEKDAYS)})")
+            raise ValueError(
+                _("jour inconnu « %(value)s » (attendu : %(weekdays)s)")
+                % {"value": _shown(value), "weekdays": ", ".join(WEEKDAYS)}
+            )
         return WEEKDAYS.index(value.lower())
     if kind == "time":
         match = _TIME.match(str(value)) if isinstance(value, str) else None
         if not match:
-            raise ValueError(f'heure invalide « {_shown(value)} » (attendu : HH:MM, par exemple "09:30")')
+            raise ValueError(
+                _('heure invalide « %(value)s » (attendu : HH:MM, par exemple "09:30")') % {"value": _shown(value)}
+            )
         return datetime.time(int(match[1]), int(match[2]))
     if kind == "date":
         if isinstance(value, str) and _DATE.match(value):
@@ -554,7 +594,9 @@ def _convert(value, kind):
                 return datetime.date.fromisoformat(value)
             except ValueError:
                 pass
-        raise ValueError(f"date invalide « {_shown(value)} » (attendu : AAAA-MM-JJ, par exemple 2025-03-14)")
+        raise ValueError(
+            _("date invalide « %(value)s » (attendu : AAAA-MM-JJ, par exemple 2025-03-14)") % {"value": _shown(value)}
+        )
     raise AssertionError(kind)
 
 

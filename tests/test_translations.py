@@ -1,5 +1,6 @@
 """Every text a person sees goes through gettext, with the French text as message id."""
 
+import ast
 import re
 import shutil
 from pathlib import Path
@@ -9,6 +10,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
+CODE = [Path(settings.BASE_DIR) / folder for folder in ("mairie_mobile", "partners", "stops", "visits")]
 
 # What a person never sees, or sees only as it is typed: removed before looking for words.
 HIDDEN = [
@@ -77,7 +79,81 @@ def test_makemessages_finds_the_texts_of_the_pages_and_of_the_code(tmp_path, set
         "Cette page n'existe pas",  # 404.html
         "Demain, %(day)s, la Mairie mobile ne sera pas à %(name)s",  # emails/reminder/body.txt
         "Indiquez au moins un motif de visite.",  # visits/intake.py
-        "Créneau supprimé : %(label)s",  # stops/views/staff.py
+        "Créneau supprimé : %(label)s",  # stops/views/coordination.py
+        "chevauche le créneau %(number)s (%(weekday)s %(hours)s) certains jours",  # stops/importer.py
+        "Les ouvertures d'une période",  # stops/api.py, marked with gettext_noop
+        "%(count)s erreur(s) : rien n'a été importé.",  # stops/management/commands/import_stops.py
     ]:
         assert f'msgid "{message}"' in catalog
     assert 'msgid_plural "%(counter)s personnes attendent le déblayage"' in catalog
+
+
+# In the code, a French text is one with an accented letter in a word: a heuristic again, which
+# misses « Bonjour » but finds the messages, almost all of which have one.
+FRENCH_WORD = re.compile(r"(?=[^\W\d_]*[àâçéèêëîïôûùüœ])[^\W\d_]{2,}", re.I)
+GETTEXT = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy", "pgettext", "pgettext_lazy"}
+# Texts that must stay as they are, whatever the language of the page.
+KEPT_AS_THEY_ARE = {
+    ("mairie_mobile/settings.py", "Français"),  # a language is named in itself
+    # The demo finds the partners' procedures by their label, as stored.
+    *(
+        ("visits/demo.py", label)
+        for label in [
+            "Déclaration trimestrielle RSA",
+            "Prime d'activité",
+            "Complémentaire santé solidaire",
+            "Déclaration de revenus",
+            "Accès à l'espace particulier impots.gouv.fr",
+            "Pré-demande de carte d'identité ou de passeport",
+        ]
+    ),
+}
+
+
+def untranslated_strings(source):
+    """French string literals of a module outside gettext calls, docstrings aside."""
+    tree = ast.parse(source)
+    aside = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        documented = isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and body
+        if documented and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            aside.add(id(body[0].value))
+        if isinstance(node, ast.Call):
+            function = node.func
+            name = getattr(function, "id", None) or getattr(function, "attr", None)
+            if name in GETTEXT:
+                aside.update(id(inner) for inner in ast.walk(node))
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in aside
+        and FRENCH_WORD.search(node.value)
+    ]
+
+
+def test_the_code_heuristic_finds_french_messages_left_outside_gettext():
+    source = '''"""Le module."""
+def view():
+    """La vue."""
+    messages.success(request, "Créneau ajouté.")
+    raise IntakeError(_("Indiquez au moins un motif de visite."))
+    return f"{count} arrêt(s)", gettext_noop("Arrêts"), "«", "œ", "slug"
+'''
+    assert untranslated_strings(source) == ["Créneau ajouté.", " arrêt(s)"]
+
+
+@pytest.mark.parametrize(
+    "module",
+    sorted(
+        str(path.relative_to(settings.BASE_DIR))
+        for folder in CODE
+        for path in folder.rglob("*.py")
+        if "migrations" not in path.parts
+    ),
+)
+def test_code_holds_no_french_text_outside_gettext(module):
+    found = untranslated_strings((Path(settings.BASE_DIR) / module).read_text())
+    assert [text for text in found if (module, text) not in KEPT_AS_THEY_ARE] == []

@@ -6,6 +6,7 @@ import random
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mairie_mobile.roles import AGENTS, COORDINATORS
 from partners.models import OrientationTarget, Partner
@@ -21,7 +22,8 @@ DEMO_ACCOUNTS = [
     ("agent2", "Yanis", "Benali", AGENTS, False),
     ("coordination", "Nadia", "Durand", COORDINATORS, True),
 ]
-# (partner code, procedure label or None), weighted by how often they come up in the bus.
+# (partner code, procedure label or None), weighted by how often they come up in the bus. The labels
+# are the procedures' own (partners' migrations), matched as stored: not translated here.
 COMMON_REASONS = [
     ("caf", "Déclaration trimestrielle RSA"),
     ("caf", "Prime d'activité"),
@@ -69,10 +71,9 @@ def open_today(preferred, now):
         return preferred if preferred in open_stops else open_stops[0]
     start = datetime.time(max(now.hour - 3, 0))
     end = datetime.time(23, 59) if now.hour >= 20 else datetime.time(now.hour + 4)
-    extra = ExtraOpening(stop=preferred, date=today, start=start, end=end, reason="Ouverture de démonstration")
-    editing.edit_schedule(
-        [preferred], extra.save, user=None, username="load_demo", description="Ouverture de démonstration"
-    )
+    reason = _("Ouverture de démonstration")
+    extra = ExtraOpening(stop=preferred, date=today, start=start, end=end, reason=reason)
+    editing.edit_schedule([preferred], extra.save, user=None, username="load_demo", description=reason)
     return preferred
 
 
@@ -141,7 +142,7 @@ def _visit(stop, agents, day, status, arrived, rng):
         _deblayage(visit, colleague, arrived, rng)
         if status == Status.TO_COME_BACK:
             visit.ended_at = visit.deblayage_started_at + datetime.timedelta(minutes=8)
-            visit.missing = "Avis d'imposition 2025 et identifiant France Connect"
+            visit.missing = _("Avis d'imposition 2025 et identifiant France Connect")
         elif status in (Status.ACCOMPAGNEMENT, Status.DONE):
             visit.accompagnement_agent = agent
             visit.accompagnement_started_at = visit.deblayage_started_at + datetime.timedelta(

@@ -2,20 +2,23 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from stops.importer import StopsFileError, import_stops, refuse_if_too_big
 
 
 class Command(BaseCommand):
-    help = (
+    help = _(
         "Charge ou met à jour des arrêts, leurs créneaux, fermetures et ouvertures exceptionnelles "
         "depuis un fichier YAML. Tout ou rien : à la moindre erreur, rien n'est modifié."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="le fichier des arrêts (YAML)")
+        parser.add_argument("file", help=_("le fichier des arrêts (YAML)"))
         parser.add_argument(
-            "--dry-run", action="store_true", help="vérifier le fichier et dire ce qui changerait, sans rien modifier"
+            "--dry-run",
+            action="store_true",
+            help=_("vérifier le fichier et dire ce qui changerait, sans rien modifier"),
         )
 
     def handle(self, *args, file, dry_run, **options):
@@ -24,8 +27,10 @@ class Command(BaseCommand):
         except StopsFileError as error:
             for problem in error.problems:
                 self.stderr.write(str(problem))
-            raise CommandError(f"{len(error.problems)} erreur(s) : rien n'a été importé.") from None
-        prefix = "Simulation, rien n'a été modifié. " if dry_run else ""
+            raise CommandError(
+                _("%(count)s erreur(s) : rien n'a été importé.") % {"count": len(error.problems)}
+            ) from None
+        prefix = _("Simulation, rien n'a été modifié.") + " " if dry_run else ""
         self.stdout.write(self.style.SUCCESS(prefix + str(summary)))
 
     def read(self, path):
@@ -38,6 +43,8 @@ class Command(BaseCommand):
             refuse_if_too_big(len(data))
             return data.decode("utf-8")
         except FileNotFoundError:
-            raise CommandError(f"Fichier introuvable : {path}") from None
+            raise CommandError(_("Fichier introuvable : %(path)s") % {"path": path}) from None
         except (OSError, UnicodeDecodeError) as error:
-            raise CommandError(f"Lecture impossible de {path} : {error}") from None
+            raise CommandError(
+                _("Lecture impossible de %(path)s : %(error)s") % {"path": path, "error": error}
+            ) from None

@@ -2,6 +2,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mairie_mobile.validators import FIRST_DAY, LAST_DAY, parse_day
 from stops import opening_counts
@@ -9,18 +10,21 @@ from visits import stats
 
 
 class Command(BaseCommand):
-    help = (
+    help = _(
         "Compte l'activité des journées passées et les ouvertures des mois passés, pour des statistiques rapides "
         "(ce que font les tâches de nuit, pour tout l'historique après une installation)."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--since", required=True, help="premier jour, AAAA-MM-JJ")
+        parser.add_argument("--since", required=True, help=_("premier jour, AAAA-MM-JJ"))
 
     def handle(self, *args, since, **options):
         first = parse_day(since)
         if first is None:
-            raise CommandError(f"--since attend une date AAAA-MM-JJ entre {FIRST_DAY.year} et {LAST_DAY.year}.")
+            raise CommandError(
+                _("--since attend une date AAAA-MM-JJ entre %(first)s et %(last)s.")
+                % {"first": FIRST_DAY.year, "last": LAST_DAY.year}
+            )
         today = timezone.localdate()
         day = first
         while day < today:
@@ -29,4 +33,4 @@ class Command(BaseCommand):
         last_month = opening_counts.month_start(opening_counts.month_start(today) - datetime.timedelta(days=1))
         if opening_counts.month_start(first) <= last_month:
             opening_counts.summarize(opening_counts.month_start(first), last_month)
-        self.stdout.write(f"Activité comptée du {first:%d/%m/%Y} à hier.")
+        self.stdout.write(_("Activité comptée du %(first)s à hier.") % {"first": f"{first:%d/%m/%Y}"})
