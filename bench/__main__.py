@@ -8,6 +8,7 @@ measured in-process: the server time, without the network.
 import argparse
 import datetime
 import os
+import shutil
 import statistics
 import sys
 import time
@@ -280,7 +281,7 @@ def main():
     parser.add_argument("--runs", type=int, default=7, help="runs per measure (median)")
     parser.add_argument(
         "--only",
-        choices=["schedule", "optimisations", "intake", "stats", "notify", "load", "faults", "importer"],
+        choices=["schedule", "optimisations", "caching", "intake", "stats", "notify", "load", "faults", "importer"],
         help="run one group of benchmarks",
     )
     args = parser.parse_args()
@@ -296,6 +297,15 @@ def main():
         sections.append(report("Schedule", schedule_benchmarks(args.runs)))
     if args.only in (None, "optimisations"):
         sections.append(report("What the engine's optimisations buy", optimisation_benchmarks(args.runs)))
+    if args.only in (None, "caching"):
+        from bench import caching
+
+        generate_territory(3000)
+        sections.append(caching.report(caching.run(args.runs), args.runs))
+        if shutil.which("wrk") and connection.vendor == "postgresql" and settings.REDIS_URL:
+            sections.append(caching.load_report(caching.under_load()))
+        else:
+            sections.append("The caching benchmark under load needs wrk, PostgreSQL and Redis.")
     if args.only in (None, "intake"):
         if connection.vendor == "postgresql":
             generate_territory(3000)

@@ -49,7 +49,7 @@ def environment():
     )
 
 
-def start_gunicorn(log):
+def start_gunicorn(log, **overrides):
     command = [
         str(Path(sys.executable).with_name("gunicorn")),
         "mairie_mobile.wsgi",
@@ -57,7 +57,9 @@ def start_gunicorn(log):
         f"--workers={WORKERS}",
         "--timeout=60",
     ]
-    server = subprocess.Popen(command, cwd=ROOT, env=environment(), stdout=log, stderr=log, start_new_session=True)
+    server = subprocess.Popen(
+        command, cwd=ROOT, env=environment() | overrides, stdout=log, stderr=log, start_new_session=True
+    )
     for _ in range(100):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bench/floor/", timeout=1)

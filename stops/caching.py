@@ -12,6 +12,10 @@ day. Only visitors without a session are served from the cache: a logged-in agen
 pages carry their name and messages. A cached page's CSRF token is a placeholder,
 replaced by the visitor's own token on each answer.
 
+An answer without a form is kept gzip-compressed beside the plain one, with its ETag: left
+to Django's GZipMiddleware and ConditionalGetMiddleware, a hit on the 120 KB timetable took
+3.0 ms instead of 0.8 (README, "What the engine's optimisations buy").
+
 When several visitors ask at once for an answer that is not cached, one worker computes
 it and the others wait for it: the feed of every stop takes seconds to compute.
 
