@@ -127,8 +127,8 @@ def intake_benchmarks(runs):
 
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
-
     from mairie_mobile.roles import AGENTS
+
     from partners.models import Partner
     from visits.models import Demand, Visit
 
@@ -188,8 +188,8 @@ def intake_benchmarks(runs):
 def stats_benchmarks(runs):
     """The statistics page and exports for a year of every stop, with a million visits; EXPLAIN of one stop's month."""
     from django.test.utils import CaptureQueriesContext
-
     from mairie_mobile.roles import COORDINATORS
+
     from stops import opening_counts
     from stops.models import OpeningSummary
     from visits import stats
@@ -243,7 +243,6 @@ def stats_benchmarks(runs):
 def _client_as(username, role, **defaults):
     """A test client logged in as a staff member of `role` (a group name)."""
     from django.contrib.auth.models import Group, User
-
     from mairie_mobile.accounts import ensure_roles
 
     ensure_roles()
@@ -340,8 +339,9 @@ def main():
         else:
             sections.append("The load benchmark needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL).")
     if args.only in (None, "faults"):
-        from bench import faults
         from mairie_mobile.roles import COORDINATORS
+
+        from bench import faults
 
         generate_territory(3000)
         coordination = _client_as("bench-coordinator", COORDINATORS)

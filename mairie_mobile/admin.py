@@ -1,15 +1,11 @@
 from django.contrib import admin
-from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group, User
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from mairie_mobile.models import AuditEvent, AuthenticatorApp, BackupCodes
-
-admin.site.site_header = _("Mairie mobile – administration")
-admin.site.site_title = "Mairie mobile"
-admin.site.index_title = _("Administration")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -40,18 +36,13 @@ class AuditEventAdmin(ReadOnlyAdmin):
 # Accounts: plain multiple selects rather than the two-list selector, whose labels screen
 # readers miss; the dates of the last login and of the account are facts, not fields.
 admin.site.unregister(User)
-admin.site.unregister(Group)
+admin.site.unregister(Group)  # roles are memberships of an organisation
 
 
 @admin.register(User)
 class StaffUserAdmin(UserAdmin):
     filter_horizontal = ()
     readonly_fields = ["last_login", "date_joined"]
-
-
-@admin.register(Group)
-class RoleAdmin(GroupAdmin):
-    filter_horizontal = ()
 
 
 # Second factors: an administrator sees who has one and removes a lost phone's (its owner

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
+from organisations.api import router as organisations_router
 from stops.api import router as stops_router
 from stops.api import validation_error_response
 
@@ -17,6 +18,7 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url=None,  # documented in French by mairie_mobile.views.api_docs
 )
+api.add_router("", organisations_router)
 api.add_router("", stops_router)
 api.exception_handler(ValidationError)(validation_error_response)
 

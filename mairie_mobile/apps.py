@@ -1,6 +1,12 @@
-from django.apps import AppConfig, apps
-from django.db.models.signals import post_migrate
+from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
 from django.utils.translation import gettext_lazy as _
+
+
+class NationalAdminConfig(AdminConfig):
+    """The admin is the national administrator's: organisations, accounts, the journal."""
+
+    default_site = "mairie_mobile.admin_site.NationalAdminSite"
 
 
 class MairieMobileConfig(AppConfig):
@@ -11,11 +17,8 @@ class MairieMobileConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
         from mairie_mobile import audit, observability  # noqa: F401 (Celery signals: logs, heartbeats)
-        from mairie_mobile.accounts import ensure_roles
         from mairie_mobile.middleware import start_activity
 
-        # After the last app's migrations, when every permission exists.
-        post_migrate.connect(ensure_roles, sender=apps.get_app_config("visits"))
         user_logged_in.connect(start_activity)
         user_logged_in.connect(audit.on_login)
         user_logged_out.connect(audit.on_logout)

@@ -1,9 +1,8 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef
 
-from mairie_mobile.roles import AGENTS, COORDINATORS
+from organisations.models import Membership, Role
 
 
 class RolesBackend(ModelBackend):
@@ -11,11 +10,11 @@ class RolesBackend(ModelBackend):
 
     def get_user(self, user_id):
         User = get_user_model()
-        in_group = Group.objects.filter(user=OuterRef("pk"))
+        memberships = Membership.objects.current().filter(user=OuterRef("pk"))
         try:
             user = User._default_manager.annotate(
-                in_agents=Exists(in_group.filter(name=AGENTS)),
-                in_coordinators=Exists(in_group.filter(name=COORDINATORS)),
+                is_member=Exists(memberships),
+                coordinates=Exists(memberships.filter(role=Role.COORDINATOR)),
             ).get(pk=user_id)
         except User.DoesNotExist:
             return None

@@ -1,4 +1,4 @@
-from mairie_mobile.roles import is_agent, is_coordinator
+from organisations.roles import is_agent, is_coordinator
 
 
 def roles(request):

@@ -19,7 +19,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from mairie_mobile import audit
-from mairie_mobile.roles import is_agent, is_coordinator
+from organisations.roles import is_agent, is_coordinator
 
 PROTECTED = ("/agents/", "/coordination/", "/admin/")
 BACKUP_CODES = 10

@@ -10,8 +10,8 @@ from stops.models import Closure, ExtraOpening, Notification, ScheduleChange, Sc
 class RecordedEditAdmin(admin.ModelAdmin):
     """Edits made here are recorded and told to subscribers, as those of /coordination/."""
 
-    def stop_of(self, obj):
-        return obj.stop
+    def affected_stops(self, obj):
+        return editing.affected_stops(obj.stop)
 
     def save_model(self, request, obj, form, change):
         super_save = super().save_model
@@ -21,7 +21,7 @@ class RecordedEditAdmin(admin.ModelAdmin):
             done = _("%(kind)s ajouté(e) (administration) : %(object)s")
         description = done % {"kind": obj._meta.verbose_name.capitalize(), "object": obj}
         editing.edit_schedule(
-            editing.affected_stops(self.stop_of(obj)),
+            self.affected_stops(obj),
             lambda: super_save(request, obj, form, change),
             user=request.user,
             description=description,
@@ -34,7 +34,7 @@ class RecordedEditAdmin(admin.ModelAdmin):
             "object": obj,
         }
         editing.edit_schedule(
-            editing.affected_stops(self.stop_of(obj)),
+            self.affected_stops(obj),
             lambda: super_delete(request, obj),
             user=request.user,
             description=description,
@@ -47,15 +47,15 @@ class RecordedEditAdmin(admin.ModelAdmin):
 
 @admin.register(Stop)
 class StopAdmin(RecordedEditAdmin):
-    list_display = ["name", "city", "postcode", "kind", "school_holidays_zone", "active"]
-    list_filter = ["active", "kind", "school_holidays_zone"]
+    list_display = ["name", "organisation", "city", "postcode", "kind", "school_holidays_zone", "active"]
+    list_filter = ["organisation", "active", "kind", "school_holidays_zone"]
     search_fields = ["name", "city", "postcode", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     # Checkboxes rather than the two-list selector, whose labels screen readers miss.
     formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
 
-    def stop_of(self, obj):
-        return obj
+    def affected_stops(self, obj):
+        return [obj]
 
 
 @admin.register(WeeklySlot)
@@ -68,9 +68,12 @@ class WeeklySlotAdmin(RecordedEditAdmin):
 
 @admin.register(Closure)
 class ClosureAdmin(RecordedEditAdmin):
-    list_display = ["reason", "stop", "first_day", "last_day"]
+    list_display = ["reason", "stop", "organisation", "first_day", "last_day"]
     date_hierarchy = "first_day"
     raw_id_fields = ["stop"]
+
+    def affected_stops(self, obj):
+        return editing.affected_stops(obj.stop, obj.organisation)
 
 
 @admin.register(ExtraOpening)

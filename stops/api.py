@@ -14,6 +14,7 @@ from ninja.errors import HttpError
 from pydantic import BaseModel
 
 from mairie_mobile.validators import FIRST_DAY, LAST_DAY
+from organisations.models import Organisation
 from stops import schedule
 from stops.caching import cached
 from stops.models import Stop
@@ -29,6 +30,7 @@ class Error(Schema):
 
 class StopOut(BaseModel):
     slug: str
+    organisation: str = Field(description=gettext_noop("Identifiant de la structure qui tient l'arrêt."))
     name: str
     kind: Literal["bus", "permanence"]
     address: str
@@ -75,11 +77,21 @@ class OpeningsQuery(Schema):
     stop: str | None = Field(
         None, description=gettext_noop("Identifiant (slug) d'un arrêt ; absent : tous les arrêts actifs.")
     )
+    organisation: str | None = Field(
+        None, description=gettext_noop("Identifiant d'une structure : ses arrêts seulement.")
+    )
+
+
+class StopsQuery(Schema):
+    organisation: str | None = Field(
+        None, description=gettext_noop("Identifiant d'une structure : ses arrêts seulement.")
+    )
 
 
 def stop_out(stop):
     return {
         "slug": stop.slug,
+        "organisation": stop.organisation.slug,
         "name": stop.name,
         "kind": stop.kind,
         "address": stop.address,
@@ -110,10 +122,20 @@ def opening_out(opening):
     }
 
 
-@router.get("/stops", response=list[StopOut], summary=gettext_noop("Les arrêts actifs"))
+@router.get("/stops", response={200: list[StopOut], 400: Error}, summary=gettext_noop("Les arrêts actifs"))
 @decorate_view(cached())
-def list_stops(request):
-    return [stop_out(stop) for stop in Stop.objects.active().prefetch_related("partners")]
+def list_stops(request, query: Query[StopsQuery]):
+    stops = _of_organisation(Stop.objects.active(), query.organisation)
+    return [stop_out(stop) for stop in stops.select_related("organisation").prefetch_related("partners")]
+
+
+def _of_organisation(stops, slug):
+    """The stops of the organisation `slug`, if one is asked for; an unknown one is the caller's mistake."""
+    if slug is None:
+        return stops
+    if not Organisation.objects.active().filter(slug=slug).exists():
+        raise HttpError(400, _("Aucune structure ne porte l'identifiant « %(slug)s ».") % {"slug": slug})
+    return stops.filter(organisation__slug=slug)
 
 
 @router.get(
@@ -135,7 +157,7 @@ def list_openings(request, query: Query[OpeningsQuery]):
         raise HttpError(
             400, _("La période demandée dépasse %(days)s jours : rapprochez start et end.") % {"days": MAX_RANGE_DAYS}
         )
-    stops = Stop.objects.active()
+    stops = _of_organisation(Stop.objects.active(), query.organisation).select_related("organisation")
     if query.stop is not None:
         stops = list(stops.filter(slug=query.stop))
         if not stops:

@@ -1,7 +1,7 @@
 """Public answers kept in the cache until the schedule changes.
 
 The timetable, the stop pages, the API and the calendar feeds are computed from the
-stops, their slots, closures, extra openings, school holidays and partners. Each of
+organisations, the stops, their slots, closures, extra openings, school holidays and partners. Each of
 these changes moves the schedule's version on (`schedule_changed`); an answer is cached
 with the version it was computed from, and never served once the version has moved.
 The version lives in the shared cache (Redis in production), so every web node sees a
@@ -42,6 +42,7 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.text import compress_string
 
+from organisations.models import Organisation
 from partners.models import Partner
 from stops.models import Closure, ExtraOpening, SchoolHoliday, StalePublicCache, Stop, WeeklySlot
 
@@ -106,7 +107,7 @@ def _on_change(sender, **kwargs):
 def watch_schedule_models():
     """Called once the apps are ready: any save or deletion of what the schedule is made of,
     and every `migrate`, which each release runs: new code may render differently."""
-    for model in (Stop, WeeklySlot, Closure, ExtraOpening, SchoolHoliday, Partner):
+    for model in (Organisation, Stop, WeeklySlot, Closure, ExtraOpening, SchoolHoliday, Partner):
         post_save.connect(_on_change, sender=model, dispatch_uid=f"schedule-cache-save-{model.__name__}")
         post_delete.connect(_on_change, sender=model, dispatch_uid=f"schedule-cache-delete-{model.__name__}")
     m2m_changed.connect(_on_change, sender=Stop.partners.through, dispatch_uid="schedule-cache-partners")

@@ -86,9 +86,13 @@ def cancellation_preview(stop, day, reason):
     return preview([stop], cancellation(stop, day, reason).save, weeks=weeks)
 
 
-def affected_stops(stop):
-    """The stops an edit of `stop` (None: every stop) may change."""
-    return [stop] if stop else list(Stop.objects.active())
+def affected_stops(stop, organisation=None):
+    """The stops an edit may change: `stop`, or without one every stop of `organisation`, or
+    without either every stop of the country."""
+    if stop:
+        return [stop]
+    stops = Stop.objects.active()
+    return list(stops.filter(organisation=organisation) if organisation else stops)
 
 
 def _fresh(stops):

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from organisations.models import Organisation
 from partners.models import Partner
 from stops import schedule, wording
 from stops.models import Closure, ExtraOpening, Stop, WeeklySlot
@@ -68,6 +69,33 @@ class StopEditForm(StopForm):
     class Meta(StopForm.Meta):
         fields = [*StopForm.Meta.fields, "partners"]
 
+    def __init__(self, *args, organisations, **kwargs):
+        """`organisations`: those the coordinator may add a stop to; asked only when there is a choice."""
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            ask_organisation(self, organisations)
+
+    def _post_clean(self):
+        if "organisation" in self.cleaned_data:
+            self.instance.organisation = self.cleaned_data["organisation"]
+        super()._post_clean()
+
+
+def ask_organisation(form, organisations, *, national=False):
+    """A new row of one of `organisations`: the only one, or a choice. With `national` (the national
+    administrator), choosing none means the whole country."""
+    organisations = list(organisations)
+    if len(organisations) == 1 and not national:
+        form.instance.organisation = organisations[0]
+        return
+    form.fields["organisation"] = forms.ModelChoiceField(
+        label=_("Structure"),
+        queryset=Organisation.objects.filter(pk__in=[o.pk for o in organisations]),
+        required=not national,
+        empty_label=_("Tous les arrêts du pays") if national else None,
+    )
+    form.order_fields(["organisation"])
+
 
 class ForStop:
     """A form for rows of one stop: `stop` (None: none given) is set on what it saves."""
@@ -126,10 +154,14 @@ class ClosureForm(forms.ModelForm):
 
 
 class ClosureEditForm(ForStop, ClosureForm):
-    """A closure of `stop` (None: every stop), as the coordinator adds or changes it."""
+    """A closure of `stop`, as the coordinator adds or changes it. Without a stop, a closure of
+    every stop of one of `organisations` (the one the closure has, once made); with `national`,
+    the national administrator's, of every stop of the country when no organisation is chosen."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, organisations=None, national=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.stop is None and self.instance.pk is None:
+            ask_organisation(self, organisations, national=national)
         self.fields["reason"].widget.attrs["list"] = "cancellation-reasons"
         refuse_rather_than_cut(self.fields["reason"])
         self.fields["last_day"].required = False
@@ -139,11 +171,16 @@ class ClosureEditForm(ForStop, ClosureForm):
         data = super().clean()
         if not data.get("last_day") and "last_day" not in self.errors:
             data["last_day"] = data.get("first_day")
+        if "organisation" in self.fields:
+            self.instance.organisation = data.get("organisation")
         first, last = data.get("first_day"), data.get("last_day")
         if first and last and first <= last:
-            duplicates = Closure.objects.filter(stop=self.stop, first_day=first, last_day=last).exclude(
-                pk=self.instance.pk
-            )
+            duplicates = Closure.objects.filter(
+                stop=self.stop,
+                organisation=None if self.stop else self.instance.organisation,
+                first_day=first,
+                last_day=last,
+            ).exclude(pk=self.instance.pk)
             if duplicates.exists():
                 raise forms.ValidationError(_("Une fermeture existe déjà pour ces dates."))
         return data
@@ -197,10 +234,40 @@ class SubscriptionForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     stop = forms.SlugField(widget=forms.HiddenInput, required=False)
-    every_stop = forms.BooleanField(label=_("Prévenez-moi pour tous les arrêts de la Mairie mobile"), required=False)
+    organisation = forms.SlugField(widget=forms.HiddenInput, required=False)
+    every_stop = forms.BooleanField(required=False)
     # Left empty by people, who do not see it; filled by robots, whose requests are ignored.
     website = forms.CharField(
         label=_("Laissez ce champ vide"),
         required=False,
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
+
+    def __init__(self, *args, organisation=None, **kwargs):
+        """`organisation`: the one whose stops « every stop » means, when the form is shown."""
+        super().__init__(*args, **kwargs)
+        if organisation is not None:
+            self.initial.setdefault("organisation", organisation.slug)
+            label = _("Prévenez-moi pour tous les arrêts de « %(name)s »") % {"name": organisation.name}
+            self.fields["every_stop"].label = label
+
+    def clean(self):
+        """What is followed: `stop` (None: every stop) of `organisation` (the stop's, the one named,
+        or the only one there is)."""
+        data = super().clean()
+        stop, organisation = None, None
+        if data.get("stop"):
+            stop = Stop.objects.active().select_related("organisation").filter(slug=data["stop"]).first()
+            if stop is None:
+                raise forms.ValidationError(_("Cet arrêt n'existe pas ou plus : choisissez-en un dans les horaires."))
+            organisation = stop.organisation
+        elif data.get("organisation"):
+            organisation = Organisation.objects.active().filter(slug=data["organisation"]).first()
+        else:
+            only = list(Organisation.objects.active()[:2])
+            organisation = only[0] if len(only) == 1 else None
+        if organisation is None:
+            raise forms.ValidationError(_("Choisissez d'abord un arrêt, ou une structure, dans les horaires."))
+        data["stop"] = None if data.get("every_stop") else stop
+        data["organisation"] = organisation
+        return data

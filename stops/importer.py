@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 import yaml
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from organisations.models import Organisation
 from partners.models import Partner
 from stops import schedule, wording
 from stops.editing import affected_stops, edit_schedule
@@ -114,9 +116,10 @@ def import_stops(text, *, dry_run=False, user=None):
 
 
 def _touched_stops(plan):
-    """The stops whose openings the file may change: its own, and all of them for a closure of every stop."""
+    """The stops whose openings the file may change: its own, and all its organisation's for a
+    closure of every stop."""
     if any(slug is None for slug, _closure, _index in plan.closures):
-        return affected_stops(None)
+        return affected_stops(None, plan.organisation)
     slugs = {p.form.cleaned_data["slug"] for p in plan.stops} | {slug for slug, _c, _i in plan.closures + plan.extras}
     return list(Stop.objects.filter(slug__in=slugs))
 
@@ -267,6 +270,7 @@ class _StopPlan:
 
 @dataclass
 class _Plan:
+    organisation: Organisation | None = None
     stops: list = field(default_factory=list)
     closures: list = field(default_factory=list)  # (stop slug or None, Closure, index in the file)
     extras: list = field(default_factory=list)  # (stop slug, ExtraOpening, index in the file)
@@ -286,19 +290,22 @@ class _Validator:
             )
             raise StopsFileError(self.problems)
         for key in data:
-            if key not in ("stops", "closures", "extra_openings"):
+            if key not in ("organisation", "stops", "closures", "extra_openings"):
                 self.problem(
                     (key,),
                     _("fichier"),
-                    _("rubrique inconnue « %(key)s » (attendu : stops, closures, extra_openings)")
+                    _("rubrique inconnue « %(key)s » (attendu : organisation, stops, closures, extra_openings)")
                     % {"key": _shown(key)},
                 )
+        self.organisation = self.organisation_of(data.get("organisation"))
+        if self.organisation is None:
+            raise StopsFileError(self.problems)
         entries = {key: self.entries(data, key) for key in ("stops", "closures", "extra_openings")}
 
         self.partners = {partner.code: partner for partner in Partner.objects.all()}
         slugs = [e.get("slug") for _i, e in entries["stops"] if isinstance(e.get("slug"), str)]
-        self.existing_stops = Stop.objects.in_bulk(slugs, field_name="slug")
-        plan = _Plan()
+        self.existing_stops = Stop.objects.select_related("organisation").in_bulk(slugs, field_name="slug")
+        plan = _Plan(self.organisation)
         self.file_slugs = set()
         for index, entry in entries["stops"]:
             stop_plan = self.stop(index, entry)
@@ -310,8 +317,9 @@ class _Validator:
             for _i, e in entries[key]
             if isinstance(e.get("stop"), str)
         }
+        self.owners = dict(Stop.objects.filter(slug__in=referenced).values_list("slug", "organisation__name"))
         self.known_slugs = self.file_slugs | set(
-            Stop.objects.filter(slug__in=referenced).values_list("slug", flat=True)
+            Stop.objects.filter(slug__in=referenced, organisation=self.organisation).values_list("slug", flat=True)
         )
         plan.closures = [c for c in (self.closure(i, e) for i, e in entries["closures"]) if c]
         plan.extras = [x for x in (self.extra(i, e) for i, e in entries["extra_openings"]) if x]
@@ -320,6 +328,24 @@ class _Validator:
         if self.problems:
             raise StopsFileError(self.problems)
         return plan
+
+    def organisation_of(self, slug):
+        """The organisation the file is about: the one it names, or the only one there is."""
+        known = {organisation.slug: organisation for organisation in Organisation.objects.all()}
+        listed = ", ".join(sorted(known)) or _("aucune : l'administration nationale la crée d'abord")
+        if slug is None and len(known) == 1:
+            return next(iter(known.values()))
+        if slug is None:
+            message = _(
+                "indiquez la structure du fichier, par exemple « organisation: paris » (structures : %(known)s)"
+            )
+            self.problem((), _("fichier"), message % {"known": listed})
+        elif not isinstance(slug, str) or slug not in known:
+            message = _("structure inconnue « %(slug)s » (structures : %(known)s)")
+            self.problem(("organisation",), "organisation", message % {"slug": _shown(slug), "known": listed})
+        else:
+            return known[slug]
+        return None
 
     def entries(self, data, key):
         value = data.get(key) or []
@@ -356,7 +382,11 @@ class _Validator:
         if values is None:
             return None
         data = {**STOP_DEFAULTS, **{k: v for k, v in values.items() if k not in ("partners", "slots")}}
-        form = StopForm(data=data, instance=self.existing_stops.get(slug) or Stop())
+        existing = self.existing_stops.get(slug)
+        if existing is not None and existing.organisation_id != self.organisation.pk:
+            self.problem((*path, "slug"), f"{place} › slug", self.owned_elsewhere(slug, existing.organisation.name))
+            return None
+        form = StopForm(data=data, instance=existing or Stop(organisation=self.organisation))
         self.form_problems(form, path, place)
         partners = self.stop_partners(values.get("partners"), path, place)
         slots = self.slots(values.get("slots") or [], path, place)
@@ -449,6 +479,9 @@ class _Validator:
         """The slug of a known stop, None for every stop, or False when unknown."""
         if slug is None and not required:
             return None
+        if isinstance(slug, str) and slug in self.owners and slug not in self.known_slugs:
+            self.problem((*path, "stop"), f"{place} › stop", self.owned_elsewhere(slug, self.owners[slug]))
+            return False
         if not isinstance(slug, str) or slug not in self.known_slugs:
             self.problem(
                 (*path, "stop"),
@@ -457,6 +490,11 @@ class _Validator:
             )
             return False
         return slug
+
+    def owned_elsewhere(self, slug, owner):
+        return _(
+            "l'arrêt « %(slug)s » est celui de « %(owner)s » : un fichier ne change que les arrêts de sa structure"
+        ) % {"slug": _shown(slug), "owner": owner}
 
     def check_duplicate_closures(self, closures):
         seen = {}
@@ -623,10 +661,14 @@ def _apply(plan):
     missing = {slug for slug, _item, _index in plan.closures + plan.extras if slug and slug not in stops}
     stops |= Stop.objects.in_bulk(missing, field_name="slug")
 
-    existing = {(c.stop_id, c.first_day, c.last_day): c for c in Closure.objects.all()}
+    existing = {
+        (c.stop_id, c.organisation_id, c.first_day, c.last_day): c
+        for c in Closure.objects.filter(Q(stop__in=stops.values()) | Q(organisation=plan.organisation))
+    }
     for slug, closure, _index in plan.closures:
         closure.stop = stops[slug] if slug else None
-        key = (closure.stop_id, closure.first_day, closure.last_day)
+        closure.organisation = None if slug else plan.organisation
+        key = (closure.stop_id, closure.organisation_id, closure.first_day, closure.last_day)
         _upsert(existing.get(key), closure, ["reason"], counts, "closures")
     existing = {
         (x.stop_id, x.date, x.start): x

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mairie_mobile.validators import validate_day
+from organisations import access
+from organisations.models import Organisation, SchoolZone
 from stops import wording
 
 slug_validator = RegexValidator(
@@ -34,15 +36,13 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, _("dimanche")
 
 
-class SchoolZone(models.TextChoices):
-    A = "A", _("Zone A")
-    B = "B", _("Zone B")
-    C = "C", _("Zone C")
-
-
 class StopQuerySet(models.QuerySet):
     def active(self):
         return self.filter(active=True)
+
+    def for_member(self, user, role):
+        """The stops of the organisations where `user` may act as `role` (every stop: the national administrator)."""
+        return access.scope(self, user, role, "organisation")
 
     def search(self, query):
         """Stops whose commune, postcode or name matches what a resident typed, with or
@@ -87,6 +87,9 @@ class Stop(models.Model):
         BUS = "bus", _("Bus")
         PERMANENCE = "permanence", _("Permanence")
 
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="stops", verbose_name=_("structure")
+    )
     slug = models.SlugField(_("identifiant"), unique=True, validators=[slug_validator])
     name = models.CharField(_("nom"), max_length=200)
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
@@ -242,8 +245,18 @@ class WeeklySlot(models.Model):
             raise ValidationError(errors)
 
 
+class ClosureQuerySet(models.QuerySet):
+    def applying_to(self, stop):
+        """The stop's own closures, its organisation's of every stop, and the country's."""
+        return self.filter(
+            Q(stop=stop) | Q(stop=None, organisation=stop.organisation_id) | Q(stop=None, organisation=None)
+        )
+
+
 class Closure(models.Model):
-    """Days a stop (or, without a stop, every stop) is closed. One-off cancellations are one-day closures."""
+    """Days a stop is closed; without a stop, every stop of an organisation, or without either, every
+    stop of the country (the national administrator's: a strike day). One-off cancellations are
+    one-day closures."""
 
     stop = models.ForeignKey(
         Stop,
@@ -252,11 +265,22 @@ class Closure(models.Model):
         blank=True,
         related_name="closures",
         verbose_name=_("arrêt"),
-        help_text=_("Vide : tous les arrêts."),
+        help_text=_("Vide : tous les arrêts de la structure."),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="closures",
+        verbose_name=_("structure"),
+        help_text=_("Pour une fermeture de tous ses arrêts ; vide, avec l'arrêt vide : tous les arrêts du pays."),
     )
     first_day = models.DateField(_("premier jour"), validators=[validate_day])
     last_day = models.DateField(_("dernier jour"), validators=[validate_day])
     reason = models.CharField(_("motif affiché au public"), max_length=200)
+
+    objects = ClosureQuerySet.as_manager()
 
     class Meta:
         ordering = ["first_day"]
@@ -275,10 +299,15 @@ class Closure(models.Model):
                 violation_error_message=_("Cette fermeture existe déjà."),
             ),
             models.UniqueConstraint(
-                fields=["first_day", "last_day"],
+                fields=["organisation", "first_day", "last_day"],
                 condition=Q(stop__isnull=True),
                 name="closure_unique_everywhere",
+                nulls_distinct=False,
                 violation_error_message=_("Cette fermeture existe déjà."),
+            ),
+            models.CheckConstraint(
+                condition=Q(stop__isnull=True) | Q(organisation__isnull=True),
+                name="closure_of_a_stop_or_of_an_organisation",
             ),
         ]
         indexes = [
@@ -460,12 +489,13 @@ class SubscriptionQuerySet(models.QuerySet):
         return self.filter(confirmed_at=None, confirmation_token="")
 
     def following(self, stop_ids):
-        """Confirmed subscriptions to one of these stops, or to every stop."""
-        return self.confirmed().filter(Q(stop__in=stop_ids) | Q(stop__isnull=True))
+        """Confirmed subscriptions to one of these stops, or to every stop of their organisation."""
+        organisations = Stop.objects.filter(pk__in=stop_ids).values("organisation")
+        return self.confirmed().filter(Q(stop__in=stop_ids) | Q(stop__isnull=True, organisation__in=organisations))
 
 
 class Subscription(models.Model):
-    """A resident told of every change of a stop (or of every stop). Double opt-in."""
+    """A resident told of every change of a stop (or of every stop of an organisation). Double opt-in."""
 
     email = models.EmailField(_("courriel"))
     stop = models.ForeignKey(
@@ -475,7 +505,16 @@ class Subscription(models.Model):
         blank=True,
         related_name="subscriptions",
         verbose_name=_("arrêt"),
-        help_text=_("Vide : tous les arrêts."),
+        help_text=_("Vide : tous les arrêts de la structure."),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="subscriptions",
+        verbose_name=_("structure"),
+        help_text=_("Pour un abonnement à tous ses arrêts."),
     )
     # Its own: the link to leave it, in every mail.
     token = models.CharField(max_length=64, unique=True, default=_new_token, editable=False)
@@ -496,7 +535,14 @@ class Subscription(models.Model):
             models.UniqueConstraint(
                 fields=["email", "stop"], condition=Q(stop__isnull=False), name="subscription_once"
             ),
-            models.UniqueConstraint(fields=["email"], condition=Q(stop__isnull=True), name="subscription_all_once"),
+            models.UniqueConstraint(
+                fields=["email", "organisation"], condition=Q(stop__isnull=True), name="subscription_all_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(stop__isnull=False, organisation__isnull=True)
+                | Q(stop__isnull=True, organisation__isnull=False),
+                name="subscription_of_a_stop_or_of_an_organisation",
+            ),
         ]
 
     def __str__(self):
@@ -505,7 +551,9 @@ class Subscription(models.Model):
     @property
     def followed(self):
         """What it follows, as a sentence says it."""
-        return f"« {self.stop.name} »" if self.stop else _("tous les arrêts de la Mairie mobile")
+        if self.stop:
+            return f"« {self.stop.name} »"
+        return _("tous les arrêts de « %(organisation)s »") % {"organisation": self.organisation.name}
 
 
 class Notification(models.Model):

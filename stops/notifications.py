@@ -44,7 +44,10 @@ def dispatch_due_changes(now, window):
     due_before = now - window
     with transaction.atomic():
         pending = list(
-            ScheduleChange.objects.select_for_update(skip_locked=True).filter(dispatched_at=None).order_by("created_at")
+            ScheduleChange.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(dispatched_at=None)
+            .select_related("stop")
+            .order_by("created_at")
         )
         newest = {}
         for change in pending:
@@ -56,12 +59,13 @@ def dispatch_due_changes(now, window):
         due = [change for change in due if change not in past]
         subscription_ids = set()
         if due:
-            subscriptions = list(Subscription.objects.following({c.stop_id for c in due}).values_list("pk", "stop_id"))
+            subscriptions = Subscription.objects.following({c.stop_id for c in due})
+            subscriptions = list(subscriptions.values_list("pk", "stop_id", "organisation_id"))
             notifications = [
                 Notification(subscription_id=pk, kind=Notification.Kind.CHANGE, change=change)
                 for change in due
-                for pk, stop_id in subscriptions
-                if stop_id in (None, change.stop_id)
+                for pk, stop_id, organisation_id in subscriptions
+                if stop_id == change.stop_id or (stop_id is None and organisation_id == change.stop.organisation_id)
             ]
             Notification.objects.bulk_create(notifications, ignore_conflicts=True, batch_size=1000)
             ScheduleChange.objects.filter(pk__in=[c.pk for c in due]).update(dispatched_at=now)
@@ -143,10 +147,13 @@ def remind_tomorrow(now):
     unusual = {o.stop.pk for o in schedule.openings(tomorrow, tomorrow, list(stops)) if not o.is_open or o.extra}
     if not unusual:
         return set()
+    organisation_of = {stop.pk: stop.organisation_id for stop in stops}
     reminders = [
         Notification(subscription_id=pk, kind=Notification.Kind.REMINDER, stop_id=stop_id, date=tomorrow)
-        for pk, followed in Subscription.objects.following(unusual).values_list("pk", "stop_id")
-        for stop_id in ([followed] if followed else unusual)
+        for pk, followed, organisation_id in Subscription.objects.following(unusual).values_list(
+            "pk", "stop_id", "organisation_id"
+        )
+        for stop_id in ([followed] if followed else [s for s in unusual if organisation_of[s] == organisation_id])
     ]
     Notification.objects.bulk_create(reminders, ignore_conflicts=True, batch_size=1000)
     return {reminder.subscription_id for reminder in reminders}
@@ -174,19 +181,20 @@ class Unsubscribed(NamedTuple):
     kept: list
 
 
-def subscribe(email, stop):
-    """Register `email` for the changes of `stop` (None: every stop) and ask for a confirmation.
+def subscribe(email, stop, organisation):
+    """Register `email` for the changes of `stop` (None: every stop of `organisation`) and ask for a confirmation.
 
     Double opt-in: nothing but confirmation mails is sent before a confirmation link is
     followed. Each mail names the subscriptions it asks about, and its link confirms those
     only. See `ask_to_confirm` for when a mail leaves.
     """
     email = email.strip().lower()
+    followed = None if stop else organisation
     try:
         with transaction.atomic():
-            subscription, _created = Subscription.objects.get_or_create(email=email, stop=stop)
+            subscription, _created = Subscription.objects.get_or_create(email=email, stop=stop, organisation=followed)
     except IntegrityError:  # the same address, posted twice at the same moment
-        subscription = Subscription.objects.get(email=email, stop=stop)
+        subscription = Subscription.objects.get(email=email, stop=stop, organisation=followed)
     ask_to_confirm(email, again=True)
     return subscription
 

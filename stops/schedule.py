@@ -137,13 +137,23 @@ class _Calendar:
     """The closures and holidays of a date range, loaded once for `openings()`."""
 
     def __init__(self, start, end, stop_list, stop_filter):
-        closures = defaultdict(dict)  # stop id (None: every stop) -> day -> reason
+        # ("stop", id), ("organisation", id) for every stop of one, or None for every stop of the country
+        # -> day -> reason
+        closures = defaultdict(dict)
         for closure in Closure.objects.filter(
             Q(stop__isnull=True) | Q(stop__in=stop_filter), first_day__lte=end, last_day__gte=start
         ).order_by("first_day", "pk"):
+            whose = (
+                ("stop", closure.stop_id)
+                if closure.stop_id
+                else ("organisation", closure.organisation_id)
+                if closure.organisation_id
+                else None
+            )
             for day in each_day(max(closure.first_day, start), min(closure.last_day, end)):
-                closures[closure.stop_id].setdefault(day, closure.reason)
-        everywhere = closures.pop(None, {})
+                closures[whose].setdefault(day, closure.reason)
+        national = closures.pop(None, {})
+        of_organisation = {}  # organisation id -> its closures of every stop, and the country's
         zones = {stop.school_holidays_zone for stop in stop_list if stop.school_holidays_zone}
         school_days, known_until = school_holiday_days(zones, start, end)
         holidays_by_kind = {}
@@ -156,7 +166,13 @@ class _Calendar:
             )
             if kind not in holidays_by_kind:
                 holidays_by_kind[kind] = _holidays(start, end, school_days.get(kind[0], {}), *kind[1:])
-            own = closures.get(stop.pk)
+            own = closures.get(("stop", stop.pk))
+            if stop.organisation_id not in of_organisation:
+                of_organisation[stop.organisation_id] = {
+                    **national,
+                    **closures.get(("organisation", stop.organisation_id), {}),
+                }
+            everywhere = of_organisation[stop.organisation_id]
             self.rules[stop.pk] = _StopRules(
                 stop,
                 {**everywhere, **own} if own else everywhere,

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from mairie_mobile.accounts import ensure_roles
 from mairie_mobile.faults import Outage
 from partners.models import Partner
 from stops.models import SchoolHoliday
@@ -117,12 +116,11 @@ def make_stops(count, **slot_kwargs):
 
 @pytest.fixture
 def reference_data(transactional_db):
-    """What migrations seed (partners, school holidays, roles), which a transactional test's flush empties."""
+    """What migrations seed (partners, school holidays), which a transactional test's flush empties."""
     if not Partner.objects.exists():
         import_module("partners.migrations.0002_seed_partners").seed(django_apps, None)
     if not SchoolHoliday.objects.exists():
         sync_school_holidays()
-    ensure_roles()
 
 
 @pytest.fixture

@@ -2,10 +2,10 @@ import datetime
 import uuid
 
 import factory
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.utils import timezone
 
-from mairie_mobile.roles import AGENTS, COORDINATORS
+from organisations.models import Membership, Organisation, Role
 from partners.models import Partner, Procedure
 from stops.models import Closure, ExtraOpening, Stop, Weekday, WeeklySlot
 from visits.models import Demand, Visit
@@ -14,10 +14,27 @@ from visits.models import Demand, Visit
 PASSWORD = "un-mot-de-passe-solide"
 
 
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    """The City of Paris's Mairie mobile unless said otherwise: every stop of a test is one of its."""
+
+    class Meta:
+        model = Organisation
+        django_get_or_create = ["slug"]
+
+    slug = "paris"
+    name = factory.LazyAttribute(
+        lambda o: "Mairie mobile – Ville de Paris" if o.slug == "paris" else f"Structure {o.slug}"
+    )
+    kind = Organisation.Kind.COMMUNE
+    departement = "75"
+    school_holidays_zone = "C"
+
+
 class StopFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Stop
 
+    organisation = factory.SubFactory(OrganisationFactory)
     slug = factory.Sequence(lambda n: f"arret-{n}")
     name = factory.Sequence(lambda n: f"Arrêt {n:04d}")
     kind = Stop.Kind.BUS
@@ -72,8 +89,10 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
+        """role=Role.AGENT (of the Paris organisation), or role=(Role.AGENT, organisation)."""
         if create and extracted:
-            self.groups.add(Group.objects.get_or_create(name=extracted)[0])
+            role, organisation = extracted if isinstance(extracted, tuple) else (extracted, OrganisationFactory())
+            Membership.objects.update_or_create(user=self, organisation=organisation, defaults={"role": role})
 
 
 class VisitFactory(factory.django.DjangoModelFactory):
@@ -94,12 +113,12 @@ class VisitFactory(factory.django.DjangoModelFactory):
                 Demand.objects.create(visit=self, partner=Partner.objects.get(code=code))
 
 
-def agent_user(username="camille", **kwargs):
-    return UserFactory(username=username, role=AGENTS, **kwargs)
+def agent_user(username="camille", organisation=None, **kwargs):
+    return UserFactory(username=username, role=(Role.AGENT, organisation or OrganisationFactory()), **kwargs)
 
 
-def coordinator_user(username="nadia", **kwargs):
-    return UserFactory(username=username, role=COORDINATORS, **kwargs)
+def coordinator_user(username="nadia", organisation=None, **kwargs):
+    return UserFactory(username=username, role=(Role.COORDINATOR, organisation or OrganisationFactory()), **kwargs)
 
 
 def demand_rows(demand, outcome="resolved", *, reason=None, total=1):

@@ -4,11 +4,12 @@ import datetime
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from mairie_mobile.models import AppendOnly, AuditEvent
 from partners.models import Partner, Procedure, Reason
-from tests.factories import PASSWORD, StopFactory, UserFactory
+from tests.factories import PASSWORD, OrganisationFactory, StopFactory, UserFactory
 from visits import intake
 from visits.models import FollowUpContact
 
@@ -57,6 +58,7 @@ def test_a_preview_is_not_an_edit(client, coordinator, tuesday_bus):
 def test_an_import_is_recorded_as_such(tmp_path, db):
     from django.core.management import call_command
 
+    OrganisationFactory()
     stops_file = tmp_path / "stops.yaml"
     stops_file.write_text(
         "stops:\n  - slug: porte-montmartre\n    name: Porte Montmartre\n    kind: bus\n"
@@ -144,11 +146,13 @@ def test_the_admin_shows_the_journal_read_only(client, agent):
     assert AuditEvent.objects.get(pk=entry.pk).summary == "Statistiques de mars"
 
 
-def test_coordinators_read_the_journal_in_the_admin(client, coordinator):
-    coordinator.is_staff = True  # as coordination accounts are: they edit reference lists in the admin
-    coordinator.save()
+def test_the_national_administrator_reads_the_journal_in_the_admin_and_coordinators_do_not(client, coordinator):
+    """The journal holds every organisation's events: a coordinator's are theirs alone."""
+    administrator = User.objects.create_superuser("admin", "admin@example.org", "x")
     AuditEvent.objects.create(action=Action.EXPORT, summary="Statistiques", user=coordinator)
     client.force_login(coordinator)
+    assert client.get("/admin/mairie_mobile/auditevent/")["Location"].startswith("/admin/login/")
+    client.force_login(administrator)
     assert "Statistiques" in client.get("/admin/mairie_mobile/auditevent/").content.decode()
     entry = AuditEvent.objects.get(action=Action.EXPORT)
     assert client.post(f"/admin/mairie_mobile/auditevent/{entry.pk}/delete/", {"post": "yes"}).status_code == 403

@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from mairie_mobile.roles import is_agent, is_coordinator
+from organisations.roles import is_agent, is_coordinator
 from stops import schedule
 from stops.models import Stop
 from stops.schedule import PARIS

@@ -4,10 +4,22 @@ A new URL must be classified here; a staff view that forgets its permission chec
 answers anonymous visitors, and this test fails.
 """
 
+import datetime
+
 import pytest
 
-from tests.factories import StopFactory, VisitFactory
-from tests.urlwalk import every_url
+from stops.models import Closure
+from tests.factories import (
+    ClosureFactory,
+    ExtraOpeningFactory,
+    OrganisationFactory,
+    StopFactory,
+    VisitFactory,
+    WeeklySlotFactory,
+    agent_user,
+    coordinator_user,
+)
+from tests.urlwalk import every_route, every_url, url_of
 
 pytestmark = pytest.mark.django_db
 
@@ -16,6 +28,8 @@ PUBLIC = {
     "stops:calendar",
     "stops:stop",
     "stops:stop_calendar",
+    "stops:organisation",
+    "stops:organisation_calendar",
     "stops:subscribe",
     "stops:confirm",
     "stops:unsubscribe",
@@ -37,7 +51,7 @@ PUBLIC_NAMESPACES = {"api"}  # the public API: schedule data only (checked below
 AGENT_NAMESPACES = {"agents"}
 COORDINATOR_NAMESPACES = {"coordination", "stats"}
 ADMIN_NAMESPACES = {"admin"}
-PUBLIC_API_PATHS = {"/api/v1/stops", "/api/v1/openings"}
+PUBLIC_API_PATHS = {"/api/v1/organisations", "/api/v1/stops", "/api/v1/openings"}
 
 
 @pytest.fixture
@@ -119,3 +133,93 @@ def test_the_walk_covers_the_staff_pages(urls):
 def test_the_api_serves_schedule_data_only(client):
     paths = set(client.get("/api/v1/openapi.json").json()["paths"])
     assert paths == PUBLIC_API_PATHS
+
+
+# Isolation between organisations -------------------------------------------------------
+
+ELSEWHERE = "Arrêt de Libercourt"
+
+
+@pytest.fixture
+def elsewhere():
+    """Another organisation, with a stop, a visit of today and each kind of row a staff URL names
+    (all with the visit's id, so that every URL of the walk names a real object of it)."""
+    pimms = OrganisationFactory(slug="pimms-libercourt", name="PIMMS mobile de Libercourt", departement="62")
+    stop = StopFactory(slug="libercourt-mairie", name=ELSEWHERE, organisation=pimms, postcode="62820")
+    visit = VisitFactory(stop=stop)
+    WeeklySlotFactory(pk=visit.pk, stop=stop)
+    ClosureFactory(pk=visit.pk, stop=stop, first_day=datetime.date(2030, 1, 2))
+    ExtraOpeningFactory(pk=visit.pk, stop=stop, date=datetime.date(2030, 1, 3))
+    everywhere = Closure.objects.create(
+        organisation=pimms, first_day=datetime.date(2030, 1, 4), last_day=datetime.date(2030, 1, 4), reason="Grève"
+    )
+    return pimms, stop, visit, everywhere
+
+
+def routes_of(stop, visit, everywhere):
+    """The staff URLs naming an object of `stop`'s organisation, and those that list."""
+    named, lists = [], []
+    for name, namespace, prefix, pattern, kwargs in every_route(stop, visit):
+        if area_of(name, namespace) not in ("agent", "coordinator"):
+            continue
+        if name.startswith("coordination:closure_everywhere_") and "pk" in kwargs:
+            kwargs = {**kwargs, "pk": everywhere.pk}
+        (named if kwargs.keys() & {"slug", "pk"} else lists).append(
+            (name, area_of(name, namespace), url_of(prefix, pattern, kwargs))
+        )
+    return named, lists
+
+
+def test_another_organisations_objects_are_404_for_its_members_and_found_by_its_own(client, elsewhere):
+    """Fails when a view reads an object without the organisations' access helpers."""
+    pimms, stop, visit, everywhere = elsewhere
+    StopFactory(slug="nathalie-sarraute")
+    agent, coordinator = agent_user("camille"), coordinator_user("nadia")
+    own_coordinator = coordinator_user("ines", organisation=pimms)
+    named, _lists = routes_of(stop, visit, everywhere)
+    assert len(named) > 15
+    for name, area, url in named:
+        client.force_login(own_coordinator)
+        assert client.get(url).status_code != 404, (
+            name,
+            url,
+            "the object exists: its organisation's coordinator finds it",
+        )
+        client.force_login(coordinator)
+        assert client.get(url).status_code in (404, 405), (name, url)  # 405: a form's target, POST only
+        assert client.post(url).status_code == 404, (name, url, "POST")
+        client.force_login(agent)
+        assert client.get(url).status_code in ((404, 405) if area == "agent" else (403,)), (name, url)
+
+
+def test_lists_exports_and_counts_show_nothing_of_another_organisation(client, elsewhere):
+    pimms, stop, visit, everywhere = elsewhere
+    StopFactory(slug="nathalie-sarraute", name="Esplanade Nathalie Sarraute")
+    own_coordinator = coordinator_user("ines", organisation=pimms)
+    _named, lists = routes_of(stop, visit, everywhere)
+    assert {"agents:home", "agents:my_visits", "coordination:home", "stats:statistics", "stats:export"} <= {
+        name for name, _area, _url in lists
+    }
+    for name, _area, url in lists:
+        if name == "stats:france_services":
+            continue  # counts, not names: below
+        client.force_login(own_coordinator)
+        seen = client.get(url)
+        if name not in ("agents:my_visits", "coordination:stop_new", "coordination:closure_everywhere_new"):
+            assert ELSEWHERE in seen.content.decode(), (name, "its own coordinator sees it")
+        for user in (agent_user("camille"), coordinator_user("nadia")):
+            client.force_login(user)
+            assert ELSEWHERE not in client.get(url).content.decode(), (name, user)
+
+
+def test_the_france_services_report_counts_the_demands_of_ones_own_organisation(client, elsewhere):
+    pimms, _stop, _visit, _everywhere = elsewhere
+    month = f"/coordination/statistiques/france-services.csv?month={datetime.date.today():%Y-%m}"
+
+    def counts(user):
+        client.force_login(user)
+        rows = client.get(month).content.decode().splitlines()
+        return [row.rsplit(";", 1)[-1] for row in rows if row.startswith("Caisse d'allocations familiales")]
+
+    assert counts(coordinator_user("ines", organisation=pimms)) == ["1"]
+    assert counts(coordinator_user("nadia")) == ["0"]

@@ -3,12 +3,12 @@
 import datetime
 import random
 
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mairie_mobile.roles import AGENTS, COORDINATORS
+from organisations.models import Membership, Organisation, Role
 from partners.models import OrientationTarget, Partner
 from stops import editing, schedule
 from stops.models import ExtraOpening, Stop
@@ -16,11 +16,20 @@ from visits.intake import next_ticket
 from visits.models import AgeBand, Demand, HeardFrom, Status, Visit
 
 DEMO_PASSWORD = "mairie-mobile-demo"
+DEMO_ORGANISATIONS = {
+    "paris": {
+        "name": "Mairie mobile – Ville de Paris",
+        "kind": Organisation.Kind.COMMUNE,
+        "departement": "75",
+        "school_holidays_zone": "C",
+        "contact_email": "mairie-mobile@example.org",
+    },
+}
 DEMO_ACCOUNTS = [
-    # username, first name, last name, group, staff (admin access)
-    ("agent", "Camille", "Martin", AGENTS, False),
-    ("agent2", "Yanis", "Benali", AGENTS, False),
-    ("coordination", "Nadia", "Durand", COORDINATORS, True),
+    # username, first name, last name, (organisation, role)
+    ("agent", "Camille", "Martin", [("paris", Role.AGENT)]),
+    ("agent2", "Yanis", "Benali", [("paris", Role.AGENT)]),
+    ("coordination", "Nadia", "Durand", [("paris", Role.COORDINATOR)]),
 ]
 # (partner code, procedure label or None), weighted by how often they come up in the bus. The labels
 # are the procedures' own (partners' migrations), matched as stored: not translated here.
@@ -41,17 +50,25 @@ COMMON_REASONS = [
 ]
 
 
+def ensure_demo_organisations():
+    """The demo's organisations (their contacts are example addresses)."""
+    for slug, fields in DEMO_ORGANISATIONS.items():
+        Organisation.objects.get_or_create(slug=slug, defaults=fields)
+
+
 def ensure_demo_accounts():
     """The demo agents and coordinator (demo only: the password is public)."""
     users = []
-    for username, first_name, last_name, group, staff in DEMO_ACCOUNTS:
+    for username, first_name, last_name, memberships in DEMO_ACCOUNTS:
         user, created = User.objects.get_or_create(
-            username=username, defaults={"first_name": first_name, "last_name": last_name, "is_staff": staff}
+            username=username, defaults={"first_name": first_name, "last_name": last_name}
         )
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
-        user.groups.add(Group.objects.get(name=group))
+        for slug, role in memberships:
+            organisation = Organisation.objects.get(slug=slug)
+            Membership.objects.update_or_create(user=user, organisation=organisation, defaults={"role": role})
         users.append(user)
     return users
 

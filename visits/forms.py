@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 
 from mairie_mobile.validators import validate_day
 from partners.models import OrientationTarget, Partner, Reason, reason_choices
-from stops.models import Stop
 from visits.intake import AfterDeblayage
 from visits.models import CHECKLIST_FIELDS, PROFILE_FIELDS, STEPS_IN_HAND, AgeBand, Demand, HeardFrom, Visit
 from visits.stats import Filters, quick_periods
@@ -343,7 +342,9 @@ class StatsForm(forms.Form):
 
     MAX_DAYS = 10 * 366
 
-    def __init__(self, data=None, *args, today, **kwargs):
+    def __init__(self, data=None, *args, today, stops, **kwargs):
+        """`stops`: those the coordinator may see, among which the stop is looked for."""
+        self.stops = stops
 
         self.today = today
         self.quick = {key: (label, start, end) for key, label, start, end in quick_periods(today)}
@@ -368,10 +369,10 @@ class StatsForm(forms.Form):
         text = self.cleaned_data["stop"].strip()
         if not text:
             return None
-        stop = Stop.objects.filter(slug=text).first()
+        stop = self.stops.filter(slug=text).first()
         if stop:
             return stop
-        matches = list(Stop.objects.filter(name__icontains=text)[:2])
+        matches = list(self.stops.filter(name__icontains=text)[:2])
         if len(matches) == 1:
             return matches[0]
         raise forms.ValidationError(
@@ -392,10 +393,10 @@ class StatsForm(forms.Form):
         data["start"], data["end"] = start, end
         return data
 
-    def filters(self):
-
+    def filters(self, organisations):
+        """`organisations`: those whose activity is counted; None: every one."""
         data = self.cleaned_data
-        return Filters(data["start"], data["end"], data.get("stop"), data.get("partner"))
+        return Filters(data["start"], data["end"], data.get("stop"), data.get("partner"), organisations)
 
 
 class FranceServicesForm(forms.Form):

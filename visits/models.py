@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from organisations import access
+
 
 class Status(models.TextChoices):
     WAITING = "waiting", _("En attente")
@@ -58,6 +60,10 @@ class VisitQuerySet(models.QuerySet):
     def left_in_progress(self, stop, day):
         """The visits of the days before `day` that were not finished, oldest first."""
         return self.filter(stop=stop, service_day__lt=day, status__in=ACTIVE).order_by("service_day", "ticket")
+
+    def for_member(self, user, role):
+        """The visits at the stops of the organisations where `user` may act as `role`."""
+        return access.scope(self, user, role, "stop__organisation")
 
     def handled_by(self, agent):
         return self.filter(Q(registered_by=agent) | Q(deblayage_agent=agent) | Q(accompagnement_agent=agent)).distinct()
@@ -356,15 +362,22 @@ class VisitCorrection(models.Model):
 
 
 class DailyActivity(models.Model):
-    """The counted activity of a day that is over (see visits/stats.py), counted again when one of
-    its visits, left in progress, is finished later."""
+    """The counted activity of a day that is over at the stops of an organisation, or without one
+    of every organisation (see visits/stats.py), counted again when one of its visits, left in
+    progress, is finished later."""
 
-    day = models.DateField(unique=True)
+    day = models.DateField()
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     figures = models.JSONField()
 
     class Meta:
         verbose_name = _("activité d'une journée")
         verbose_name_plural = _("activité des journées")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "organisation"], nulls_distinct=False, name="activity_once_a_day")
+        ]
 
     def __str__(self):
         return str(self.day)

@@ -44,6 +44,8 @@ class Filters:
     end: datetime.date
     stop: Stop | None = None
     partner: Partner | None = None
+    # The organisations whose activity is counted (a queryset); None: every one (the national administrator).
+    organisations: object = None
 
 
 def quick_periods(today):
@@ -144,16 +146,28 @@ def _count_minutes(tally, visits):
             tally["durations"][str(minutes)] += n
 
 
-def _count_day(day):
-    return count(Visit.objects.filter(service_day=day), Demand.objects.filter(service_day=day))
-
-
 def keep_day(day):
-    """Keep the tally of a day that is over (the nightly task; `summarize_activity` for past days)."""
-    tally = _count_day(day)
+    """Keep the tallies of a day that is over (the nightly task; `summarize_activity` for past days):
+    one per organisation that had visitors, and the country's, which marks the day as kept."""
+    by_organisation = {}
+    visits, demands = Visit.objects.filter(service_day=day), Demand.objects.filter(service_day=day)
+    for organisation_id in visits.values_list("stop__organisation", flat=True).distinct().order_by():
+        by_organisation[organisation_id] = count(
+            visits.filter(stop__organisation=organisation_id), demands.filter(visit__stop__organisation=organisation_id)
+        )
+    national = Tally()
+    for tally in by_organisation.values():
+        national += tally
     with transaction.atomic():
-        DailyActivity.objects.update_or_create(day=day, defaults={"figures": tally})
-    return tally
+        DailyActivity.objects.filter(day=day).exclude(organisation__in=by_organisation).exclude(
+            organisation=None
+        ).delete()
+        for organisation_id, tally in by_organisation.items():
+            DailyActivity.objects.update_or_create(
+                day=day, organisation_id=organisation_id, defaults={"figures": tally}
+            )
+        DailyActivity.objects.update_or_create(day=day, organisation=None, defaults={"figures": national})
+    return national
 
 
 def count_again_once_saved(visit):
@@ -169,16 +183,14 @@ def count_day_again(day):
     A day not kept yet is left to the nightly task."""
     with transaction.atomic():
         # Locked, then counted: of two visits of the day finished at once, the second count sees both.
-        kept = DailyActivity.objects.select_for_update().filter(day=day).first()
-        if kept is not None:
-            kept.figures = _count_day(day)
-            kept.save(update_fields=["figures"])
+        if DailyActivity.objects.select_for_update().filter(day=day, organisation=None).exists():
+            keep_day(day)
 
 
 def keep_recent_days(today, days=7):
     """Keep the tallies of the last `days` days that are not kept yet; returns how many were kept."""
     first = today - datetime.timedelta(days=days)
-    kept = set(DailyActivity.objects.filter(day__gte=first).values_list("day", flat=True))
+    kept = set(DailyActivity.objects.filter(day__gte=first, organisation=None).values_list("day", flat=True))
     missing = [day for day in each_day(first, today - datetime.timedelta(days=1)) if day not in kept]
     for day in missing:
         keep_day(day)
@@ -190,11 +202,14 @@ def tally_of(filters):
     visits, demands = _visits(filters), _demands(filters)
     tally = Tally()
     if filters.stop is None and filters.partner is None:
-        kept = set()
-        days = DailyActivity.objects.filter(day__range=(filters.start, filters.end)).values_list("day", "figures")
-        for day, figures in days:
+        period = DailyActivity.objects.filter(day__range=(filters.start, filters.end))
+        kept = set(period.filter(organisation=None).values_list("day", flat=True))
+        if filters.organisations is None:
+            rows = period.filter(organisation=None)
+        else:
+            rows = period.filter(organisation__in=filters.organisations)
+        for figures in rows.values_list("figures", flat=True):
             tally += Tally(figures)
-            kept.add(day)
         # Only the days not kept are read, by the index on the day (today, usually).
         others = [day for day in each_day(filters.start, filters.end) if day not in kept]
         visits, demands = visits.filter(service_day__in=others), demands.filter(service_day__in=others)
@@ -204,6 +219,8 @@ def tally_of(filters):
 
 def _visits(filters):
     visits = Visit.objects.filter(service_day__range=(filters.start, filters.end))
+    if filters.organisations is not None:
+        visits = visits.filter(stop__organisation__in=filters.organisations)
     if filters.stop:
         visits = visits.filter(stop=filters.stop)
     if filters.partner:
@@ -213,6 +230,8 @@ def _visits(filters):
 
 def _demands(filters):
     demands = Demand.objects.filter(service_day__range=(filters.start, filters.end))
+    if filters.organisations is not None:
+        demands = demands.filter(visit__stop__organisation__in=filters.organisations)
     if filters.stop:
         demands = demands.filter(visit__stop=filters.stop)
     if filters.partner:
@@ -338,7 +357,13 @@ def _demand_figures(result, tally):
 
 
 def _by_stop(visits_by_stop, filters):
-    opened = opening_counts.totals(filters.start, filters.end, [filters.stop] if filters.stop else None)
+    if filters.stop:
+        stops = [filters.stop]
+    elif filters.organisations is not None:
+        stops = Stop.objects.filter(organisation__in=filters.organisations)
+    else:
+        stops = None
+    opened = opening_counts.totals(filters.start, filters.end, stops)
     ids = {int(pk) for pk in visits_by_stop} | set(opened)
     names = dict(Stop.objects.filter(pk__in=ids).values_list("pk", "name"))
     activity = [StopActivity(pk, names[pk], visits_by_stop[str(pk)], *opened.get(pk, (0, 0))) for pk in names]
@@ -382,8 +407,12 @@ def _percentile(values, total, share):
     return round(low + (high - low) * (position - below), 1)
 
 
-def france_services_report(month):
-    """Demands per partner of the France services list for a month: every partner, in the list's order."""
+def france_services_report(month, organisations=None):
+    """Demands per partner of the France services list for a month, at the stops of `organisations`
+    (None: every one): every partner, in the list's order."""
     end = opening_counts.next_month(month) - datetime.timedelta(days=1)
-    counts = dict(Demand.objects.filter(service_day__range=(month, end)).values_list("partner").annotate(n=Count("pk")))
+    demands = Demand.objects.filter(service_day__range=(month, end))
+    if organisations is not None:
+        demands = demands.filter(visit__stop__organisation__in=organisations)
+    counts = dict(demands.values_list("partner").annotate(n=Count("pk")))
     return [(partner, counts.get(partner.pk, 0)) for partner in Partner.objects.france_services()]

@@ -12,8 +12,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mairie_mobile.roles import coordinator_required
 from mairie_mobile.validators import parse_day
+from organisations import access
+from organisations.models import Role
+from organisations.roles import coordinator_required
 from stops import editing, notifications, schedule, wording
 from stops.forms import (
     CANCELLATION_REASONS,
@@ -30,16 +32,23 @@ STOPS_LISTED = 50
 UPCOMING_DAYS = 28
 
 
-def _get_stop(slug):
-    return get_object_or_404(Stop, slug=slug)
+def _get_stop(user, slug):
+    return get_object_or_404(Stop.objects.for_member(user, Role.COORDINATOR), slug=slug)
+
+
+def _get_closure_everywhere(user, pk):
+    """A closure of every stop of one of `user`'s organisations (of the country: the national administrator's)."""
+    closures = access.scope(Closure.objects.filter(stop=None), user, Role.COORDINATOR, "organisation")
+    return get_object_or_404(closures, pk=pk)
 
 
 @coordinator_required
 def home(request):
     form = StopSearchForm(request.GET)
     query = form.cleaned_data["q"] if form.is_valid() else ""
+    mine = Stop.objects.for_member(request.user, Role.COORDINATOR)
     stops = (
-        Stop.objects.search(query)
+        mine.search(query)
         .annotate(
             subscribers=Count("subscriptions", filter=Q(subscriptions__confirmed_at__isnull=False), distinct=True),
             last_change=Max("changes__created_at"),
@@ -51,16 +60,19 @@ def home(request):
         "query": query,
         "stops": stops[:STOPS_LISTED],
         "more": stops.count() > STOPS_LISTED,
-        "notifications": _notification_states(),
-        "recent_changes": ScheduleChange.objects.newest_first().select_related("stop", "changed_by")[:10],
+        "notifications": _notification_states(mine),
+        "recent_changes": ScheduleChange.objects.filter(stop__in=mine)
+        .newest_first()
+        .select_related("stop", "changed_by")[:10],
     }
     return render(request, "coordination/home.html", context)
 
 
-def _notification_states():
-    """How the mails of the last 30 days fared: queued, sent, failed."""
+def _notification_states(stops):
+    """How the mails of the last 30 days about `stops` fared: queued, sent, failed."""
     since = timezone.now() - datetime.timedelta(days=30)
-    rows = Notification.objects.filter(created_at__gte=since).values("state").annotate(count=Count("pk"))
+    about = Q(change__stop__in=stops) | Q(stop__in=stops)
+    rows = Notification.objects.filter(about, created_at__gte=since).values("state").annotate(count=Count("pk"))
     counts = {row["state"]: row["count"] for row in rows}
     return [(label, counts.get(state, 0), state) for state, label in Notification.State.choices]
 
@@ -68,7 +80,7 @@ def _notification_states():
 @coordinator_required
 def stop_schedule(request, slug):
     """Everything that makes a stop's week, and its coming openings with a button to cancel each."""
-    stop = _get_stop(slug)
+    stop = _get_stop(request.user, slug)
     now = timezone.now()
     today = timezone.localdate(now)
     upcoming = schedule.openings(today, today + datetime.timedelta(days=UPCOMING_DAYS), [stop])
@@ -76,7 +88,7 @@ def stop_schedule(request, slug):
         "stop": stop,
         "week": wording.describe_week(stop, list(stop.slots.all()), today),
         "slots": stop.slots.all(),
-        "closures": Closure.objects.filter(Q(stop=stop) | Q(stop=None), last_day__gte=today),
+        "closures": Closure.objects.applying_to(stop).filter(last_day__gte=today),
         "extras": stop.extra_openings.filter(date__gte=today),
         # Only what is not over yet can be cancelled.
         "upcoming": [(opening, opening.is_to_come(now)) for opening in upcoming],
@@ -87,8 +99,9 @@ def stop_schedule(request, slug):
 
 @coordinator_required
 def stop_edit(request, slug=None):
-    stop = _get_stop(slug) if slug else None
-    form = StopEditForm(request.POST or None, instance=stop)
+    stop = _get_stop(request.user, slug) if slug else None
+    organisations = access.organisations_of(request.user, Role.COORDINATOR)
+    form = StopEditForm(request.POST or None, instance=stop, organisations=organisations)
     if request.method == "POST" and form.is_valid():
         if stop is None:
             stop = form.save()
@@ -105,9 +118,9 @@ def stop_edit(request, slug=None):
 def _edit(request, form, stop, *, title, done, success):
     """The shape of every schedule edit: preview on demand, save with its recorded change
     (`done`, with the saved row's description as %(label)s)."""
-    stops = editing.affected_stops(stop)
-    effect = None
+    stops, effect = None, None
     if request.method == "POST" and form.is_valid():
+        stops = editing.affected_stops(stop, getattr(form.instance, "organisation", None))
         if "preview" in request.POST:
             effect = editing.preview(stops, form.save)
         else:
@@ -134,7 +147,7 @@ def _status(form):
 
 def _delete(request, stop, instance, *, what, description, success):
     """Confirm a deletion, showing what it changes; delete with its recorded change."""
-    stops = editing.affected_stops(stop)
+    stops = editing.affected_stops(stop, getattr(instance, "organisation", None))
     if request.method == "POST":
         editing.edit_schedule(stops, instance.delete, user=request.user, description=description)
         messages.success(request, success)
@@ -145,7 +158,7 @@ def _delete(request, stop, instance, *, what, description, success):
 
 @coordinator_required
 def slot_edit(request, slug, pk=None):
-    stop = _get_stop(slug)
+    stop = _get_stop(request.user, slug)
     slot = get_object_or_404(WeeklySlot, stop=stop, pk=pk) if pk else None
     form = WeeklySlotForm(request.POST or None, instance=slot, stop=stop)
     if slot:
@@ -164,7 +177,7 @@ def slot_edit(request, slug, pk=None):
 
 @coordinator_required
 def slot_delete(request, slug, pk):
-    stop = _get_stop(slug)
+    stop = _get_stop(request.user, slug)
     slot = get_object_or_404(WeeklySlot, stop=stop, pk=pk)
     label = str(slot)
     return _delete(
@@ -179,10 +192,20 @@ def slot_delete(request, slug, pk):
 
 @coordinator_required
 def closure_edit(request, slug=None, pk=None):
-    """A closure of one stop, or with no stop of every stop."""
-    stop = _get_stop(slug) if slug else None
-    closure = get_object_or_404(Closure, stop=stop, pk=pk) if pk else None
-    form = ClosureEditForm(request.POST or None, instance=closure, stop=stop)
+    """A closure of one stop, or with no stop of every stop of an organisation."""
+    stop = _get_stop(request.user, slug) if slug else None
+    if stop:
+        closure = get_object_or_404(Closure, stop=stop, pk=pk) if pk else None
+    else:
+        closure = _get_closure_everywhere(request.user, pk) if pk else None
+    organisations = None if stop else access.organisations_of(request.user, Role.COORDINATOR)
+    form = ClosureEditForm(
+        request.POST or None,
+        instance=closure,
+        stop=stop,
+        organisations=organisations,
+        national=request.user.is_superuser,
+    )
     title, done, success = _closure_texts(closure is not None, everywhere=stop is None)
     return _edit(
         request,
@@ -215,8 +238,8 @@ def _closure_texts(edited, everywhere):
 
 @coordinator_required
 def closure_delete(request, slug=None, pk=None):
-    stop = _get_stop(slug) if slug else None
-    closure = get_object_or_404(Closure, stop=stop, pk=pk)
+    stop = _get_stop(request.user, slug) if slug else None
+    closure = get_object_or_404(Closure, stop=stop, pk=pk) if stop else _get_closure_everywhere(request.user, pk)
     label = str(closure)
     return _delete(
         request,
@@ -230,7 +253,7 @@ def closure_delete(request, slug=None, pk=None):
 
 @coordinator_required
 def extra_edit(request, slug, pk=None):
-    stop = _get_stop(slug)
+    stop = _get_stop(request.user, slug)
     extra = get_object_or_404(ExtraOpening, stop=stop, pk=pk) if pk else None
     form = ExtraOpeningForm(request.POST or None, instance=extra, stop=stop)
     if extra:
@@ -251,7 +274,7 @@ def extra_edit(request, slug, pk=None):
 
 @coordinator_required
 def extra_delete(request, slug, pk):
-    stop = _get_stop(slug)
+    stop = _get_stop(request.user, slug)
     extra = get_object_or_404(ExtraOpening, stop=stop, pk=pk)
     label = str(extra)
     return _delete(
@@ -267,7 +290,7 @@ def extra_delete(request, slug, pk):
 @coordinator_required
 def cancel_opening(request, slug, day):
     """The second click of "Bus en panne demain": confirm, with the public reason."""
-    stop = _get_stop(slug)
+    stop = _get_stop(request.user, slug)
     day = parse_day(day)
     now = timezone.now()
     openings = [o for o in schedule.openings(day, day, [stop]) if o.is_to_come(now)] if day else []
@@ -296,7 +319,7 @@ def cancel_opening(request, slug, day):
 
 @coordinator_required
 def history(request, slug):
-    stop = _get_stop(slug)
+    stop = _get_stop(request.user, slug)
     changes = (
         stop.changes.newest_first()
         .select_related("changed_by")

@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
+from organisations.models import Organisation
 from stops import ics, notifications, schedule, wording
 from stops.caching import cached
 from stops.forms import StopSearchForm, SubscriptionForm
@@ -36,6 +37,8 @@ def timetable(request):
     context = {"form": form, "query": query, "now": now}
     if not query and stops.count() > settings.TIMETABLE_GROUP_THRESHOLD:
         context["communes"] = _communes(stops)
+        # The commune index has no form: a link to the subscription page, or to each organisation's.
+        context["organisations"] = _subscription_of_every_stop().get("organisations")
         return render(request, "public/timetable.html", context)
 
     page = Paginator(stops.search(query), STOPS_PER_PAGE).get_page(request.GET.get("page"))
@@ -47,14 +50,45 @@ def timetable(request):
         "cards": cards,
         "open_now": [card["open_now"] for card in cards if card["open_now"]],
         "next_opening": next((o for o in upcoming if o.is_open and o.starts_at > now), None),
-        "subscription_form": SubscriptionForm(),
     }
-    return render(request, "public/timetable.html", context)
+    return render(request, "public/timetable.html", context | _subscription_of_every_stop())
+
+
+def _subscription_of_every_stop():
+    """One organisation: its form for every stop. Several: each one's page, where the form is."""
+    organisations = list(Organisation.objects.active())
+    if len(organisations) == 1:
+        return {"subscription_form": SubscriptionForm(organisation=organisations[0])}
+    return {"organisations": organisations}
+
+
+@cached(per="minute")
+def organisation(request, slug):
+    """An organisation's page: who it is, how to reach it, its stops' coming openings, and a
+    subscription and a calendar for all of them."""
+    organisation = get_object_or_404(Organisation.objects.active(), slug=slug)
+    now = timezone.localtime()
+    page = Paginator(organisation.stops.active(), STOPS_PER_PAGE).get_page(request.GET.get("page"))
+    today = now.date()
+    upcoming = schedule.openings(today, today + datetime.timedelta(days=TIMETABLE_DAYS - 1), page.object_list)
+    feed = reverse("stops:organisation_calendar", args=[organisation.slug])
+    context = {
+        "organisation": organisation,
+        "now": now,
+        "page": page,
+        "cards": _stop_cards(page.object_list, upcoming, now),
+        "subscription_form": SubscriptionForm(organisation=organisation),
+        "feed_url": request.build_absolute_uri(feed),
+        "download_url": feed,
+    }
+    return render(request, "public/organisation.html", context)
 
 
 @cached(per="minute")
 def stop_detail(request, slug):
-    stop = get_object_or_404(Stop.objects.active().prefetch_related("partners"), slug=slug)
+    stop = get_object_or_404(
+        Stop.objects.active().select_related("organisation").prefetch_related("partners"), slug=slug
+    )
     now = timezone.localtime()
     upcoming = schedule.next_openings(stop, now)
     context = {
@@ -64,7 +98,7 @@ def stop_detail(request, slug):
         "runs": schedule.cancelled_runs(upcoming),
         "status": schedule.status(upcoming, now),
         "unknown_holidays": any(not o.school_holidays_known for o in upcoming),
-        "subscription_form": SubscriptionForm(initial={"stop": stop.slug}),
+        "subscription_form": SubscriptionForm(initial={"stop": stop.slug}, organisation=stop.organisation),
         "feed_url": request.build_absolute_uri(reverse("stops:stop_calendar", args=[stop.slug])),
     }
     return render(request, "public/stop_detail.html", context)
@@ -73,6 +107,12 @@ def stop_detail(request, slug):
 @cached(per="day")
 def calendar(request):
     return _calendar_response(Stop.objects.active(), "Mairie mobile", "tous-les-arrets")
+
+
+@cached(per="day")
+def organisation_calendar(request, slug):
+    organisation = get_object_or_404(Organisation.objects.active(), slug=slug)
+    return _calendar_response(organisation.stops.active(), organisation.name, organisation.slug)
 
 
 @cached(per="day")
@@ -121,19 +161,19 @@ def _stop_cards(stops, upcoming, now):
 def subscribe(request):
     """Ask to be told of a stop's changes (or of every stop's) by mail."""
     if request.method in ("GET", "HEAD"):
-        return render(request, "public/subscribe.html", {"form": SubscriptionForm()})
+        shown = _subscription_of_every_stop()
+        return render(request, "public/subscribe.html", {"form": shown.pop("subscription_form", None)} | shown)
     form = SubscriptionForm(request.POST)
     valid = form.is_valid()
-    wanted = form.cleaned_data["stop"] if valid and not form.cleaned_data["every_stop"] else ""
-    stop = Stop.objects.active().filter(slug=wanted).first() if wanted else None
-    context = {"form": form, "stop": stop}
+    stop = form.cleaned_data["stop"] if valid else None
+    context = {"form": form, "stop": stop, "organisation": form.cleaned_data["organisation"] if valid else None}
     if getattr(request, "limited", False):
         return render(request, "public/subscribe.html", context | {"limited": True}, status=429)
-    if not valid or (wanted and stop is None):
+    if not valid:
         return render(request, "public/subscribe.html", context, status=400)
     if not form.cleaned_data["website"]:  # a robot fills the hidden field: pretend, do nothing
         try:
-            notifications.subscribe(form.cleaned_data["email"], stop)
+            notifications.subscribe(form.cleaned_data["email"], stop, context["organisation"])
         except notifications.SendingFailed:
             return render(request, "public/subscribe.html", context | {"sending_failed": True}, status=503)
         except notifications.AddressRefused:

@@ -4,7 +4,7 @@ import pytest
 
 from stops import schedule
 from tests.conftest import ENGINE_QUERIES, make_stops
-from tests.factories import ClosureFactory, ExtraOpeningFactory, StopFactory, WeeklySlotFactory
+from tests.factories import ClosureFactory, ExtraOpeningFactory, OrganisationFactory, StopFactory, WeeklySlotFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -131,9 +131,41 @@ def test_api_queries_do_not_grow_with_the_stops(client, count, django_assert_max
         assert len(client.get("/api/v1/stops").json()) == count
 
 
-def test_openapi_schema_documents_both_endpoints(client):
+def test_openapi_schema_documents_every_endpoint(client):
     schema = client.get("/api/v1/openapi.json").json()
-    assert {"/api/v1/stops", "/api/v1/openings"} <= set(schema["paths"])
+    assert {"/api/v1/organisations", "/api/v1/stops", "/api/v1/openings"} <= set(schema["paths"])
     openings = schema["paths"]["/api/v1/openings"]["get"]
-    assert {p["name"] for p in openings["parameters"]} == {"start", "end", "stop"}
+    assert {p["name"] for p in openings["parameters"]} == {"start", "end", "stop", "organisation"}
     assert "400" in openings["responses"]
+
+
+def test_organisations_are_listed_and_their_stops_asked_for_by_organisation(client, tuesday_bus):
+    pimms = OrganisationFactory(
+        slug="pimms-libercourt", name="PIMMS mobile de Libercourt", departement="62", contact_phone="03 21 00 00 00"
+    )
+    WeeklySlotFactory(stop__slug="libercourt-mairie", stop__organisation=pimms, weekday=1)
+    organisations = client.get("/api/v1/organisations").json()
+    assert [(o["slug"], o["departement"]) for o in organisations] == [("paris", "75"), ("pimms-libercourt", "62")]
+    assert organisations[1]["url"].endswith("/structures/pimms-libercourt/")
+    assert organisations[1]["calendar_url"].endswith("/structures/pimms-libercourt/calendrier.ics")
+    everyone = client.get("/api/v1/stops").json()
+    assert {(s["slug"], s["organisation"]) for s in everyone} == {
+        ("nathalie-sarraute", "paris"),
+        ("libercourt-mairie", "pimms-libercourt"),
+    }
+    assert [s["slug"] for s in client.get("/api/v1/stops?organisation=pimms-libercourt").json()] == [
+        "libercourt-mairie"
+    ]
+    week = "/api/v1/openings?start=2025-03-10&end=2025-03-16"
+    assert {o["stop"] for o in client.get(week).json()} == {"nathalie-sarraute", "libercourt-mairie"}
+    assert {o["stop"] for o in client.get(week + "&organisation=paris").json()} == {"nathalie-sarraute"}
+
+
+def test_an_unknown_organisation_is_the_callers_mistake(client, tuesday_bus):
+    for url in (
+        "/api/v1/stops?organisation=inconnue",
+        "/api/v1/openings?start=2025-03-10&end=2025-03-16&organisation=inconnue",
+    ):
+        response = client.get(url)
+        assert response.status_code == 400
+        assert response.json() == {"detail": "Aucune structure ne porte l'identifiant « inconnue »."}

@@ -4,11 +4,19 @@ import datetime
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 
 from stops.models import Closure, ExtraOpening, ScheduleChange, Stop, WeeklySlot
 from stops.schedule import PARIS
 from tests.conftest import ENGINE_QUERIES, SESSION_QUERIES, text_of
-from tests.factories import PASSWORD, ClosureFactory, ExtraOpeningFactory, StopFactory, WeeklySlotFactory
+from tests.factories import (
+    PASSWORD,
+    ClosureFactory,
+    ExtraOpeningFactory,
+    OrganisationFactory,
+    StopFactory,
+    WeeklySlotFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -211,6 +219,32 @@ def test_closure_of_every_stop_records_a_change_per_stop(coordination, tuesday_b
     ]
 
 
+def test_a_coordinator_closes_every_stop_of_their_organisation_and_the_national_administrator_the_country(
+    client, coordinator, tuesday_bus
+):
+    pimms = OrganisationFactory(slug="pimms-libercourt", name="PIMMS mobile de Libercourt", departement="62")
+    libercourt = WeeklySlotFactory(weekday=1, stop__organisation=pimms).stop
+    client.force_login(coordinator)
+    form = text_of(client.get("/coordination/fermetures/nouvelle/"))
+    assert "Structure" not in form
+    assert "Tous les arrêts du pays" not in form
+    data = {"first_day": "2025-03-11", "reason": "Formation de l'équipe"}
+    assert client.post("/coordination/fermetures/nouvelle/", data).status_code == 302
+    assert Closure.objects.get().organisation == tuesday_bus.organisation
+    assert list(ScheduleChange.objects.values_list("stop", flat=True)) == [tuesday_bus.pk]
+
+    client.force_login(User.objects.create_superuser("admin", "admin@example.org", PASSWORD))
+    form = text_of(client.get("/coordination/fermetures/nouvelle/"))
+    assert "Tous les arrêts du pays" in form
+    assert "PIMMS mobile de Libercourt" in form
+    data = {"organisation": "", "first_day": "2025-03-18", "reason": "Grève nationale"}
+    assert client.post("/coordination/fermetures/nouvelle/", data).status_code == 302
+    national = Closure.objects.get(first_day=D(2025, 3, 18))
+    assert (national.stop, national.organisation) == (None, None)
+    told = ScheduleChange.objects.filter(description__contains="Grève nationale").values_list("stop", flat=True)
+    assert set(told) == {tuesday_bus.pk, libercourt.pk}
+
+
 def test_deleting_a_closure_adds_the_openings_back(coordination, tuesday_bus):
     closure = ClosureFactory(stop=tuesday_bus, first_day=D(2025, 3, 11))
     coordination.post(f"/coordination/arrets/nathalie-sarraute/fermetures/{closure.pk}/supprimer/")
@@ -282,7 +316,9 @@ def test_an_opening_in_progress_is_cut_short_with_a_preview(coordination, coordi
     from stops.models import Subscription
 
     Subscription.objects.create(email="a@example.org", stop=tuesday_bus, confirmed_at=TUESDAY)
-    Subscription.objects.create(email="b@example.org", stop=None, confirmed_at=TUESDAY)  # every stop
+    Subscription.objects.create(
+        email="b@example.org", stop=None, organisation=tuesday_bus.organisation, confirmed_at=TUESDAY
+    )
     with time_machine.travel(TUESDAY.replace(hour=15, minute=10), tick=False):
         coordination.force_login(coordinator)  # a session of the day
         page = text_of(coordination.get("/coordination/arrets/nathalie-sarraute/"))

@@ -7,8 +7,16 @@ from django.core.management import CommandError, call_command
 from partners.models import Partner
 from stops.importer import StopsFileError, import_stops
 from stops.models import Closure, ExtraOpening, Stop, WeeklySlot
+from tests.factories import OrganisationFactory, StopFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def paris(db):
+    """The organisation whose stops the files describe (the only one: files need not name it)."""
+    return OrganisationFactory()
+
 
 VALID = textwrap.dedent(
     """
@@ -337,3 +345,33 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(tmp_path, capsys, se
     assert "fichier : fichier trop gros (2,2 ko ; au plus 1,0 ko)" in capsys.readouterr().err
     assert problems_of(VALID + "#" * 1000)[0].startswith("fichier : fichier trop gros")
     assert not Stop.objects.exists()
+
+
+def test_a_file_names_its_organisation_when_there_are_several_and_changes_only_its_stops(paris):
+    pimms = OrganisationFactory(slug="pimms-libercourt", name="PIMMS mobile de Libercourt", departement="62")
+    assert problems_of(VALID) == [
+        "ligne 2 · fichier : indiquez la structure du fichier, par exemple « organisation: paris » "
+        "(structures : paris, pimms-libercourt)"
+    ]
+    assert problems_of("organisation: inconnue\n" + VALID) == [
+        "ligne 1 · organisation : structure inconnue « inconnue » (structures : paris, pimms-libercourt)"
+    ]
+    import_stops("organisation: paris\n" + VALID)
+    assert set(Stop.objects.values_list("organisation__slug", flat=True)) == {"paris"}
+    owned = problems_of("organisation: pimms-libercourt\n" + VALID)
+    owner = "est celui de « Mairie mobile – Ville de Paris » : un fichier ne change que les arrêts de sa structure"
+    assert f"arrêt « nathalie-sarraute » › slug : l'arrêt « nathalie-sarraute » {owner}" in " ".join(owned)
+    closure = (
+        "organisation: pimms-libercourt\nclosures:\n  - {stop: nathalie-sarraute, start: 2025-05-02, reason: Grève}\n"
+    )
+    assert problems_of(closure) == [f"ligne 3 · fermeture 1 › stop : l'arrêt « nathalie-sarraute » {owner}"]
+    assert Stop.objects.filter(organisation=pimms).count() == 0
+
+
+def test_a_closure_of_every_stop_in_a_file_closes_every_stop_of_its_organisation_only(paris):
+    import_stops(VALID)
+    other = StopFactory(organisation=OrganisationFactory(slug="pimms-libercourt", departement="62"))
+    import_stops("organisation: paris\nclosures:\n  - {start: 2025-05-02, reason: Formation de l'équipe}\n")
+    closure = Closure.objects.get(stop=None)
+    assert closure.organisation == paris
+    assert not Closure.objects.applying_to(other).exists()

@@ -36,3 +36,44 @@ def test_a_confirmation_link_mailed_before_keeps_confirming_its_subscription(exe
     executor.migrate(after)
     subscriptions = executor.loader.project_state(after).apps.get_model("stops", "Subscription").objects
     assert dict(subscriptions.values_list("token", "confirmation_token")) == {"jeton-a": "jeton-a", "jeton-b": ""}
+
+
+def test_a_database_of_one_team_becomes_the_city_of_pariss_organisation_without_loss(executor):
+    before = [
+        ("stops", "0010_change_description_whole"),
+        ("visits", "0005_tally_arrival_hours"),
+        ("organisations", None),
+    ]
+    executor.migrate(before)
+    old = executor.loader.project_state(before[:2]).apps
+    stop = old.get_model("stops", "Stop").objects.create(slug="championnet", name="Championnet", kind="bus")
+    old.get_model("stops", "Closure").objects.create(
+        stop=None, first_day=datetime.date(2025, 5, 1), last_day=datetime.date(2025, 5, 1), reason="Grève"
+    )
+    old.get_model("stops", "Subscription").objects.create(email="a@example.org", stop=None, token="jeton-a")
+    old.get_model("visits", "DailyActivity").objects.create(
+        day=datetime.date(2025, 3, 11), figures={"status": {"done": 4}}
+    )
+    User, Group = old.get_model("auth", "User"), old.get_model("auth", "Group")
+    camille, nadia = User.objects.create(username="camille"), User.objects.create(username="nadia")
+    Group.objects.get_or_create(name="Agents")[0].user_set.add(camille, nadia)
+    Group.objects.get_or_create(name="Coordination")[0].user_set.add(nadia)
+
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes()
+    executor.migrate(latest)
+    new = executor.loader.project_state(latest).apps
+    paris = new.get_model("organisations", "Organisation").objects.get()
+    assert (paris.slug, paris.name, paris.departement) == ("paris", "Mairie mobile – Ville de Paris", "75")
+    assert new.get_model("stops", "Stop").objects.get(pk=stop.pk).organisation_id == paris.pk
+    assert new.get_model("stops", "Closure").objects.get().organisation_id == paris.pk
+    assert new.get_model("stops", "Subscription").objects.get().organisation_id == paris.pk
+    memberships = new.get_model("organisations", "Membership").objects
+    assert set(memberships.values_list("user__username", "organisation__slug", "role")) == {
+        ("camille", "paris", "agent"),
+        ("nadia", "paris", "coordinator"),
+    }
+    assert not new.get_model("auth", "Group").objects.filter(name__in=["Agents", "Coordination"]).exists()
+    activity = new.get_model("visits", "DailyActivity").objects
+    assert set(activity.values_list("organisation", flat=True)) == {None, paris.pk}  # the country's, and Paris's
+    assert {row.figures["status"]["done"] for row in activity.all()} == {4}

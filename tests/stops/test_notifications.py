@@ -12,7 +12,7 @@ from stops.forms import ClosureEditForm
 from stops.models import Closure, ExtraOpening, Notification, ScheduleChange, Subscription
 from stops.schedule import PARIS
 from stops.tasks import MAX_RETRIES, send_notifications
-from tests.factories import StopFactory, WeeklySlotFactory
+from tests.factories import OrganisationFactory, StopFactory, WeeklySlotFactory
 from tests.smtp import start_sink
 
 pytestmark = pytest.mark.django_db
@@ -120,9 +120,13 @@ def test_the_mail_says_what_comes_next_and_links_to_the_stop(tuesday_bus, subscr
 
 def test_who_is_told(tuesday_bus, subscriber):
     other = WeeklySlotFactory(weekday=1).stop
-    Subscription.objects.create(email="everything@example.org", stop=None, confirmed_at=MONDAY)
+    Subscription.objects.create(
+        email="everything@example.org", stop=None, organisation=OrganisationFactory(), confirmed_at=MONDAY
+    )
     Subscription.objects.create(email="other@example.org", stop=other, confirmed_at=MONDAY)
     Subscription.objects.create(email="unconfirmed@example.org", stop=tuesday_bus)
+    pimms = OrganisationFactory(slug="pimms-libercourt", departement="62")
+    Subscription.objects.create(email="pimms@example.org", stop=None, organisation=pimms, confirmed_at=MONDAY)
     with time_machine.travel(MONDAY, tick=False):
         close(tuesday_bus, D(2025, 3, 11))
     dispatch_and_deliver(MONDAY + datetime.timedelta(minutes=6))
@@ -280,7 +284,9 @@ def test_no_reminder_when_the_change_was_undone(tuesday_bus, subscriber):
 
 
 def test_reminders_go_to_subscribers_of_every_stop_too(tuesday_bus):
-    Subscription.objects.create(email="everything@example.org", stop=None, confirmed_at=MONDAY)
+    Subscription.objects.create(
+        email="everything@example.org", stop=None, organisation=OrganisationFactory(), confirmed_at=MONDAY
+    )
     StopFactory(name="Sans changement")
     with time_machine.travel(MONDAY, tick=False):
         close(tuesday_bus, D(2025, 3, 11))

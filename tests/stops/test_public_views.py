@@ -9,7 +9,7 @@ from stops.forms import QUERY_MAX_LENGTH
 from stops.models import Stop
 from stops.schedule import PARIS
 from tests.conftest import ENGINE_QUERIES, make_stops, text_of
-from tests.factories import ClosureFactory, ExtraOpeningFactory, StopFactory, WeeklySlotFactory
+from tests.factories import ClosureFactory, ExtraOpeningFactory, OrganisationFactory, StopFactory, WeeklySlotFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -302,3 +302,40 @@ def test_timetable_gives_the_next_opening_when_nothing_is_open(client, tuesday_b
     with time_machine.travel(datetime.datetime(2025, 3, 4, 18, 0, tzinfo=PARIS), tick=False):
         text = text_of(client.get("/"))
     assert "Aucun arrêt n'est ouvert en ce moment. Prochaine ouverture : mardi 11 mars, 9h30 – 13h" in text
+
+
+@pytest.mark.usefixtures("tuesday_morning")
+def test_an_organisation_has_a_page_with_its_stops_contact_calendar_and_subscription(client, tuesday_bus):
+    pimms = OrganisationFactory(
+        slug="pimms-libercourt",
+        name="PIMMS mobile de Libercourt",
+        departement="62",
+        contact_email="contact@pimms.example.org",
+        contact_phone="03 21 00 00 00",
+    )
+    WeeklySlotFactory(weekday=1, stop__name="Place de la mairie de Libercourt", stop__organisation=pimms)
+    text = text_of(client.get("/structures/pimms-libercourt/"))
+    assert "<h1>PIMMS mobile de Libercourt</h1>" in text
+    assert "Place de la mairie de Libercourt" in text
+    assert tuesday_bus.name not in text
+    assert 'href="tel:0321000000"' in text
+    assert "contact@pimms.example.org" in text
+    assert 'name="organisation" value="pimms-libercourt"' in text
+    assert "/structures/pimms-libercourt/calendrier.ics" in text
+    feed = client.get("/structures/pimms-libercourt/calendrier.ics").content.decode()
+    assert "Place de la mairie de Libercourt" in feed
+    assert tuesday_bus.name not in feed
+    assert client.get("/structures/inconnue/").status_code == 404
+
+
+@pytest.mark.usefixtures("tuesday_morning")
+def test_a_stop_page_names_its_organisation_and_the_timetable_leads_to_each_organisation(client, tuesday_bus):
+    text = text_of(client.get(tuesday_bus.get_absolute_url()))
+    assert 'Un service de <a href="/structures/paris/">Mairie mobile – Ville de Paris</a>' in text
+    assert "Prévenez-moi pour tous les arrêts de « Mairie mobile – Ville de Paris »" in text
+    assert 'name="organisation"' in text_of(client.get("/"))  # one organisation: its form, as before
+    OrganisationFactory(slug="pimms-libercourt", name="PIMMS mobile de Libercourt", departement="62")
+    timetable = text_of(client.get("/"))
+    assert 'name="organisation"' not in timetable
+    assert '<a href="/structures/pimms-libercourt/">PIMMS mobile de Libercourt</a>' in timetable
+    assert '<a href="/structures/paris/">Mairie mobile – Ville de Paris</a>' in timetable

@@ -11,9 +11,9 @@ import pytest
 import time_machine
 
 from stops import schedule, wording
-from stops.models import SchoolHoliday
+from stops.models import Closure, SchoolHoliday
 from tests.conftest import ENGINE_QUERIES, make_stops
-from tests.factories import ClosureFactory, ExtraOpeningFactory, StopFactory, WeeklySlotFactory
+from tests.factories import ClosureFactory, ExtraOpeningFactory, OrganisationFactory, StopFactory, WeeklySlotFactory
 
 D = datetime.date
 T = datetime.time
@@ -406,3 +406,24 @@ def test_long_date_can_always_give_the_year():
 @pytest.mark.parametrize(("value", "text"), [(T(9, 30), "9h30"), (T(13), "13h"), (T(0, 5), "0h05")])
 def test_format_time(value, text):
     assert wording.format_time(value) == text
+
+
+def test_a_closure_of_every_stop_of_an_organisation_leaves_the_others_open_and_the_countrys_closes_all():
+    paris = WeeklySlotFactory(weekday=1).stop
+    pimms = WeeklySlotFactory(weekday=1, stop__organisation=OrganisationFactory(slug="pimms-libercourt")).stop
+    Closure.objects.create(
+        organisation=paris.organisation,
+        first_day=D(2025, 3, 11),
+        last_day=D(2025, 3, 11),
+        reason="Formation de l'équipe",
+    )
+    Closure.objects.create(
+        organisation=None, first_day=D(2025, 3, 18), last_day=D(2025, 3, 18), reason="Grève nationale"
+    )
+    openings = schedule.openings(D(2025, 3, 11), D(2025, 3, 18))
+    assert {(o.stop.pk, o.date): (o.status, o.reason) for o in openings} == {
+        (paris.pk, D(2025, 3, 11)): ("cancelled", "Formation de l'équipe"),
+        (pimms.pk, D(2025, 3, 11)): ("open", None),
+        (paris.pk, D(2025, 3, 18)): ("cancelled", "Grève nationale"),
+        (pimms.pk, D(2025, 3, 18)): ("cancelled", "Grève nationale"),
+    }

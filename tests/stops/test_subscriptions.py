@@ -12,7 +12,7 @@ from django.utils import timezone
 from stops import notifications
 from stops.models import Subscription
 from tests.conftest import text_of
-from tests.factories import StopFactory
+from tests.factories import OrganisationFactory, StopFactory
 from tests.smtp import start_sink
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +76,7 @@ def test_subscribing_sends_only_the_confirmation_mail(client, tuesday_bus):
 def test_subscribing_to_every_stop(client, tuesday_bus):
     subscribe(client, stop="")
     assert Subscription.objects.get().stop is None
-    assert "- de tous les arrêts de la Mairie mobile\n" in mail.outbox[0].body
+    assert "- de tous les arrêts de « Mairie mobile – Ville de Paris »\n" in mail.outbox[0].body
 
 
 def test_confirmation_is_a_page_then_a_button(client, tuesday_bus):
@@ -126,7 +126,7 @@ def test_an_address_gets_one_confirmation_mail_a_day(client, tuesday_bus):
     with time_machine.travel(timezone.now() + datetime.timedelta(hours=25)):
         assert notifications.send_waiting_confirmations() == 1
     assert len(mail.outbox) == 2
-    assert "- de tous les arrêts de la Mairie mobile\n" in mail.outbox[1].body
+    assert "- de tous les arrêts de « Mairie mobile – Ville de Paris »\n" in mail.outbox[1].body
 
 
 def test_an_unanswered_mail_is_sent_again_only_when_the_form_is_posted_again(client, tuesday_bus):
@@ -179,13 +179,13 @@ def test_a_confirmation_confirms_only_what_its_mail_named(client, tuesday_bus):
     assert Subscription.objects.confirmed().get().stop == tuesday_bus  # that one only
     assert "Vous avez aussi demandé ces abonnements, que ce courriel ne nommait pas encore" in confirmed
     assert "Boulevard Ney" in confirmed
-    assert "tous les arrêts de la Mairie mobile" in confirmed
+    assert "tous les arrêts de « Mairie mobile – Ville de Paris »" in confirmed
 
     with time_machine.travel(timezone.now() + datetime.timedelta(hours=25)):
         assert notifications.send_waiting_confirmations() == 1  # what beat does every hour
     second = mail.outbox[1]
     assert second.subject == "Confirmez vos abonnements aux horaires de la Mairie mobile"
-    assert "- de l'arrêt « Boulevard Ney »\n- de tous les arrêts de la Mairie mobile\n" in second.body
+    assert "- de l'arrêt « Boulevard Ney »\n- de tous les arrêts de « Mairie mobile – Ville de Paris »\n" in second.body
     assert "Il confirme ces 2 abonnements, et aucun autre." in second.body
     link = re.search(r"/abonnement/confirmer/[\w-]+/", second.body)[0]
     assert "Confirmer mes 2 abonnements" in text_of(client.get(link))
@@ -199,7 +199,7 @@ def test_a_link_sent_before_mails_named_their_subscriptions_confirms_its_own(cli
     mine = Subscription.objects.create(email="a@example.org", stop=tuesday_bus, confirmation_sent_at=timezone.now())
     mine.confirmation_token = mine.token
     mine.save()
-    other = Subscription.objects.create(email="a@example.org", stop=None)
+    other = Subscription.objects.create(email="a@example.org", stop=None, organisation=OrganisationFactory())
     client.post(f"/abonnement/confirmer/{mine.token}/")
     assert list(Subscription.objects.confirmed()) == [mine]
     other.refresh_from_db()
@@ -223,7 +223,12 @@ def test_what_nobody_confirmed_is_erased_thirty_days_after_its_mail_with_what_wa
 def four_subscriptions(tuesday_bus):
     stops = [tuesday_bus, StopFactory(name="Boulevard Ney"), StopFactory(name="Championnet"), None]
     now = timezone.now()
-    return [Subscription.objects.create(email="a@example.org", stop=stop, confirmed_at=now) for stop in stops]
+    return [
+        Subscription.objects.create(
+            email="a@example.org", stop=stop, organisation=None if stop else OrganisationFactory(), confirmed_at=now
+        )
+        for stop in stops
+    ]
 
 
 def test_leaving_one_of_four_subscriptions_keeps_the_address_for_the_others_and_says_so(client, tuesday_bus):
@@ -242,12 +247,12 @@ def test_leaving_one_of_four_subscriptions_keeps_the_address_for_the_others_and_
 
 def test_the_unsubscribe_pages_say_which_other_subscriptions_are_not_confirmed_yet(client, tuesday_bus):
     mine = Subscription.objects.create(email="a@example.org", stop=tuesday_bus, confirmed_at=timezone.now())
-    Subscription.objects.create(email="a@example.org", stop=None)
-    assert "tous les arrêts de la Mairie mobile (pas encore confirmé)" in text_of(
+    Subscription.objects.create(email="a@example.org", stop=None, organisation=OrganisationFactory())
+    assert "tous les arrêts de « Mairie mobile – Ville de Paris » (pas encore confirmé)" in text_of(
         client.get(f"/abonnement/desabonner/{mine.token}/")
     )
     left = text_of(client.post(f"/abonnement/desabonner/{mine.token}/", {"what": "this"}))
-    assert "tous les arrêts de la Mairie mobile (pas encore confirmé)" in left
+    assert "tous les arrêts de « Mairie mobile – Ville de Paris » (pas encore confirmé)" in left
 
 
 def test_leaving_everything_erases_the_address_and_says_how_many(client, tuesday_bus):

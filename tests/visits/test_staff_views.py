@@ -4,10 +4,19 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from organisations.models import Membership, Role
 from partners.models import OrientationTarget, Reason
 from stops import schedule, wording
 from tests.conftest import SESSION_QUERIES, agent_user, text_of
-from tests.factories import StopFactory, VisitFactory, WeeklySlotFactory, demand_rows, pre_accueil, reason
+from tests.factories import (
+    OrganisationFactory,
+    StopFactory,
+    VisitFactory,
+    WeeklySlotFactory,
+    demand_rows,
+    pre_accueil,
+    reason,
+)
 from visits import intake, stats
 from visits.models import DailyActivity, FollowUpContact, Status, Visit, VisitCorrection
 
@@ -29,6 +38,23 @@ def test_stops_open_today_come_first(logged_in):
     text = text_of(logged_in.get("/agents/"))
     opened, closed = text.index("Ouvert aujourd"), text.index("Fermé aujourd")
     assert text.index("Ouverts aujourd'hui") < opened < text.index("Autres arrêts") < closed
+
+
+def test_an_agent_of_two_organisations_sees_both_labelled_and_an_agent_of_one_only_its_own(client, agent):
+    pimms = OrganisationFactory(slug="pimms-libercourt", name="PIMMS mobile de Libercourt", departement="62")
+    StopFactory(name="Esplanade Nathalie Sarraute")
+    StopFactory(name="Place de la mairie de Libercourt", organisation=pimms)
+    client.force_login(agent)
+    text = text_of(client.get("/agents/"))
+    assert "Esplanade Nathalie Sarraute" in text
+    assert "Libercourt" not in text
+    assert "Mairie mobile – Ville de Paris" not in text  # one organisation: no label
+    both = agent_user("yanis", first_name="Yanis")
+    Membership.objects.create(user=both, organisation=pimms, role=Role.AGENT)
+    client.force_login(both)
+    text = text_of(client.get("/agents/"))
+    assert "Esplanade Nathalie Sarraute</a> (75018 Paris) · Mairie mobile – Ville de Paris" in text
+    assert "Place de la mairie de Libercourt</a> (75018 Paris) · PIMMS mobile de Libercourt" in text
 
 
 # Pré-accueil ----------------------------------------------------------------------
@@ -201,7 +227,7 @@ def test_an_accompaniment_of_an_earlier_day_is_finished_with_the_duration_the_ag
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     visit = started_yesterday(intake.start_accompagnement, stop, 2, agent)
     stats.keep_day(yesterday)  # the nightly tally, made while the visit was in progress
-    assert DailyActivity.objects.get(day=yesterday).figures["status"] == {"accompagnement": 1}
+    assert DailyActivity.objects.get(day=yesterday, organisation=None).figures["status"] == {"accompagnement": 1}
 
     page = logged_in.get(f"/agents/passages/{visit.pk}/accompagnement/")
     assert page.context["form"].initial["minutes"] is None
@@ -216,7 +242,7 @@ def test_an_accompaniment_of_an_earlier_day_is_finished_with_the_duration_the_ag
     visit.refresh_from_db()
     assert (visit.status, visit.accompagnement_minutes) == (Status.DONE, 25)
     # The day's tally follows, as the statistics of every stop read it.
-    assert DailyActivity.objects.get(day=yesterday).figures["status"] == {"done": 1}
+    assert DailyActivity.objects.get(day=yesterday, organisation=None).figures["status"] == {"done": 1}
 
 
 def test_only_the_oldest_visits_left_in_progress_are_listed(logged_in, stop):

@@ -13,7 +13,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mid_april")]
 # The statistics page, whatever its period:
 QUERIES = (
     2  # session and user
-    + 1  # the kept days' tallies
+    + 1  # which days are kept (the country's tallies)
+    + 1  # the kept days' tallies of the coordinator's organisations
     + 6  # the other days counted from the visits and demands (stats.count)
     + 2  # partners and procedures named
     + 5  # openings: months summarized, then the schedule of the others (stops, closures, slots, extras)

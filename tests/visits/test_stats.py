@@ -11,12 +11,13 @@ import openpyxl
 import pytest
 import time_machine
 
+from organisations.models import Organisation
 from partners.models import Partner
 from stops import opening_counts
 from stops.models import WeeklySlot
 from stops.schedule import PARIS
 from tests.conftest import ENGINE_QUERIES
-from tests.factories import WeeklySlotFactory
+from tests.factories import OrganisationFactory, WeeklySlotFactory
 from tests.visits.conftest import at, visit
 from visits import exports, stats
 from visits.models import DailyActivity, Visit
@@ -232,14 +233,20 @@ def test_the_nightly_task_keeps_the_days_not_kept_yet(march):
     with time_machine.travel(datetime.datetime(2025, 3, 12, 2, 30, tzinfo=PARIS), tick=False):
         assert stats.keep_recent_days(datetime.date.today()) == 7
         assert stats.keep_recent_days(datetime.date.today()) == 0
-    assert DailyActivity.objects.get(day=D(2025, 3, 11)).figures["status"] == {"oriented": 1, "left": 1}
+    assert DailyActivity.objects.get(day=D(2025, 3, 11), organisation=None).figures["status"] == {
+        "oriented": 1,
+        "left": 1,
+    }
 
 
 def test_a_kept_day_is_counted_again_and_a_day_not_kept_is_left_to_the_nightly_task(march):
     stats.keep_day(D(2025, 3, 11))
     Visit.objects.filter(service_day=D(2025, 3, 11), status="left").update(status="to_come_back")
     stats.count_day_again(D(2025, 3, 11))
-    assert DailyActivity.objects.get(day=D(2025, 3, 11)).figures["status"] == {"oriented": 1, "to_come_back": 1}
+    assert DailyActivity.objects.get(day=D(2025, 3, 11), organisation=None).figures["status"] == {
+        "oriented": 1,
+        "to_come_back": 1,
+    }
     stats.count_day_again(D(2025, 3, 4))
     assert not DailyActivity.objects.filter(day=D(2025, 3, 4)).exists()
 
@@ -249,3 +256,24 @@ def test_percentiles_interpolate_as_postgresql():
     assert stats.percentiles({"5": 3}) == (5.0, 5.0)
     assert stats.percentiles({}) == (None, None)
     assert stats.percentiles({"1": 9, "100": 1}) == (1.0, 10.9)
+
+
+def test_each_organisation_counts_its_own_visits_whether_its_days_are_kept_or_not(march):
+    """Stop B moves to another organisation: A's and B's visits are counted apart, kept days or not."""
+    _a, b = march
+    pimms = OrganisationFactory(slug="pimms-libercourt", departement="62")
+    b.organisation = pimms
+    b.save()
+    paris = Organisation.objects.filter(slug="paris")
+    for kept in (False, True):
+        if kept:
+            for day in (D(2025, 3, 4), D(2025, 3, 7), D(2025, 3, 11), D(2025, 3, 28)):
+                stats.keep_day(day)
+        of_paris = stats.compute(stats.Filters(MARCH.start, MARCH.end, organisations=paris))
+        of_pimms = stats.compute(
+            stats.Filters(MARCH.start, MARCH.end, organisations=Organisation.objects.filter(pk=pimms.pk))
+        )
+        everyone = stats.compute(MARCH)
+        assert (of_paris.visits, of_pimms.visits, everyone.visits) == (4, 2, 6), kept
+        assert [s.name for s in of_pimms.by_stop] == [b.name]
+    assert DailyActivity.objects.filter(day=D(2025, 3, 7)).count() == 2  # the PIMMS's, and the country's

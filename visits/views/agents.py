@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from mairie_mobile.roles import agent_required, may_correct
+from organisations.models import Role
+from organisations.roles import agent_required, may_correct
 from stops import schedule
 from stops.forms import StopSearchForm
 from stops.models import Stop
@@ -36,12 +37,14 @@ EARLIER_LISTED = 20
 STEP_PAGES = {Status.DEBLAYAGE: "agents:deblayage", Status.ACCOMPAGNEMENT: "agents:accompagnement"}
 
 
-def _get_stop(slug):
-    return get_object_or_404(Stop.objects.active(), slug=slug)
+def _get_stop(user, slug):
+    return get_object_or_404(Stop.objects.for_member(user, Role.AGENT).active(), slug=slug)
 
 
-def _get_visit(pk, with_demands=False):
-    visits = Visit.objects.select_related("stop", "deblayage_agent", "accompagnement_agent", "orientation_target")
+def _get_visit(user, pk, with_demands=False):
+    visits = Visit.objects.for_member(user, Role.AGENT).select_related(
+        "stop", "deblayage_agent", "accompagnement_agent", "orientation_target"
+    )
     if with_demands:
         visits = visits.prefetch_related(Prefetch("demands", Demand.objects.select_related("partner", "procedure")))
     return get_object_or_404(visits, pk=pk)
@@ -55,14 +58,18 @@ def _queue_url(visit):
 def home(request):
     """Choose the stop of the day: the stops open today come first."""
     today = timezone.localdate()
-    open_today = {o.stop for o in schedule.openings(today, today) if o.is_open}
+    mine = Stop.objects.for_member(request.user, Role.AGENT).active().select_related("organisation")
+    open_today = {o.stop for o in schedule.openings(today, today, mine) if o.is_open}
     form = StopSearchForm(request.GET)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    others = Stop.objects.active().search(query).exclude(pk__in=[stop.pk for stop in open_today])
+    others = mine.search(query).exclude(pk__in=[stop.pk for stop in open_today])
+    listed = list(others[: STOPS_LISTED + 1])
     context = {
         "open_today": sorted(open_today, key=lambda stop: stop.name),
-        "others": others[:STOPS_LISTED],
-        "more": others.count() > STOPS_LISTED,
+        "others": listed[:STOPS_LISTED],
+        "more": len(listed) > STOPS_LISTED,
+        # Someone in several organisations sees which one each stop is of.
+        "labelled": len({stop.organisation_id for stop in [*open_today, *listed]}) > 1,
         "form": form,
         "query": query,
     }
@@ -71,7 +78,7 @@ def home(request):
 
 @agent_required
 def queue(request, slug, form=None, just_given=None):
-    stop = _get_stop(slug)
+    stop = _get_stop(request.user, slug)
     context = _queue_context(stop) | {"form": form or PreAccueilForm(), "stop": stop, "just_given": just_given}
     # The ticket just given: its row takes the focus, its buttons one Tab away.
     context["given"] = int(request.GET["nouveau"]) if request.GET.get("nouveau", "").isdigit() else None
@@ -88,7 +95,7 @@ def queue_table(request, slug):
     Nothing changed since the version the page shows: 204, and htmx leaves the page
     (and the keyboard focus) alone.
     """
-    stop = _get_stop(slug)
+    stop = _get_stop(request.user, slug)
     context = _queue_context(stop)
     if request.GET.get("version") == context["version"]:
         return HttpResponse(status=204)
@@ -120,7 +127,7 @@ def _queue_context(stop):
 @require_POST
 def register(request, slug):
     """Pré-accueil: a ticket for the visitor, or their orientation elsewhere."""
-    stop = _get_stop(slug)
+    stop = _get_stop(request.user, slug)
     form = PreAccueilForm(request.POST)
     if not form.is_valid():
         return queue(request, slug, form=form)
@@ -149,7 +156,7 @@ def register(request, slug):
 @agent_required
 @require_POST
 def take_next(request, slug):
-    stop = _get_stop(slug)
+    stop = _get_stop(request.user, slug)
     try:
         visit = intake.take_next(stop, request.user)
     except intake.IntakeError as error:
@@ -166,7 +173,7 @@ def move(request, pk, step):
         to = intake.Move(step)
     except ValueError:
         raise Http404 from None
-    visit = _get_visit(pk)
+    visit = _get_visit(request.user, pk)
     try:
         intake.move(visit, request.user, to)
     except intake.IntakeError as error:
@@ -183,7 +190,7 @@ def move(request, pk, step):
 @require_http_methods(["GET", "POST"])
 def take_over(request, pk):
     """Carry on the step a colleague started: a page says whose it is, a button takes it."""
-    visit = _get_visit(pk, with_demands=True)
+    visit = _get_visit(request.user, pk, with_demands=True)
     colleague = visit.holder
     if visit.status not in STEPS_IN_HAND or colleague is None:
         return _not_at_step(request, visit)
@@ -218,7 +225,7 @@ def take_over(request, pk):
 
 @agent_required
 def deblayage(request, pk):
-    visit = _get_visit(pk, with_demands=True)
+    visit = _get_visit(request.user, pk, with_demands=True)
     if not visit.is_held_by(request.user, Status.DEBLAYAGE):
         return _not_at_step(request, visit)
     form = DeblayageForm(request.POST or None, initial=model_to_dict(visit, fields=[*CHECKLIST_FIELDS, "missing"]))
@@ -248,7 +255,7 @@ def _after_deblayage(visit, then):
 
 @agent_required
 def accompagnement(request, pk):
-    visit = _get_visit(pk, with_demands=True)
+    visit = _get_visit(request.user, pk, with_demands=True)
     if not visit.is_held_by(request.user, Status.ACCOMPAGNEMENT):
         return _not_at_step(request, visit)
     elapsed = intake.elapsed_minutes(visit, timezone.now())
@@ -285,7 +292,8 @@ def _not_at_step(request, visit):
 def my_visits(request):
     today = timezone.localdate()
     visits = (
-        Visit.objects.handled_by(request.user)
+        Visit.objects.for_member(request.user, Role.AGENT)
+        .handled_by(request.user)
         .filter(service_day=today)
         .select_related("stop", "orientation_target")
         .prefetch_related("demands__partner", "demands__procedure", "corrections")
@@ -296,7 +304,7 @@ def my_visits(request):
 
 @agent_required
 def correct(request, pk):
-    visit = _get_visit(pk, with_demands=True)
+    visit = _get_visit(request.user, pk, with_demands=True)
     if not may_correct(request.user, visit):
         raise PermissionDenied
     form = CorrectionForm(request.POST or None, instance=visit)

@@ -7,7 +7,10 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from mairie_mobile import audit
-from mairie_mobile.roles import coordinator_required
+from organisations import access
+from organisations.models import Role
+from organisations.roles import coordinator_required
+from stops.models import Stop
 from stops.opening_counts import month_start, previous_month
 from visits import charts, exports, stats
 from visits.forms import FranceServicesForm, StatsForm
@@ -18,16 +21,26 @@ CONTENT_TYPES = {
 }
 
 
+def _counted(user):
+    """The organisations whose activity `user` sees: theirs, or None for every one (the national administrator)."""
+    return None if user.is_superuser else access.organisations_of(user, Role.COORDINATOR)
+
+
+def _stats_form(request, data):
+    stops = Stop.objects.for_member(request.user, Role.COORDINATOR)
+    return StatsForm(data, today=timezone.localdate(), stops=stops)
+
+
 @coordinator_required
 def statistics(request):
     today = timezone.localdate()
-    form = StatsForm(request.GET, today=today)
+    form = _stats_form(request, request.GET)
     last_month = previous_month(today)
     report_form = FranceServicesForm(initial={"month": last_month})
     context = {"form": form, "report_form": report_form}
     if not form.is_valid():
         return render(request, "staff/statistics.html", context, status=400)
-    filters = form.filters()
+    filters = form.filters(_counted(request.user))
     result = stats.compute(filters)
     context |= {
         "stats": result,
@@ -37,7 +50,7 @@ def statistics(request):
         "partners_chart": charts.horizontal_bars([(p.short_name, n) for p, n in result.by_partner]),
         "heat": charts.heatmap(result.hours, result.heatmap),
         "top": stats.TOP,
-        "france_services": stats.france_services_report(last_month),
+        "france_services": stats.france_services_report(last_month, filters.organisations),
         "last_month": last_month,
     }
     return render(request, "staff/statistics.html", context)
@@ -45,10 +58,10 @@ def statistics(request):
 
 @coordinator_required
 def export(request, fmt):
-    form = StatsForm(request.GET or {}, today=timezone.localdate())
+    form = _stats_form(request, request.GET or {})
     if not form.is_valid():
         return _bad_filters(_("Période ou filtre invalide"), form)
-    filters = form.filters()
+    filters = form.filters(_counted(request.user))
     sections = exports.sections(stats.compute(filters))
     response = _file(sections, fmt, f"mairie-mobile-statistiques-{filters.start}-{filters.end}")
     what = _("Statistiques du %(start)s au %(end)s (%(format)s)") % {
@@ -66,7 +79,7 @@ def france_services(request, fmt):
     if not form.is_valid():
         return _bad_filters(_("Indiquez un mois au format AAAA-MM"), form)
     month = month_start(form.cleaned_data["month"])
-    sections = exports.france_services_sections(month, stats.france_services_report(month))
+    sections = exports.france_services_sections(month, stats.france_services_report(month, _counted(request.user)))
     response = _file(sections, fmt, f"france-services-{month:%Y-%m}")
     what = _("Rapport France services de %(month)s (%(format)s)") % {"month": format(month, "%m/%Y"), "format": fmt}
     audit.record(audit.Action.EXPORT, what, user=request.user, request=request)

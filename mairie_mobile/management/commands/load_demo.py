@@ -7,7 +7,14 @@ from django.utils.translation import gettext as _
 
 from stops.importer import import_stops
 from stops.models import Stop
-from visits.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, create_demo_visits, ensure_demo_accounts, open_today
+from visits.demo import (
+    DEMO_ACCOUNTS,
+    DEMO_PASSWORD,
+    create_demo_visits,
+    ensure_demo_accounts,
+    ensure_demo_organisations,
+    open_today,
+)
 
 DEMO_STOPS = Path(__file__).resolve().parents[3] / "stops" / "data" / "paris-18e.yaml"
 DEMO_VISITS_STOP = "nathalie-sarraute"
@@ -25,6 +32,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, force, **options):
+        ensure_demo_organisations()
         summary = import_stops(DEMO_STOPS.read_text(encoding="utf-8"))
         self.stdout.write(_("Arrêts de démonstration (Paris 18e) : %(summary)s") % {"summary": summary})
         if not settings.DEBUG and not force:

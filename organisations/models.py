@@ -1,0 +1,129 @@
+"""The structures that run a Mairie mobile, a France services bus or permanences, and their members.
+
+Roles are per organisation: someone may be an agent of one and the coordinator of
+another (agents rotate between structures). The national administrator is a superuser.
+"""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+slug_validator = RegexValidator(
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+    _("Utilisez seulement des lettres minuscules sans accent, des chiffres et des tirets."),
+)
+departement_validator = RegexValidator(
+    r"^(?:0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])$",
+    _("Un département s'écrit avec son numéro : 75, 62, 2A, 971…"),
+)
+
+
+class SchoolZone(models.TextChoices):
+    A = "A", _("Zone A")
+    B = "B", _("Zone B")
+    C = "C", _("Zone C")
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        COMMUNE = "commune", _("Commune")
+        INTERCOMMUNALITE = "intercommunalite", _("Intercommunalité")
+        ASSOCIATION = "association", _("Association")
+        OTHER = "other", _("Autre")
+
+    slug = models.SlugField(
+        _("identifiant"),
+        unique=True,
+        validators=[slug_validator],
+        help_text=_("Dans l'adresse de sa page publique : /structures/<identifiant>/."),
+    )
+    name = models.CharField(_("nom"), max_length=200)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    departement = models.CharField(_("département"), max_length=3, validators=[departement_validator])
+    contact_email = models.EmailField(_("courriel de contact"), blank=True)
+    contact_phone = models.CharField(_("téléphone de contact"), max_length=30, blank=True)
+    sender_name = models.CharField(
+        _("nom d'expéditeur"),
+        max_length=100,
+        blank=True,
+        help_text=_("Le nom sous lequel partent ses courriels ; vide : son nom."),
+    )
+    school_holidays_zone = models.CharField(
+        _("zone de vacances scolaires"),
+        max_length=1,
+        choices=SchoolZone.choices,
+        blank=True,
+        help_text=_("Proposée par défaut pour ses nouveaux arrêts."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("structure")
+        verbose_name_plural = _("structures")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("stops:organisation", args=[self.slug])
+
+    @property
+    def sender(self):
+        return self.sender_name or self.name
+
+
+class Role(models.TextChoices):
+    AGENT = "agent", _("Agent")
+    COORDINATOR = "coordinator", _("Coordination")
+
+
+class MembershipQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(ended_at__isnull=True)
+
+    def with_role(self, role):
+        """Members who may act as `role`: a coordinator may do everything an agent does."""
+        return self.current() if role == Role.AGENT else self.current().filter(role=role)
+
+
+class Membership(models.Model):
+    """Someone's role in an organisation. Ended rather than deleted: what they did stays theirs."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("personne")
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("structure")
+    )
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(_("depuis le"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("fin"), null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organisation__name", "user__username"]
+        verbose_name = _("membre")
+        verbose_name_plural = _("membres")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="membership_once"),
+            models.CheckConstraint(condition=Q(role__in=["agent", "coordinator"]), name="membership_role_known"),
+        ]
+
+    def __str__(self):
+        return _("%(user)s – %(role)s, %(organisation)s") % {
+            "user": self.user,
+            "role": self.get_role_display(),
+            "organisation": self.organisation,
+        }
