@@ -3,12 +3,13 @@ from django.contrib import admin
 from organisations.models import Membership, Organisation
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.StackedInline):  # a table of inputs would have no labels
     model = Membership
     extra = 0
     raw_id_fields = ["user"]
     fields = ["user", "role", "created_at", "ended_at"]
-    readonly_fields = ["created_at"]
+    # A membership ends from its organisation's team page, which keeps it in the journal.
+    readonly_fields = ["created_at", "ended_at"]
 
 
 @admin.register(Organisation)
@@ -29,3 +30,4 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__last_name", "organisation__name"]
     raw_id_fields = ["user"]
     list_select_related = ["user", "organisation"]
+    readonly_fields = ["created_at", "ended_at"]
