@@ -67,6 +67,17 @@ def sections(stats):
         ),
         Section(_("Demandes par démarche"), [_("Démarche"), _("Demandes")], stats.by_procedure),
         Section(_("Résultats des demandes"), [_("Résultat"), _("Demandes")], stats.outcomes),
+        *(
+            [
+                Section(
+                    _("Passages par structure"),
+                    [_("Structure"), _("Passages"), _("Ouvertures")],
+                    stats.by_organisation,
+                )
+            ]
+            if len(stats.by_organisation) > 1
+            else []
+        ),
         Section(
             _("Passages par arrêt"),
             [

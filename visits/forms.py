@@ -8,6 +8,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from mairie_mobile.validators import validate_day
+from organisations.models import Organisation
 from partners.models import OrientationTarget, Partner, Reason, reason_choices
 from visits.intake import AfterDeblayage
 from visits.models import CHECKLIST_FIELDS, PROFILE_FIELDS, STEPS_IN_HAND, AgeBand, Demand, HeardFrom, Visit
@@ -342,15 +343,16 @@ class StatsForm(forms.Form):
 
     MAX_DAYS = 10 * 366
 
-    def __init__(self, data=None, *args, today, stops, **kwargs):
-        """`stops`: those the coordinator may see, among which the stop is looked for."""
+    def __init__(self, data=None, *args, today, stops, organisations, **kwargs):
+        """`stops`: those the coordinator may see, among which the stop is looked for;
+        `organisations`: those whose activity they may see, one of which they may choose."""
         self.stops = stops
-
         self.today = today
         self.quick = {key: (label, start, end) for key, label, start, end in quick_periods(today)}
         super().__init__(self._as_shown(data), *args, **kwargs)
         self.fields["period"].choices = [("", _("Dates choisies")), *((k, v[0]) for k, v in self.quick.items())]
         self.fields["partner"].queryset = Partner.objects.order_by("position", "name")
+        choose_organisation(self, organisations)
 
     def _as_shown(self, data):
         """The form as the page reads it: no dates is this month, and a period leaves the dates aside."""
@@ -394,9 +396,29 @@ class StatsForm(forms.Form):
         return data
 
     def filters(self, organisations):
-        """`organisations`: those whose activity is counted; None: every one."""
+        """`organisations`: those whose activity is counted (None: every one), unless one is chosen."""
         data = self.cleaned_data
+        organisations = counted(data, organisations)
         return Filters(data["start"], data["end"], data.get("stop"), data.get("partner"), organisations)
+
+
+def choose_organisation(form, organisations):
+    """Someone who sees several organisations' activity may look at one of them."""
+    organisations = list(organisations)
+    if len(organisations) > 1:
+        form.fields["organisation"] = forms.ModelChoiceField(
+            label=_("Structure"),
+            queryset=Organisation.objects.filter(pk__in=[o.pk for o in organisations]),
+            required=False,
+            empty_label=_("Toutes"),
+            to_field_name="slug",
+        )
+
+
+def counted(data, organisations):
+    """The organisations counted: the one chosen, or all of `organisations`."""
+    chosen = data.get("organisation")
+    return Organisation.objects.filter(pk=chosen.pk) if chosen else organisations
 
 
 class FranceServicesForm(forms.Form):
@@ -406,3 +428,7 @@ class FranceServicesForm(forms.Form):
         validators=[validate_day],
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
     )
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        choose_organisation(self, organisations)

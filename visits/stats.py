@@ -18,7 +18,7 @@ number of stops.
 """
 
 import datetime
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -258,6 +258,7 @@ class Rates:
 class StopActivity(Rates):
     stop_id: int
     name: str
+    organisation: str
     visits: int
     openings: int
     open_minutes: int
@@ -285,6 +286,15 @@ class Statistics(Rates):
     hours: list = field(default_factory=list)
     age_bands: list = field(default_factory=list)  # (label, visits)
     residences: list = field(default_factory=list)  # (place, visits)
+
+    @property
+    def by_organisation(self):
+        """[(organisation, visits, openings)], busiest first: added up from the stops'."""
+        totals = defaultdict(lambda: [0, 0])
+        for stop in self.by_stop:
+            totals[stop.organisation][0] += stop.visits
+            totals[stop.organisation][1] += stop.openings
+        return sorted(((name, *counts) for name, counts in totals.items()), key=lambda row: (-row[1], row[0]))
 
     @property
     def oriented_share(self):
@@ -365,8 +375,11 @@ def _by_stop(visits_by_stop, filters):
         stops = None
     opened = opening_counts.totals(filters.start, filters.end, stops)
     ids = {int(pk) for pk in visits_by_stop} | set(opened)
-    names = dict(Stop.objects.filter(pk__in=ids).values_list("pk", "name"))
-    activity = [StopActivity(pk, names[pk], visits_by_stop[str(pk)], *opened.get(pk, (0, 0))) for pk in names]
+    names = {
+        pk: (name, organisation)
+        for pk, name, organisation in Stop.objects.filter(pk__in=ids).values_list("pk", "name", "organisation__name")
+    }
+    activity = [StopActivity(pk, *names[pk], visits_by_stop[str(pk)], *opened.get(pk, (0, 0))) for pk in names]
     return sorted(activity, key=lambda s: (-s.visits, s.name))
 
 

@@ -4,8 +4,11 @@ import zipfile
 
 import openpyxl
 import pytest
+from django.contrib.auth.models import User
 
+from stops.models import Stop
 from tests.conftest import text_of
+from tests.factories import OrganisationFactory
 from tests.visits.conftest import D, at, visit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mid_april")]
@@ -13,6 +16,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mid_april")]
 # The statistics page, whatever its period:
 QUERIES = (
     2  # session and user
+    + 1  # the organisations the coordinator sees (one: no choice to offer)
     + 1  # which days are kept (the country's tallies)
     + 1  # the kept days' tallies of the coordinator's organisations
     + 6  # the other days counted from the visits and demands (stats.count)
@@ -216,3 +220,31 @@ def test_exported_texts_never_become_formulas(coordination, march):
         assert cell.data_type == "s", text
         assert cell.quotePrefix, text  # and kept a text if someone edits the cell
     assert openpyxl.load_workbook(io.BytesIO(xlsx))["Synthèse"]["B5"].value == 12
+
+
+def test_the_national_administrator_sees_every_organisation_apart_and_may_look_at_one(client, march):
+    _a, b = march
+    pimms = OrganisationFactory(slug="pimms-libercourt", name="PIMMS mobile de Libercourt", departement="62")
+    Stop.objects.filter(pk=b.pk).update(organisation=pimms)
+    client.force_login(User.objects.create_superuser("admin", "admin@example.org", "x"))
+    march_2025 = {"start": "2025-03-01", "end": "2025-03-31"}
+    text = text_of(client.get("/coordination/statistiques/", march_2025))
+    by_organisation = text[text.index('id="structures"') : text.index('id="arrets"')]
+    assert re.findall(r'<tr><th scope="row">([^<]*)</th><td>(\d+)</td>', by_organisation) == [
+        ("Mairie mobile – Ville de Paris", "4"),
+        ("PIMMS mobile de Libercourt", "2"),
+    ]
+    one = text_of(client.get("/coordination/statistiques/", march_2025 | {"organisation": "pimms-libercourt"}))
+    assert "<dt>Passages</dt><dd>2</dd>" in one
+    assert 'id="structures"' not in one
+    for organisation, counts in (("paris", ("3", "0")), ("pimms-libercourt", ("0", "1"))):
+        report = client.get(
+            "/coordination/statistiques/france-services.csv", {"month": "2025-03", "organisation": organisation}
+        )
+        rows = dict(row.split(";") for row in report.content.decode().splitlines()[2:] if ";" in row)
+        assert (
+            rows["Caisse d'allocations familiales (Caf)"],
+            rows["Direction générale des Finances publiques (DGFiP)"],
+        ) == counts
+    export = client.get("/coordination/statistiques/export.csv", march_2025).content.decode()
+    assert "Passages par structure" in export

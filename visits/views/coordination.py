@@ -13,7 +13,7 @@ from organisations.roles import coordinator_required
 from stops.models import Stop
 from stops.opening_counts import month_start, previous_month
 from visits import charts, exports, stats
-from visits.forms import FranceServicesForm, StatsForm
+from visits.forms import FranceServicesForm, StatsForm, counted
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -26,17 +26,23 @@ def _counted(user):
     return None if user.is_superuser else access.organisations_of(user, Role.COORDINATOR)
 
 
-def _stats_form(request, data):
+def _visible(user):
+    """The organisations whose activity `user` may look at, one by one."""
+    return list(access.organisations_of(user, Role.COORDINATOR))
+
+
+def _stats_form(request, data, organisations):
     stops = Stop.objects.for_member(request.user, Role.COORDINATOR)
-    return StatsForm(data, today=timezone.localdate(), stops=stops)
+    return StatsForm(data, today=timezone.localdate(), stops=stops, organisations=organisations)
 
 
 @coordinator_required
 def statistics(request):
     today = timezone.localdate()
-    form = _stats_form(request, request.GET)
+    organisations = _visible(request.user)
+    form = _stats_form(request, request.GET, organisations)
     last_month = previous_month(today)
-    report_form = FranceServicesForm(initial={"month": last_month})
+    report_form = FranceServicesForm(initial={"month": last_month}, organisations=organisations)
     context = {"form": form, "report_form": report_form}
     if not form.is_valid():
         return render(request, "staff/statistics.html", context, status=400)
@@ -58,7 +64,7 @@ def statistics(request):
 
 @coordinator_required
 def export(request, fmt):
-    form = _stats_form(request, request.GET or {})
+    form = _stats_form(request, request.GET or {}, _visible(request.user))
     if not form.is_valid():
         return _bad_filters(_("Période ou filtre invalide"), form)
     filters = form.filters(_counted(request.user))
@@ -75,11 +81,12 @@ def export(request, fmt):
 
 @coordinator_required
 def france_services(request, fmt):
-    form = FranceServicesForm(request.GET)
+    form = FranceServicesForm(request.GET, organisations=_visible(request.user))
     if not form.is_valid():
         return _bad_filters(_("Indiquez un mois au format AAAA-MM"), form)
     month = month_start(form.cleaned_data["month"])
-    sections = exports.france_services_sections(month, stats.france_services_report(month, _counted(request.user)))
+    organisations = counted(form.cleaned_data, _counted(request.user))
+    sections = exports.france_services_sections(month, stats.france_services_report(month, organisations))
     response = _file(sections, fmt, f"france-services-{month:%Y-%m}")
     what = _("Rapport France services de %(month)s (%(format)s)") % {"month": format(month, "%m/%Y"), "format": fmt}
     audit.record(audit.Action.EXPORT, what, user=request.user, request=request)
