@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 
+from organisations.models import Membership, Role
 from stops.models import Closure, ExtraOpening, ScheduleChange, Stop, WeeklySlot
 from stops.schedule import PARIS
 from tests.conftest import ENGINE_QUERIES, SESSION_QUERIES, text_of
@@ -442,3 +443,19 @@ def test_an_edit_in_the_admin_is_recorded_too(client, tuesday_bus):
     change = ScheduleChange.objects.get()
     assert change.description == "Fermeture ajouté(e) (administration) : Bus en panne (mardi 11 mars 2025)"
     assert len(change.cancelled) == 2
+
+
+def test_a_coordinator_of_two_organisations_chooses_which_one_a_new_stop_is_for(client, coordinator):
+    pimms = OrganisationFactory(slug="pimms-libercourt", name="PIMMS mobile de Libercourt", departement="62")
+    Membership.objects.create(user=coordinator, organisation=pimms, role=Role.COORDINATOR)
+    client.force_login(coordinator)
+    form = text_of(client.get("/coordination/arrets/nouveau/"))
+    assert '<option value="' + str(pimms.pk) + '">PIMMS mobile de Libercourt</option>' in form
+    data = {"organisation": pimms.pk, "slug": "libercourt-mairie", "name": "Place de la mairie", "kind": "bus"}
+    data |= {"city": "Libercourt", "postcode": "62820", "closed_on_public_holidays": "on", "active": "on"}
+    assert client.post("/coordination/arrets/nouveau/", data).status_code == 302
+    assert Stop.objects.get(slug="libercourt-mairie").organisation == pimms
+    other = OrganisationFactory(slug="ailleurs", departement="59")
+    refused = client.post("/coordination/arrets/nouveau/", data | {"organisation": other.pk, "slug": "ailleurs"})
+    assert refused.status_code == 400
+    assert not Stop.objects.filter(slug="ailleurs").exists()
