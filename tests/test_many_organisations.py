@@ -12,6 +12,7 @@ from stops.schedule import PARIS
 from tests.conftest import ENGINE_QUERIES, SESSION_QUERIES, text_of
 from tests.factories import OrganisationFactory, StopFactory, VisitFactory, WeeklySlotFactory
 from visits import stats
+from visits.models import DailyActivity
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +58,14 @@ ORGANISATION_PAGE = (
     1  # the organisation
     + 1  # how many stops it has, for the paginator
     + ENGINE_QUERIES  # the page's stops and their openings
+)
+# The nightly task, for a day at every organisation's stops:
+KEEP_DAY = (
+    6  # the day's visits and demands counted, grouped by organisation (stats.count_by_organisation)
+    + 1  # its tallies of each organisation replaced: the old ones deleted,
+    + 1  # the new ones written at once
+    + 2  # the country's tally, locked then written
+    + 4  # savepoints and their releases: the transaction's (inside the test's), update_or_create's
 )
 API_STOPS = 1 + 1  # the stops with their organisations, their partners
 API_OPENINGS = ENGINE_QUERIES
@@ -160,3 +169,13 @@ def test_the_api(client, count, django_assert_num_queries):
     with django_assert_num_queries(API_OPENINGS):
         openings = client.get("/api/v1/openings", {"start": "2025-04-15", "end": "2025-04-21"}).json()
     assert len(openings) == 2 * count * STOPS_EACH
+
+
+@pytest.mark.parametrize("count", SIZES)
+def test_the_nightly_tally_of_a_day(count, django_assert_num_queries):
+    organisations(count)
+    stats.keep_day(KEPT_DAY)  # kept again: each organisation's tally is replaced
+    with django_assert_num_queries(KEEP_DAY):
+        national = stats.keep_day(KEPT_DAY)
+    assert sum(national["status"].values()) == count * STOPS_EACH
+    assert DailyActivity.objects.filter(day=KEPT_DAY).count() == count + 1  # each organisation's, the country's
