@@ -24,7 +24,15 @@ from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from bench.generate import generate_territory, generate_visits  # noqa: E402
+from bench.generate import (  # noqa: E402
+    ADMINISTRATOR,
+    AGENT,
+    AGENT_OF_TWO,
+    COORDINATOR,
+    generate_territory,
+    generate_visits,
+    organisations,
+)
 from stops import schedule  # noqa: E402
 from stops.models import Stop  # noqa: E402
 
@@ -54,8 +62,17 @@ def get(client, url):
     return fetch
 
 
+def measure_with_queries(name, fetch, runs):
+    """(name with the number of queries of one call, median wall seconds, median CPU seconds)."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        fetch()
+    return (f"{name}, {len(captured)} queries", *measure(fetch, runs))
+
+
 def schedule_benchmarks(runs):
-    generate_territory(3000)
+    generate_territory()
     stop_count = Stop.objects.active().count()
     today = datetime.date.today()
     year = today + datetime.timedelta(days=364)
@@ -87,7 +104,7 @@ def optimisation_benchmarks(runs):
     import contextlib
     import gc
 
-    generate_territory(3000)
+    generate_territory()
     today = datetime.date.today()
     year = today + datetime.timedelta(days=364)
 
@@ -127,13 +144,12 @@ def intake_benchmarks(runs):
 
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
-    from mairie_mobile.roles import AGENTS
 
     from partners.models import Partner
     from visits.models import Demand, Visit
 
     generate_visits(1_000_000)
-    client = _client_as("bench-agent", AGENTS, first_name="Banc")
+    client = _client_as(AGENT)
     stop = Stop.objects.active().filter(slug__startswith="bench-").order_by("slug")[1]
     caf = Partner.objects.get(code="caf")
     Visit.objects.filter(stop=stop, service_day=timezone.localdate()).delete()
@@ -186,46 +202,31 @@ def intake_benchmarks(runs):
 
 
 def stats_benchmarks(runs):
-    """The statistics page and exports for a year of every stop, with a million visits; EXPLAIN of one stop's month."""
-    from django.test.utils import CaptureQueriesContext
-    from mairie_mobile.roles import COORDINATORS
-
+    """The national administrator's statistics page and exports for a year of every stop, with a million
+    visits; EXPLAIN of one stop's month."""
     from stops import opening_counts
-    from stops.models import OpeningSummary
     from visits import stats
-    from visits.models import DailyActivity, Demand, Visit
+    from visits.models import Demand, Visit
 
     generate_visits(1_000_000)
+    _activity_kept()
     today = datetime.date.today()
-    first = opening_counts.month_start(today - datetime.timedelta(days=3 * 366))
-    last = opening_counts.previous_month(today)
-    if not OpeningSummary.objects.filter(month=first).exists():
-        opening_counts.summarize(first, last)  # what the nightly task has done month after month
-    if not DailyActivity.objects.filter(day=first).exists():  # and the tallies of every past day
-        day = first
-        while day < today:
-            stats.keep_day(day)
-            day += datetime.timedelta(days=1)
-    client = _client_as("bench-coordinator", COORDINATORS)
+    client = _client_as(ADMINISTRATOR)
     year = {"start": (today - datetime.timedelta(days=364)).isoformat(), "end": today.isoformat()}
-    rows = []
-    for name, url, params, times in (
-        ("statistics page, one year, every stop", "/coordination/statistiques/", year, runs),
-        (
-            "statistics page, last school year, every stop",
-            "/coordination/statistiques/",
-            {"period": "last-school-year"},
-            runs,
-        ),
-        ("CSV export, one year", "/coordination/statistiques/export.csv", year, max(1, runs // 2)),
-        ("XLSX export, one year", "/coordination/statistiques/export.xlsx", year, max(1, runs // 2)),
-    ):
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(url, params)
-            queries = len(captured.captured_queries)
-        assert response.status_code == 200, (url, response.status_code)
-        wall, cpu = measure(lambda url=url, params=params: client.get(url, params), times)
-        rows.append((f"{name}, {queries} queries", wall, cpu))
+    rows = [
+        measure_with_queries(name, lambda url=url, params=params: _ok(client.get(url, params)), times)
+        for name, url, params, times in (
+            ("statistics page, one year, every stop", "/coordination/statistiques/", year, runs),
+            (
+                "statistics page, last school year, every stop",
+                "/coordination/statistiques/",
+                {"period": "last-school-year"},
+                runs,
+            ),
+            ("CSV export, one year", "/coordination/statistiques/export.csv", year, max(1, runs // 2)),
+            ("XLSX export, one year", "/coordination/statistiques/export.xlsx", year, max(1, runs // 2)),
+        )
+    ]
 
     stop = Stop.objects.filter(slug__startswith="bench-").order_by("slug")[7]
     month = opening_counts.month_start(today - datetime.timedelta(days=40))
@@ -236,20 +237,79 @@ def stats_benchmarks(runs):
     ]
     for title, plan in plans:
         assert "Seq Scan on visits_" not in plan, (title, plan)
-    note = f"{Visit.objects.count():,} visits and {Demand.objects.count():,} demands, 3 years, 3,000 stops"
+    note = (
+        f"{Visit.objects.count():,} visits and {Demand.objects.count():,} demands, 3 years, "
+        f"{Stop.objects.count():,} stops; as the national administrator"
+    )
     return rows, note, plans
 
 
-def _client_as(username, role, **defaults):
-    """A test client logged in as a staff member of `role` (a group name)."""
-    from django.contrib.auth.models import Group, User
-    from mairie_mobile.accounts import ensure_roles
+def organisation_benchmarks(runs):
+    """What must not grow with the number of organisations, with 150 organisations of 20 stops and a
+    million visits: the national pages, an organisation's, and its staff's, each with its query count."""
+    from visits.models import Demand, Visit
 
-    ensure_roles()
-    user, _created = User.objects.get_or_create(username=username, defaults=defaults)
-    user.groups.add(Group.objects.get(name=role))
+    generate_visits(1_000_000)
+    _activity_kept()
+    today = datetime.date.today()
+    first, second = organisations().order_by("slug")[:2]
+    visitor = Client()
+    agent, agent_of_two, coordinator = (_client_as(name) for name in (AGENT, AGENT_OF_TWO, COORDINATOR))
+    year = {"start": (today - datetime.timedelta(days=364)).isoformat(), "end": today.isoformat()}
+    stops = Stop.objects.active().count()
+    public = [
+        (f"national timetable / ({stops:,} stops by commune, a link to each organisation)", "/"),
+        (f"an organisation's page ({first.stops.count()} stops)", first.get_absolute_url()),
+        (f"API stops ({stops:,} stops)", "/api/v1/stops"),
+    ]
+    rows = [measure_with_queries(name, get(visitor, url), runs) for name, url in public]
+    staff = [
+        ("agent's home, one organisation", agent, "/agents/", {}),
+        ("agent's home, two organisations", agent_of_two, "/agents/", {}),
+        ("coordinator's home", coordinator, "/coordination/", {}),
+        (
+            "coordinator's statistics page, one year of their organisation",
+            coordinator,
+            "/coordination/statistiques/",
+            year,
+        ),
+    ]
+    rows += [
+        measure_with_queries(name, lambda client=client, url=url, params=params: _ok(client.get(url, params)), runs)
+        for name, client, url, params in staff
+    ]
+    note = (
+        f"{organisations().count()} organisations, {stops:,} active stops; {Visit.objects.count():,} visits and "
+        f"{Demand.objects.count():,} demands over 3 years. The agent of one organisation and the coordinator are "
+        f"of {first.name} ({first.stops.count()} stops); the agent of two, also of {second.name}."
+    )
+    return rows, note
+
+
+def _activity_kept():
+    """What the nightly tasks have done, month after month: each past month's openings summarized,
+    each past day's tallies kept."""
+    from stops import opening_counts
+    from stops.models import OpeningSummary
+    from visits import stats
+
+    today = datetime.date.today()
+    first = opening_counts.month_start(today - datetime.timedelta(days=3 * 366))
+    if not OpeningSummary.objects.filter(month=first).exists():
+        opening_counts.summarize(first, opening_counts.previous_month(today))
+    stats.keep_recent_days(today, days=(today - first).days)
+
+
+def _ok(response):
+    assert response.status_code == 200, (response.request["PATH_INFO"], response.status_code)
+
+
+def _client_as(username):
+    """A test client logged in as one of the benchmarks' staff (bench.generate)."""
+    from django.contrib.auth.models import User
+
     client = Client()
-    client.force_login(user)
+    client.force_login(User.objects.get(username=username))
     return client
 
 
@@ -280,7 +340,18 @@ def main():
     parser.add_argument("--runs", type=int, default=7, help="runs per measure (median)")
     parser.add_argument(
         "--only",
-        choices=["schedule", "optimisations", "caching", "intake", "stats", "notify", "load", "faults", "importer"],
+        choices=[
+            "schedule",
+            "optimisations",
+            "caching",
+            "intake",
+            "stats",
+            "organisations",
+            "notify",
+            "load",
+            "faults",
+            "importer",
+        ],
         help="run one group of benchmarks",
     )
     args = parser.parse_args()
@@ -289,7 +360,8 @@ def main():
     settings.DEBUG = False
     # A database of the benchmarks' own, kept between runs (and apart from the tests').
     connection.settings_dict["TEST"]["NAME"] = BENCH_DATABASE
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=True)
+    # Not serialized: no test rolls back to it (serializing a million visits takes minutes).
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False, keepdb=True)
     header = f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, database {connection.vendor}"
     sections = [header]
     if args.only in (None, "schedule"):
@@ -299,7 +371,7 @@ def main():
     if args.only in (None, "caching"):
         from bench import caching
 
-        generate_territory(3000)
+        generate_territory()
         sections.append(caching.report(caching.run(args.runs), args.runs))
         if shutil.which("wrk") and connection.vendor == "postgresql" and settings.REDIS_URL:
             sections.append(caching.load_report(caching.under_load()))
@@ -307,19 +379,25 @@ def main():
             sections.append("The caching benchmark under load needs wrk, PostgreSQL and Redis.")
     if args.only in (None, "intake"):
         if connection.vendor == "postgresql":
-            generate_territory(3000)
+            generate_territory()
             sections.append(report("Intake", *intake_benchmarks(args.runs)))
         else:
             sections.append("The intake benchmark needs PostgreSQL (DATABASE_URL).")
     if args.only in (None, "stats"):
         if connection.vendor == "postgresql":
-            generate_territory(3000)
+            generate_territory()
             rows, note, plans = stats_benchmarks(args.runs)
             sections.append(report("Statistics", rows, note))
             for title, plan in plans:
                 sections.append(f"EXPLAIN, {title}:\n\n```\n{plan}\n```")
         else:
             sections.append("The statistics benchmark needs PostgreSQL (DATABASE_URL).")
+    if args.only in (None, "organisations"):
+        if connection.vendor == "postgresql":
+            generate_territory()
+            sections.append(report("Organisations", *organisation_benchmarks(args.runs)))
+        else:
+            sections.append("The organisations benchmark needs PostgreSQL (DATABASE_URL).")
     if args.only in (None, "notify"):
         if connection.vendor == "postgresql" and settings.REDIS_URL:
             from bench import notify
@@ -339,12 +417,10 @@ def main():
         else:
             sections.append("The load benchmark needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL).")
     if args.only in (None, "faults"):
-        from mairie_mobile.roles import COORDINATORS
-
         from bench import faults
 
-        generate_territory(3000)
-        coordination = _client_as("bench-coordinator", COORDINATORS)
+        generate_territory()
+        coordination = _client_as(COORDINATOR)
         sections.append(faults.report(faults.run(coordination, args.runs)))
     if args.only in (None, "importer"):
         from bench import importer

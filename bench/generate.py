@@ -1,23 +1,74 @@
-"""A national-scale territory: thousands of stops across France, two weekly slots each."""
+"""A national-scale territory: 150 organisations of 20 stops across France, two weekly slots each,
+their staff, and a million visits."""
 
 import datetime
 import math
 import random
 
+from django.contrib.auth.models import User
+
+from organisations.models import Membership, Organisation, Role
 from partners.models import Partner
 from stops.models import Closure, ExtraOpening, Stop, WeeklySlot
 
-DEPARTMENTS = [f"{n:02d}" for n in range(1, 96) if n != 20] + ["2A", "2B"]
+ORGANISATIONS = 150
+STOPS_EACH = 20
+STOPS = ORGANISATIONS * STOPS_EACH
+COMMUNES_EACH = 10  # two stops in each commune an organisation serves
 SLOT_TIMES = [(datetime.time(9, 30), datetime.time(12, 30)), (datetime.time(14), datetime.time(17))]
+KINDS = [Organisation.Kind.COMMUNE, Organisation.Kind.INTERCOMMUNALITE, Organisation.Kind.ASSOCIATION]
+NAMES = {
+    Organisation.Kind.COMMUNE: "Mairie mobile de la commune {department}-{rank}",
+    Organisation.Kind.INTERCOMMUNALITE: "Bus France services de la communauté {department}-{rank}",
+    Organisation.Kind.ASSOCIATION: "PIMMS mobile {department}-{rank}",
+}
+
+# The school holidays zone of each département, its académie's. Corsica has a calendar of its own,
+# which the app does not follow: its stops stay open during school holidays.
+ACADEMIES = {
+    # Besançon, Bordeaux, Clermont-Ferrand, Dijon, Grenoble, Limoges, Lyon, Poitiers
+    "A": "25 39 70 90 24 33 40 47 64 03 15 43 63 21 58 71 89 07 26 38 73 74 19 23 87 01 42 69 16 17 79 86",
+    # Aix-Marseille, Amiens, Lille, Nancy-Metz, Nantes, Nice, Normandie, Orléans-Tours, Reims, Rennes, Strasbourg
+    "B": "04 05 13 84 02 60 80 59 62 54 55 57 88 44 49 53 72 85 06 83 14 27 50 61 76 18 28 36 37 41 45 "
+    "08 10 51 52 22 29 35 56 67 68",
+    # Créteil, Montpellier, Paris, Toulouse, Versailles
+    "C": "77 93 94 11 30 34 48 66 75 09 12 31 32 46 65 81 82 78 91 92 95",
+}
+ZONES = {department: zone for zone, departments in ACADEMIES.items() for department in departments.split()}
+DEPARTMENTS = [*sorted(ZONES), "2A", "2B"]
+
+# The staff the benchmarks log in as (the bench's own database: their password does not matter).
+AGENT, AGENT_OF_TWO, COORDINATOR, ADMINISTRATOR = "bench-agent", "bench-agent-two", "bench-coordinator", "bench-admin"
 
 
-def generate_territory(stop_count=3000, seed=2024):
-    """Create `stop_count` active stops (2 slots each), a few closures and extra openings. Idempotent."""
-    if Stop.objects.filter(slug__startswith="bench-").count() >= stop_count:
-        return
+def organisations():
+    return Organisation.objects.filter(slug__startswith="bench-")
+
+
+def territory():
+    """The generated stops: those of the generated organisations."""
+    return Stop.objects.filter(organisation__in=organisations())
+
+
+def generate_territory(seed=2024):
+    """150 organisations of 20 active stops (2 slots each) spread over the départements, a few
+    closures and extra openings, and the benchmarks' staff. Idempotent."""
+    if organisations().count() != ORGANISATIONS or territory().count() != STOPS:
+        _generate(random.Random(seed))
+    _ensure_staff()
+
+
+def _generate(rng):
+    # Everything is the bench's own: an earlier territory (of stops before they had organisations:
+    # the migration gave them to Paris), then the organisations it leaves without a stop.
     Stop.objects.filter(slug__startswith="bench-").delete()
-    rng = random.Random(seed)
-    stops = Stop.objects.bulk_create(_stop(n, rng) for n in range(stop_count))
+    Organisation.objects.filter(stops=None).delete()
+    created = Organisation.objects.bulk_create(_organisation(n) for n in range(ORGANISATIONS))
+    stops = Stop.objects.bulk_create(
+        _stop(organisation, rank, n, rng)
+        for rank, organisation in enumerate(created)
+        for n in range(rank * STOPS_EACH, (rank + 1) * STOPS_EACH)
+    )
     slots = []
     for stop in stops:
         for start, end in SLOT_TIMES:
@@ -36,14 +87,58 @@ def generate_territory(stop_count=3000, seed=2024):
     partners = list(Partner.objects.france_services())
     links = Stop.partners.through
     links.objects.bulk_create(links(stop=stop, partner=partner) for stop in stops for partner in partners)
+    _closures_and_extras(created, stops, rng)
+
+
+def _organisation(n):
+    department = DEPARTMENTS[n % len(DEPARTMENTS)]
+    kind = KINDS[n % len(KINDS)]
+    return Organisation(
+        slug=f"bench-{n:03d}",
+        name=NAMES[kind].format(department=department, rank=n // len(DEPARTMENTS) + 1),
+        kind=kind,
+        departement=department,
+        school_holidays_zone=ZONES.get(department, ""),
+        contact_email=f"structure-{n:03d}@example.org",
+    )
+
+
+def _stop(organisation, rank, n, rng):
+    """The `n`th stop of the territory, of the `rank`th organisation: in its département, two in a commune."""
+    department = organisation.departement
+    # The second organisation of a département serves other communes than the first.
+    commune = rank // len(DEPARTMENTS) * COMMUNES_EACH + n % STOPS_EACH // (STOPS_EACH // COMMUNES_EACH)
+    prefix = {"2A": "20", "2B": "202"}.get(department, department)
+    stop = Stop(
+        organisation=organisation,
+        slug=f"bench-{n:05d}",
+        name=f"France services itinérant – arrêt {n:05d}",
+        kind=rng.choice([Stop.Kind.BUS, Stop.Kind.PERMANENCE]),
+        address=f"{rng.randrange(1, 200)}, place de la Mairie",
+        postcode=f"{prefix}{commune:0{5 - len(prefix)}d}",
+        city=f"Commune {department}-{commune:03d}",
+        school_holidays_zone=organisation.school_holidays_zone,
+    )
+    stop.refresh_search_text()  # bulk_create does not call save()
+    return stop
+
+
+def _closures_and_extras(created, stops, rng):
     today = datetime.date.today()
-    breakdowns = [today + datetime.timedelta(days=rng.randrange(365)) for _ in range(stop_count // 10)]
+    breakdowns = [today + datetime.timedelta(days=rng.randrange(365)) for _ in range(len(stops) // 10)]
     Closure.objects.bulk_create(
         Closure(stop=stop, first_day=day, last_day=day, reason="Bus en panne")
-        for stop, day in zip(rng.sample(stops, stop_count // 10), breakdowns, strict=True)
+        for stop, day in zip(rng.sample(stops, len(stops) // 10), breakdowns, strict=True)
+    )
+    # One organisation in ten closes all its stops for a day: its team is in training.
+    training = [today + datetime.timedelta(days=rng.randrange(365)) for _ in range(len(created) // 10)]
+    Closure.objects.bulk_create(
+        Closure(organisation=organisation, first_day=day, last_day=day, reason="Formation de l'équipe")
+        for organisation, day in zip(rng.sample(created, len(created) // 10), training, strict=True)
     )
     Closure.objects.get_or_create(
         stop=None,
+        organisation=None,
         first_day=today + datetime.timedelta(days=40),
         last_day=today + datetime.timedelta(days=41),
         defaults={"reason": "Grève"},
@@ -56,41 +151,44 @@ def generate_territory(stop_count=3000, seed=2024):
             end=datetime.time(20),
             reason="Permanence exceptionnelle",
         )
-        for stop in rng.sample(stops, stop_count // 10)
+        for stop in rng.sample(stops, len(stops) // 10)
     )
 
 
-def _stop(n, rng):
-    department = DEPARTMENTS[n % len(DEPARTMENTS)]
-    commune = n // len(DEPARTMENTS) // 2
-    postcode = f"{department.replace('2A', '20').replace('2B', '20')}{commune % 1000:03d}"
-    stop = Stop(
-        slug=f"bench-{n:05d}",
-        name=f"France services itinérant – arrêt {n:05d}",
-        kind=rng.choice([Stop.Kind.BUS, Stop.Kind.PERMANENCE]),
-        address=f"{rng.randrange(1, 200)}, place de la Mairie",
-        postcode=postcode,
-        city=f"Commune {department}-{commune:03d}",
-        school_holidays_zone=rng.choice("ABC"),
-    )
-    stop.refresh_search_text()  # bulk_create does not call save()
-    return stop
+def _ensure_staff():
+    """An agent of the first organisation, one of the first two, the first one's coordinator, and the
+    national administrator."""
+    first, second = organisations().order_by("slug")[:2]
+    for username, memberships in [
+        (AGENT, [(first, Role.AGENT)]),
+        (AGENT_OF_TWO, [(first, Role.AGENT), (second, Role.AGENT)]),
+        (COORDINATOR, [(first, Role.COORDINATOR)]),
+    ]:
+        user, _created = User.objects.get_or_create(username=username, defaults={"first_name": "Banc"})
+        for organisation, role in memberships:
+            Membership.objects.update_or_create(user=user, organisation=organisation, defaults={"role": role})
+    User.objects.update_or_create(username=ADMINISTRATOR, defaults={"is_superuser": True, "is_staff": True})
 
 
 def generate_visits(target=1_000_000):
-    """About `target` visits over the last three years at the bench stops, 1.8 demands each on average.
+    """About `target` visits over the last three years at the territory's stops, 1.8 demands each on
+    average. The daily tallies of the statistics are emptied with the visits they counted.
 
     PostgreSQL only: generated by the database itself (generate_series), in a minute or so.
     """
     from django.db import connection
 
-    from visits.models import Demand, Visit
+    from visits.models import DailyActivity, Demand, Visit
 
-    if Visit.objects.filter(stop__slug__startswith="bench-").count() >= target:
+    if Visit.objects.filter(stop__in=territory()).count() >= target:
         return
     Visit.objects.filter(stop__slug__startswith="bench-").delete()
-    stops = Stop.objects.filter(slug__startswith="bench-").count()
-    days_per_stop = math.ceil(target / stops / 10)
+    DailyActivity.objects.all().delete()
+    days_per_stop = math.ceil(target / territory().count() / 10)
+    territory_ids = f"""
+        SELECT s.id FROM stops_stop s
+        JOIN {Organisation._meta.db_table} o ON o.id = s.organisation_id AND o.slug LIKE 'bench-%%'
+    """
     with connection.cursor() as cursor:
         # 10 visitors on each of `days_per_stop` days (distinct, within the last 1,095 days) per stop.
         cursor.execute(
@@ -110,7 +208,7 @@ def generate_visits(target=1_000_000):
                    (ARRAY['', 'under_26', '26_39', '40_59', '60_74', '75_plus'])[1 + (s.rn + t.ticket) %% 6],
                    '', (t.ticket %% 3) = 0, '',
                    CASE WHEN v.status = 'oriented' THEN (SELECT min(id) FROM partners_orientationtarget) END
-            FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM stops_stop WHERE slug LIKE 'bench-%%') s
+            FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM ({territory_ids}) ids) s
             CROSS JOIN generate_series(1, 10) AS t(ticket)
             CROSS JOIN generate_series(0, %s - 1) AS k(n)
             CROSS JOIN LATERAL (
@@ -133,7 +231,7 @@ def generate_visits(target=1_000_000):
                         'follow_up', 'redirected'])[1 + (v.id + n.n) %% 6]
                         WHEN v.status = 'oriented' THEN 'redirected' ELSE '' END
             FROM {Visit._meta.db_table} v
-            JOIN stops_stop s ON s.id = v.stop_id AND s.slug LIKE 'bench-%%'
+            JOIN ({territory_ids}) s ON s.id = v.stop_id
             CROSS JOIN generate_series(0, 1) AS n(n)
             CROSS JOIN LATERAL (
                 SELECT pr.partner_id, pr.id AS procedure_id FROM partners_procedure pr

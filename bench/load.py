@@ -124,7 +124,7 @@ def run():
 
     if shutil.which("wrk") is None:
         return None, "The load benchmark needs wrk (apt-get install -y wrk)."
-    generate_territory(3000)
+    generate_territory()
     stop = Stop.objects.active().filter(slug__startswith="bench-").order_by("slug")[11]
     today = datetime.date.today()
     os.makedirs(ROOT / "bench/results", exist_ok=True)

@@ -19,6 +19,7 @@ from django.conf import settings
 
 from bench.environment import production_env
 from mairie_mobile.celery import app
+from organisations.models import Organisation
 from stops import editing
 from stops.models import Stop, Subscription, WeeklySlot
 from tests.smtp import start_sink
@@ -74,8 +75,13 @@ def run():
 
 
 def _stop_with_subscribers():
+    """A stop of an organisation of its own, apart from the territory's (bench.generate)."""
+    organisation, _created = Organisation.objects.get_or_create(
+        slug="banc-courriels", defaults={"name": "Banc d'essai des courriels", "departement": "75"}
+    )
     stop, _created = Stop.objects.get_or_create(
-        slug="bench-notifications", defaults={"name": "Bus – banc d'essai des courriels", "kind": "bus"}
+        slug="bench-notifications",
+        defaults={"name": "Bus – banc d'essai des courriels", "kind": "bus", "organisation": organisation},
     )
     stop.closures.all().delete()
     stop.changes.all().delete()

@@ -1,4 +1,5 @@
-"""Demo data for `make run`: staff accounts and realistic visits, so that the queue is not empty."""
+"""Demo data for `make run`: two organisations, their staff accounts, and realistic visits, so that the queue
+is not empty. The second organisation, a PIMMS in Pas-de-Calais, is made up: example data."""
 
 import datetime
 import random
@@ -24,12 +25,25 @@ DEMO_ORGANISATIONS = {
         "school_holidays_zone": "C",
         "contact_email": "mairie-mobile@example.org",
     },
+    # Made up (stops/data/pimms-libercourt.yaml): its phone number is in a range the regulator
+    # keeps for fiction, and its address is an example.org one. Its local partner and orientation
+    # targets are to come, once partners belong to an organisation.
+    "pimms-libercourt": {
+        "name": "PIMMS mobile de Libercourt",
+        "kind": Organisation.Kind.ASSOCIATION,
+        "departement": "62",
+        "school_holidays_zone": "B",
+        "contact_email": "pimms-libercourt@example.org",
+        "contact_phone": "03 53 01 00 62",
+    },
 }
 DEMO_ACCOUNTS = [
     # username, first name, last name, (organisation, role)
     ("agent", "Camille", "Martin", [("paris", Role.AGENT)]),
-    ("agent2", "Yanis", "Benali", [("paris", Role.AGENT)]),
+    # An agent who rotates between the two structures.
+    ("agent2", "Yanis", "Benali", [("paris", Role.AGENT), ("pimms-libercourt", Role.AGENT)]),
     ("coordination", "Nadia", "Durand", [("paris", Role.COORDINATOR)]),
+    ("coordination-pimms", "Sandrine", "Lefebvre", [("pimms-libercourt", Role.COORDINATOR)]),
 ]
 # (partner code, procedure label or None), weighted by how often they come up in the bus. The labels
 # are the procedures' own (partners' migrations), matched as stored: not translated here.
@@ -74,16 +88,18 @@ def ensure_demo_accounts():
 
 
 def open_today(preferred, now):
-    """The stop where the demo's visitors are today: one open today, `preferred` if it is.
+    """The stop where the demo's visitors are today: one of `preferred`'s organisation open today,
+    `preferred` if it is.
 
-    On a day no stop opens (a Sunday, a public holiday), `preferred` gets an exceptional
+    On a day none opens (a Sunday, a public holiday), `preferred` gets an exceptional
     opening around now, so that the first screen an agent sees is a working day.
     """
     today = now.date()
-    already = Visit.objects.filter(service_day=today).values_list("stop", flat=True).first()
+    stops = Stop.objects.filter(organisation=preferred.organisation_id)
+    already = Visit.objects.filter(service_day=today, stop__in=stops).values_list("stop", flat=True).first()
     if already is not None:
         return Stop.objects.get(pk=already)
-    open_stops = [o.stop for o in schedule.openings(today, today) if o.is_open]
+    open_stops = [o.stop for o in schedule.openings(today, today, stops.active()) if o.is_open]
     if open_stops:
         return preferred if preferred in open_stops else open_stops[0]
     start = datetime.time(max(now.hour - 3, 0))

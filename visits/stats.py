@@ -97,32 +97,58 @@ class Tally(dict):
 
 def count(visits, demands):
     """The tally of these visits and demands, in six grouped queries."""
-    tally = Tally()
-    facets = visits.annotate(month=TruncMonth("service_day")).values_list("month", "status", "age_band", "first_visit")
-    for month, status, age_band, first_visit, n in facets.annotate(n=Count("pk")):
+    return _count(visits, demands, by_organisation=False)[None]
+
+
+def count_by_organisation(visits, demands):
+    """{organisation id: the tally of the visits and demands at its stops}, in the same six queries."""
+    return dict(_count(visits, demands, by_organisation=True))
+
+
+def _count(visits, demands, by_organisation):
+    """{organisation id, or None for them all: tally}."""
+    key, demand_key = ("stop__organisation", "visit__stop__organisation") if by_organisation else (None, None)
+    tallies = defaultdict(Tally)
+    facets = visits.annotate(month=TruncMonth("service_day"))
+    for group, month, status, age_band, first_visit, n in _grouped(
+        facets, key, "month", "status", "age_band", "first_visit"
+    ):
+        tally = tallies[group]
         tally["status"][status] += n
         tally["months"][f"{month:%Y-%m}"] += n
         if age_band:
             tally["age"][age_band] += n
         if first_visit is not None:
             tally["first"]["yes" if first_visit else "no"] += n
-    arrivals = visits.values_list(ExtractIsoWeekDay("service_day"), ExtractHour("arrived_at")).annotate(n=Count("pk"))
-    for weekday, hour, n in arrivals:
-        tally["arrival_hours"][f"{weekday}-{hour}"] += n
-    for stop_id, n in visits.values_list("stop").annotate(n=Count("pk")):
-        tally["stops"][str(stop_id)] += n
-    for place, n in visits.exclude(residence="").values_list("residence").annotate(n=Count("pk")):
-        tally["places"][place] += n
-    _count_minutes(tally, visits)
-    rows = demands.annotate(month=TruncMonth("service_day")).values_list("partner", "procedure", "outcome", "month")
-    for partner, procedure, outcome, month, n in rows.annotate(n=Count("pk")):
-        tally["demands"][f"{partner}|{procedure or ''}|{outcome}"] += n
-        tally["demand_months"][f"{month:%Y-%m}"] += n
-    return tally
+    for group, weekday, hour, n in _grouped(visits, key, ExtractIsoWeekDay("service_day"), ExtractHour("arrived_at")):
+        tallies[group]["arrival_hours"][f"{weekday}-{hour}"] += n
+    for group, stop_id, n in _grouped(visits, key, "stop"):
+        tallies[group]["stops"][str(stop_id)] += n
+    for group, place, n in _grouped(visits.exclude(residence=""), key, "residence"):
+        tallies[group]["places"][place] += n
+    for group, wait, minutes, n in _minutes(visits, key):
+        if wait is not None:
+            tallies[group]["waits"][str(int(wait))] += n
+        if minutes is not None:
+            tallies[group]["durations"][str(minutes)] += n
+    months = demands.annotate(month=TruncMonth("service_day"))
+    for group, partner, procedure, outcome, month, n in _grouped(
+        months, demand_key, "partner", "procedure", "outcome", "month"
+    ):
+        tallies[group]["demands"][f"{partner}|{procedure or ''}|{outcome}"] += n
+        tallies[group]["demand_months"][f"{month:%Y-%m}"] += n
+    return tallies
 
 
-def _count_minutes(tally, visits):
-    """Histograms of waits and durations, to the minute."""
+def _grouped(queryset, key, *fields):
+    """(the `key` of the group or None, *fields, count) of each group of `queryset` by `fields` (and `key`)."""
+    rows = queryset.values_list(*[key] if key else [], *fields).annotate(n=Count("pk"))
+    return rows if key else ((None, *row) for row in rows)
+
+
+def _minutes(visits, key):
+    """(group, minutes from arrival to accompaniment, minutes of a finished accompaniment, count): the
+    histograms of waits and durations, to the minute."""
     duration = Case(When(status=Status.DONE, then=F("accompagnement_minutes")))
     if connection.vendor == "postgresql":
         wait = Round(
@@ -132,40 +158,30 @@ def _count_minutes(tally, visits):
                 output_field=FloatField(),
             )
         )
-        rows = visits.values_list(wait, duration).annotate(n=Count("pk"))
-    else:  # SQLite (development): the difference of two instants, rounded in Python
-        rows = Counter(
-            (round((started - arrived).total_seconds() / 60) if started else None, minutes)
-            for arrived, started, minutes in visits.values_list("arrived_at", "accompagnement_started_at", duration)
-        )
-        rows = [(wait, minutes, n) for (wait, minutes), n in rows.items()]
-    for wait, minutes, n in rows:
-        if wait is not None:
-            tally["waits"][str(int(wait))] += n
-        if minutes is not None:
-            tally["durations"][str(minutes)] += n
+        return _grouped(visits, key, wait, duration)
+    # SQLite (development): the difference of two instants, rounded in Python
+    rows = Counter()
+    fields = ("arrived_at", "accompagnement_started_at", duration)
+    for group, arrived, started, minutes, n in _grouped(visits, key, *fields):
+        rows[group, round((started - arrived).total_seconds() / 60) if started else None, minutes] += n
+    return [(*row, n) for row, n in rows.items()]
 
 
 def keep_day(day):
     """Keep the tallies of a day that is over (the nightly task; `summarize_activity` for past days):
     one per organisation that had visitors, and the country's, which marks the day as kept."""
-    by_organisation = {}
-    visits, demands = Visit.objects.filter(service_day=day), Demand.objects.filter(service_day=day)
-    for organisation_id in visits.values_list("stop__organisation", flat=True).distinct().order_by():
-        by_organisation[organisation_id] = count(
-            visits.filter(stop__organisation=organisation_id), demands.filter(visit__stop__organisation=organisation_id)
-        )
+    by_organisation = count_by_organisation(
+        Visit.objects.filter(service_day=day), Demand.objects.filter(service_day=day)
+    )
     national = Tally()
     for tally in by_organisation.values():
         national += tally
     with transaction.atomic():
-        DailyActivity.objects.filter(day=day).exclude(organisation__in=by_organisation).exclude(
-            organisation=None
-        ).delete()
-        for organisation_id, tally in by_organisation.items():
-            DailyActivity.objects.update_or_create(
-                day=day, organisation_id=organisation_id, defaults={"figures": tally}
-            )
+        DailyActivity.objects.filter(day=day, organisation__isnull=False).delete()
+        DailyActivity.objects.bulk_create(
+            DailyActivity(day=day, organisation_id=organisation_id, figures=tally)
+            for organisation_id, tally in by_organisation.items()
+        )
         DailyActivity.objects.update_or_create(day=day, organisation=None, defaults={"figures": national})
     return national
 
