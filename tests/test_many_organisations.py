@@ -34,6 +34,7 @@ COORDINATION_HOME = (
 )
 STATISTICS = (
     SESSION_QUERIES
+    + 1  # the organisations the coordinator sees (one: no choice to offer)
     + 1  # which days are kept (the country's tallies)
     + 1  # the kept days' tallies of the coordinator's organisation
     + 6  # today, counted from the visits and demands (stats.count)
