@@ -142,28 +142,35 @@ ELSEWHERE = "Arrêt de Libercourt"
 
 @pytest.fixture
 def elsewhere():
-    """Another organisation, with a stop, a visit of today and each kind of row a staff URL names
-    (all with the visit's id, so that every URL of the walk names a real object of it)."""
+    """Another organisation, with a stop, a visit of today and each kind of row a staff URL names,
+    so that every URL of the walk names a real object of it: with the visit's id, or where more
+    rows of its table are created (by the fixture or the tests), with its own id, by URL name in `named`."""
     pimms = OrganisationFactory(slug="pimms-libercourt", name="PIMMS mobile de Libercourt", departement="62")
     stop = StopFactory(slug="libercourt-mairie", name=ELSEWHERE, organisation=pimms, postcode="62820")
     visit = VisitFactory(stop=stop)
     WeeklySlotFactory(pk=visit.pk, stop=stop)
-    ClosureFactory(pk=visit.pk, stop=stop, first_day=datetime.date(2030, 1, 2))
+    closure = ClosureFactory(stop=stop, first_day=datetime.date(2030, 1, 2))
     ExtraOpeningFactory(pk=visit.pk, stop=stop, date=datetime.date(2030, 1, 3))
     everywhere = Closure.objects.create(
         organisation=pimms, first_day=datetime.date(2030, 1, 4), last_day=datetime.date(2030, 1, 4), reason="Grève"
     )
-    return pimms, stop, visit, everywhere
+    named = {
+        "coordination:closure_edit": closure.pk,
+        "coordination:closure_delete": closure.pk,
+        "coordination:closure_everywhere_edit": everywhere.pk,
+        "coordination:closure_everywhere_delete": everywhere.pk,
+    }
+    return pimms, stop, visit, named
 
 
-def routes_of(stop, visit, everywhere):
+def routes_of(stop, visit, named_pks):
     """The staff URLs naming an object of `stop`'s organisation, and those that list."""
     named, lists = [], []
     for name, namespace, prefix, pattern, kwargs in every_route(stop, visit):
         if area_of(name, namespace) not in ("agent", "coordinator"):
             continue
-        if name.startswith("coordination:closure_everywhere_") and "pk" in kwargs:
-            kwargs = {**kwargs, "pk": everywhere.pk}
+        if name in named_pks:
+            kwargs = {**kwargs, "pk": named_pks[name]}
         (named if kwargs.keys() & {"slug", "pk"} else lists).append(
             (name, area_of(name, namespace), url_of(prefix, pattern, kwargs))
         )
@@ -172,11 +179,11 @@ def routes_of(stop, visit, everywhere):
 
 def test_another_organisations_objects_are_404_for_its_members_and_found_by_its_own(client, elsewhere):
     """Fails when a view reads an object without the organisations' access helpers."""
-    pimms, stop, visit, everywhere = elsewhere
+    pimms, stop, visit, named_pks = elsewhere
     StopFactory(slug="nathalie-sarraute")
     agent, coordinator = agent_user("camille"), coordinator_user("nadia")
     own_coordinator = coordinator_user("ines", organisation=pimms)
-    named, _lists = routes_of(stop, visit, everywhere)
+    named, _lists = routes_of(stop, visit, named_pks)
     assert len(named) > 15
     for name, area, url in named:
         client.force_login(own_coordinator)
@@ -193,10 +200,10 @@ def test_another_organisations_objects_are_404_for_its_members_and_found_by_its_
 
 
 def test_lists_exports_and_counts_show_nothing_of_another_organisation(client, elsewhere):
-    pimms, stop, visit, everywhere = elsewhere
+    pimms, stop, visit, named_pks = elsewhere
     StopFactory(slug="nathalie-sarraute", name="Esplanade Nathalie Sarraute")
     own_coordinator = coordinator_user("ines", organisation=pimms)
-    _named, lists = routes_of(stop, visit, everywhere)
+    _named, lists = routes_of(stop, visit, named_pks)
     assert {"agents:home", "agents:my_visits", "coordination:home", "stats:statistics", "stats:export"} <= {
         name for name, _area, _url in lists
     }
@@ -213,7 +220,7 @@ def test_lists_exports_and_counts_show_nothing_of_another_organisation(client, e
 
 
 def test_the_france_services_report_counts_the_demands_of_ones_own_organisation(client, elsewhere):
-    pimms, _stop, _visit, _everywhere = elsewhere
+    pimms, _stop, _visit, _named_pks = elsewhere
     month = f"/coordination/statistiques/france-services.csv?month={datetime.date.today():%Y-%m}"
 
     def counts(user):
