@@ -15,6 +15,7 @@ urlpatterns = [
     path("agents/", include("visits.urls_agents")),
     path("coordination/statistiques/", include("visits.urls_statistics")),
     path("coordination/", include("stops.urls_coordination")),
+    path("invitation/", include("organisations.urls")),
     path("connexion/", views.LoginView.as_view(), name="login"),
     path("connexion/double-authentification/", two_factor.verify, name="two_factor_verify"),
     path("connexion/double-authentification/activer/", two_factor.setup, name="two_factor_setup"),

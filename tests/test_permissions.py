@@ -33,6 +33,7 @@ PUBLIC = {
     "stops:subscribe",
     "stops:confirm",
     "stops:unsubscribe",
+    "organisations:invitation",
     "login",
     "logout",
     "admin_login",
