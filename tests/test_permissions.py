@@ -12,6 +12,7 @@ from stops.models import Closure
 from tests.factories import (
     ClosureFactory,
     ExtraOpeningFactory,
+    InvitationFactory,
     OrganisationFactory,
     StopFactory,
     VisitFactory,
@@ -50,7 +51,7 @@ PUBLIC = {
 ACCOUNT = {"two_factor_verify", "two_factor_setup"}
 PUBLIC_NAMESPACES = {"api"}  # the public API: schedule data only (checked below)
 AGENT_NAMESPACES = {"agents"}
-COORDINATOR_NAMESPACES = {"coordination", "stats"}
+COORDINATOR_NAMESPACES = {"coordination", "stats", "team"}
 ADMIN_NAMESPACES = {"admin"}
 PUBLIC_API_PATHS = {"/api/v1/organisations", "/api/v1/stops", "/api/v1/openings"}
 
@@ -139,6 +140,7 @@ def test_the_api_serves_schedule_data_only(client):
 # Isolation between organisations -------------------------------------------------------
 
 ELSEWHERE = "Arrêt de Libercourt"
+ELSEWHERE_TEAM = "equipe-de-libercourt"  # a member's username, and in an address invited there
 
 
 @pytest.fixture
@@ -155,11 +157,15 @@ def elsewhere():
     everywhere = Closure.objects.create(
         organisation=pimms, first_day=datetime.date(2030, 1, 4), last_day=datetime.date(2030, 1, 4), reason="Grève"
     )
+    member = agent_user(ELSEWHERE_TEAM, organisation=pimms)
+    invitation = InvitationFactory(organisation=pimms, email=f"{ELSEWHERE_TEAM}-2@example.org")
     named = {
         "coordination:closure_edit": closure.pk,
         "coordination:closure_delete": closure.pk,
         "coordination:closure_everywhere_edit": everywhere.pk,
         "coordination:closure_everywhere_delete": everywhere.pk,
+        "team:end_membership": member.memberships.get().pk,
+        "team:cancel_invitation": invitation.pk,
     }
     return pimms, stop, visit, named
 
@@ -205,19 +211,28 @@ def test_lists_exports_and_counts_show_nothing_of_another_organisation(client, e
     StopFactory(slug="nathalie-sarraute", name="Esplanade Nathalie Sarraute")
     own_coordinator = coordinator_user("ines", organisation=pimms)
     _named, lists = routes_of(stop, visit, named_pks)
-    assert {"agents:home", "agents:my_visits", "coordination:home", "stats:statistics", "stats:export"} <= {
-        name for name, _area, _url in lists
-    }
+    assert {
+        "agents:home",
+        "agents:my_visits",
+        "coordination:home",
+        "stats:statistics",
+        "stats:export",
+        "team:home",
+    } <= {name for name, _area, _url in lists}
     for name, _area, url in lists:
         if name == "stats:france_services":
             continue  # counts, not names: below
+        mark = ELSEWHERE_TEAM if name.startswith("team:") else ELSEWHERE
         client.force_login(own_coordinator)
-        seen = client.get(url)
+        seen = client.get(url).content.decode()
         if name not in ("agents:my_visits", "coordination:stop_new", "coordination:closure_everywhere_new"):
-            assert ELSEWHERE in seen.content.decode(), (name, "its own coordinator sees it")
+            assert mark in seen, (name, "its own coordinator sees it")
+        if name == "team:home":
+            assert f"(identifiant {ELSEWHERE_TEAM})" in seen, "its member"
+            assert f"<strong>{ELSEWHERE_TEAM}-2@example.org</strong>" in seen, "its invitation"
         for user in (agent_user("camille"), coordinator_user("nadia")):
             client.force_login(user)
-            assert ELSEWHERE not in client.get(url).content.decode(), (name, user)
+            assert mark not in client.get(url).content.decode(), (name, user)
 
 
 def test_the_france_services_report_counts_the_demands_of_ones_own_organisation(client, elsewhere):
