@@ -1,9 +1,11 @@
 """The link of an invitation mail (/invitation/<token>/): no login needed, since it makes the account."""
 
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.models import User
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django_ratelimit.decorators import ratelimit
 
@@ -42,6 +44,8 @@ def invitation(request, token):
         else:
             if not own:
                 login(request, membership.user, backend="mairie_mobile.auth.RolesBackend")
+            welcome = _("Bienvenue dans l'équipe de %(organisation)s.") % {"organisation": membership.organisation}
+            messages.success(request, welcome)
             return redirect(HOMES[membership.role])
     context = {
         "invitation": invitation,

@@ -40,7 +40,9 @@ def test_the_invited_person_creates_their_account_and_lands_on_their_pages(link)
     response = inès.post(link, NEW_ACCOUNT)
     assert response.status_code == 302
     assert response["Location"] == "/agents/"
-    assert inès.get("/agents/").status_code == 200  # logged in, an agent of Paris
+    home = inès.get("/agents/")
+    assert home.status_code == 200  # logged in, an agent of Paris
+    assert "Bienvenue dans l'équipe de Mairie mobile – Ville de Paris." in page_text(home)
     user = User.objects.get(username="ines")
     assert (user.first_name, user.last_name, user.email) == ("Inès", "Moreau", "ines@example.org")
     assert user.check_password("une-longue-phrase-de-passe")
