@@ -30,6 +30,10 @@ class AuditEvent(models.Model):
         VISIT_TAKE_OVER = "visit_take_over", _("Reprise d'un passage")
         EXPORT = "export", _("Export")
         PURGE = "purge", _("Effacement de données personnelles")
+        INVITATION_SENT = "invitation_sent", _("Invitation envoyée")
+        INVITATION_CANCELLED = "invitation_cancelled", _("Invitation annulée")
+        INVITATION_ACCEPTED = "invitation_accepted", _("Invitation acceptée")
+        MEMBERSHIP_ENDED = "membership_ended", _("Retrait de l'équipe")
 
     at = models.DateTimeField(_("le"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(

@@ -311,6 +311,11 @@ CELERY_BEAT_SCHEDULE = {
 # Edits within this many seconds of each other make one mail to subscribers.
 NOTIFICATION_DEBOUNCE_SECONDS = envint("NOTIFICATION_DEBOUNCE_SECONDS", "300")
 
+# An invitation to join an organisation's team is valid this many days.
+INVITATION_DAYS = envint("INVITATION_DAYS", "7")
+if INVITATION_DAYS < 1:
+    raise ImproperlyConfigured("INVITATION_DAYS must be at least 1")
+
 # Follow-up contacts (kept only with consent) are erased after this many days.
 FOLLOW_UP_RETENTION_DAYS = envint("FOLLOW_UP_RETENTION_DAYS", "90")
 # How often every computer of the bus refreshes the queue.

@@ -19,6 +19,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from mairie_mobile import audit
+from organisations.models import Role
 from organisations.roles import is_agent, is_coordinator
 
 PROTECTED = ("/agents/", "/coordination/", "/admin/")
@@ -33,6 +34,12 @@ def required_for(user):
     if "coordinators" in roles and (is_coordinator(user) or user.is_staff):
         return True
     return "agents" in roles and is_agent(user)
+
+
+def required_for_role(role):
+    """Whether the members with `role` give a second factor (said in their invitation)."""
+    roles = settings.TWO_FACTOR_ROLES
+    return "agents" in roles or ("coordinators" in roles and role == Role.COORDINATOR)
 
 
 class TwoFactorMiddleware:

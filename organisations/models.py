@@ -88,6 +88,15 @@ class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Coordination")
 
 
+ROLE_DESCRIPTIONS = {
+    Role.AGENT: _("Les agents accueillent les visiteurs du bus et des permanences et enregistrent leurs passages."),
+    Role.COORDINATOR: _(
+        "La coordination modifie les arrêts et les horaires, suit les statistiques et constitue l'équipe ; "
+        "elle accueille aussi les visiteurs."
+    ),
+}
+
+
 class MembershipQuerySet(models.QuerySet):
     def current(self):
         return self.filter(ended_at__isnull=True)
@@ -127,3 +136,76 @@ class Membership(models.Model):
             "role": self.get_role_display(),
             "organisation": self.organisation,
         }
+
+    def is_last_coordinator(self):
+        """Whether ending it would leave its organisation without a current coordinator."""
+        if self.ended_at is not None or self.role != Role.COORDINATOR:
+            return False
+        others = Membership.objects.with_role(Role.COORDINATOR).filter(organisation_id=self.organisation_id)
+        return not others.exclude(pk=self.pk).exists()
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self, now):
+        """Those whose link still works at `now`: neither accepted nor cancelled, and not expired."""
+        return self.filter(accepted_at=None, cancelled_at=None, expires_at__gt=now)
+
+
+class Invitation(models.Model):
+    """A one-time link mailed to someone to join an organisation with a role (organisations/invitations.py).
+
+    Only a hash of the link's token is stored: reading the database does not open the door.
+    Accepted, cancelled or expired, it stays as the team's history.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("structure")
+    )
+    email = models.EmailField(_("courriel"))
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+", verbose_name=_("invitée par")
+    )
+    created_at = models.DateTimeField(_("envoyée le"))
+    expires_at = models.DateTimeField(_("valable jusqu'au"))
+    accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+    token_hash = models.CharField(_("empreinte du lien"), max_length=64, unique=True, editable=False)
+
+    objects = InvitationQuerySet.as_manager()
+
+    PENDING, ACCEPTED, CANCELLED, EXPIRED = "pending", "accepted", "cancelled", "expired"
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=["agent", "coordinator"]), name="invitation_role_known"),
+            models.CheckConstraint(condition=Q(expires_at__gt=models.F("created_at")), name="invitation_expires_later"),
+        ]
+
+    def __str__(self):
+        return _("%(email)s – %(role)s, %(organisation)s") % {
+            "email": self.email,
+            "role": self.get_role_display(),
+            "organisation": self.organisation,
+        }
+
+    @property
+    def inviter_name(self):
+        if self.invited_by is None:  # their account was deleted since
+            return _("La coordination de la structure")
+        return self.invited_by.get_full_name() or self.invited_by.get_username()
+
+    @property
+    def role_description(self):
+        return ROLE_DESCRIPTIONS[self.role]
+
+    def state(self, now):
+        """PENDING while its link works at `now`; else ACCEPTED, CANCELLED or EXPIRED."""
+        if self.accepted_at is not None:
+            return self.ACCEPTED
+        if self.cancelled_at is not None:
+            return self.CANCELLED
+        return self.PENDING if now < self.expires_at else self.EXPIRED

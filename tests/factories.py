@@ -1,11 +1,12 @@
 import datetime
+import hashlib
 import uuid
 
 import factory
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from organisations.models import Membership, Organisation, Role
+from organisations.models import Invitation, Membership, Organisation, Role
 from partners.models import Partner, Procedure
 from stops.models import Closure, ExtraOpening, Stop, Weekday, WeeklySlot
 from visits.models import Demand, Visit
@@ -28,6 +29,20 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     kind = Organisation.Kind.COMMUNE
     departement = "75"
     school_holidays_zone = "C"
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """A pending invitation (its link's token: « jeton-<n> »)."""
+
+    class Meta:
+        model = Invitation
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    email = factory.Sequence(lambda n: f"invitation{n}@example.org")
+    role = Role.AGENT
+    created_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyAttribute(lambda o: o.created_at + datetime.timedelta(days=7))
+    token_hash = factory.Sequence(lambda n: hashlib.sha256(f"jeton-{n}".encode()).hexdigest())
 
 
 class StopFactory(factory.django.DjangoModelFactory):

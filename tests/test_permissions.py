@@ -12,6 +12,7 @@ from stops.models import Closure
 from tests.factories import (
     ClosureFactory,
     ExtraOpeningFactory,
+    InvitationFactory,
     OrganisationFactory,
     StopFactory,
     VisitFactory,
@@ -33,6 +34,7 @@ PUBLIC = {
     "stops:subscribe",
     "stops:confirm",
     "stops:unsubscribe",
+    "organisations:invitation",
     "login",
     "logout",
     "admin_login",
@@ -49,7 +51,7 @@ PUBLIC = {
 ACCOUNT = {"two_factor_verify", "two_factor_setup"}
 PUBLIC_NAMESPACES = {"api"}  # the public API: schedule data only (checked below)
 AGENT_NAMESPACES = {"agents"}
-COORDINATOR_NAMESPACES = {"coordination", "stats"}
+COORDINATOR_NAMESPACES = {"coordination", "stats", "team"}
 ADMIN_NAMESPACES = {"admin"}
 PUBLIC_API_PATHS = {"/api/v1/organisations", "/api/v1/stops", "/api/v1/openings"}
 
@@ -138,32 +140,44 @@ def test_the_api_serves_schedule_data_only(client):
 # Isolation between organisations -------------------------------------------------------
 
 ELSEWHERE = "Arrêt de Libercourt"
+ELSEWHERE_TEAM = "equipe-de-libercourt"  # a member's username, and in an address invited there
 
 
 @pytest.fixture
 def elsewhere():
-    """Another organisation, with a stop, a visit of today and each kind of row a staff URL names
-    (all with the visit's id, so that every URL of the walk names a real object of it)."""
+    """Another organisation, with a stop, a visit of today and each kind of row a staff URL names,
+    so that every URL of the walk names a real object of it: with the visit's id, or where more
+    rows of its table are created (by the fixture or the tests), with its own id, by URL name in `named`."""
     pimms = OrganisationFactory(slug="pimms-libercourt", name="PIMMS mobile de Libercourt", departement="62")
     stop = StopFactory(slug="libercourt-mairie", name=ELSEWHERE, organisation=pimms, postcode="62820")
     visit = VisitFactory(stop=stop)
     WeeklySlotFactory(pk=visit.pk, stop=stop)
-    ClosureFactory(pk=visit.pk, stop=stop, first_day=datetime.date(2030, 1, 2))
+    closure = ClosureFactory(stop=stop, first_day=datetime.date(2030, 1, 2))
     ExtraOpeningFactory(pk=visit.pk, stop=stop, date=datetime.date(2030, 1, 3))
     everywhere = Closure.objects.create(
         organisation=pimms, first_day=datetime.date(2030, 1, 4), last_day=datetime.date(2030, 1, 4), reason="Grève"
     )
-    return pimms, stop, visit, everywhere
+    member = agent_user(ELSEWHERE_TEAM, organisation=pimms)
+    invitation = InvitationFactory(organisation=pimms, email=f"{ELSEWHERE_TEAM}-2@example.org")
+    named = {
+        "coordination:closure_edit": closure.pk,
+        "coordination:closure_delete": closure.pk,
+        "coordination:closure_everywhere_edit": everywhere.pk,
+        "coordination:closure_everywhere_delete": everywhere.pk,
+        "team:end_membership": member.memberships.get().pk,
+        "team:cancel_invitation": invitation.pk,
+    }
+    return pimms, stop, visit, named
 
 
-def routes_of(stop, visit, everywhere):
+def routes_of(stop, visit, named_pks):
     """The staff URLs naming an object of `stop`'s organisation, and those that list."""
     named, lists = [], []
     for name, namespace, prefix, pattern, kwargs in every_route(stop, visit):
         if area_of(name, namespace) not in ("agent", "coordinator"):
             continue
-        if name.startswith("coordination:closure_everywhere_") and "pk" in kwargs:
-            kwargs = {**kwargs, "pk": everywhere.pk}
+        if name in named_pks:
+            kwargs = {**kwargs, "pk": named_pks[name]}
         (named if kwargs.keys() & {"slug", "pk"} else lists).append(
             (name, area_of(name, namespace), url_of(prefix, pattern, kwargs))
         )
@@ -172,11 +186,11 @@ def routes_of(stop, visit, everywhere):
 
 def test_another_organisations_objects_are_404_for_its_members_and_found_by_its_own(client, elsewhere):
     """Fails when a view reads an object without the organisations' access helpers."""
-    pimms, stop, visit, everywhere = elsewhere
+    pimms, stop, visit, named_pks = elsewhere
     StopFactory(slug="nathalie-sarraute")
     agent, coordinator = agent_user("camille"), coordinator_user("nadia")
     own_coordinator = coordinator_user("ines", organisation=pimms)
-    named, _lists = routes_of(stop, visit, everywhere)
+    named, _lists = routes_of(stop, visit, named_pks)
     assert len(named) > 15
     for name, area, url in named:
         client.force_login(own_coordinator)
@@ -193,27 +207,36 @@ def test_another_organisations_objects_are_404_for_its_members_and_found_by_its_
 
 
 def test_lists_exports_and_counts_show_nothing_of_another_organisation(client, elsewhere):
-    pimms, stop, visit, everywhere = elsewhere
+    pimms, stop, visit, named_pks = elsewhere
     StopFactory(slug="nathalie-sarraute", name="Esplanade Nathalie Sarraute")
     own_coordinator = coordinator_user("ines", organisation=pimms)
-    _named, lists = routes_of(stop, visit, everywhere)
-    assert {"agents:home", "agents:my_visits", "coordination:home", "stats:statistics", "stats:export"} <= {
-        name for name, _area, _url in lists
-    }
+    _named, lists = routes_of(stop, visit, named_pks)
+    assert {
+        "agents:home",
+        "agents:my_visits",
+        "coordination:home",
+        "stats:statistics",
+        "stats:export",
+        "team:home",
+    } <= {name for name, _area, _url in lists}
     for name, _area, url in lists:
         if name == "stats:france_services":
             continue  # counts, not names: below
+        mark = ELSEWHERE_TEAM if name.startswith("team:") else ELSEWHERE
         client.force_login(own_coordinator)
-        seen = client.get(url)
+        seen = client.get(url).content.decode()
         if name not in ("agents:my_visits", "coordination:stop_new", "coordination:closure_everywhere_new"):
-            assert ELSEWHERE in seen.content.decode(), (name, "its own coordinator sees it")
+            assert mark in seen, (name, "its own coordinator sees it")
+        if name == "team:home":
+            assert f"(identifiant {ELSEWHERE_TEAM})" in seen, "its member"
+            assert f"<strong>{ELSEWHERE_TEAM}-2@example.org</strong>" in seen, "its invitation"
         for user in (agent_user("camille"), coordinator_user("nadia")):
             client.force_login(user)
-            assert ELSEWHERE not in client.get(url).content.decode(), (name, user)
+            assert mark not in client.get(url).content.decode(), (name, user)
 
 
 def test_the_france_services_report_counts_the_demands_of_ones_own_organisation(client, elsewhere):
-    pimms, _stop, _visit, _everywhere = elsewhere
+    pimms, _stop, _visit, _named_pks = elsewhere
     month = f"/coordination/statistiques/france-services.csv?month={datetime.date.today():%Y-%m}"
 
     def counts(user):

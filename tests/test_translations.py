@@ -10,7 +10,9 @@ from django.conf import settings
 from django.core.management import call_command
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
-CODE = [Path(settings.BASE_DIR) / folder for folder in ("mairie_mobile", "partners", "stops", "visits")]
+CODE = [
+    Path(settings.BASE_DIR) / folder for folder in ("mairie_mobile", "organisations", "partners", "stops", "visits")
+]
 
 # What a person never sees, or sees only as it is typed: removed before looking for words.
 HIDDEN = [
@@ -65,7 +67,7 @@ def test_template_holds_no_text_outside_a_translation_tag(template):
 
 def test_makemessages_finds_the_texts_of_the_pages_and_of_the_code(tmp_path, settings, monkeypatch):
     """Run on a copy: the project's locale/ stays as it is."""
-    for folder in ("templates", "mairie_mobile", "partners", "stops", "visits"):
+    for folder in ("templates", "mairie_mobile", "organisations", "partners", "stops", "visits"):
         source = Path(settings.BASE_DIR) / folder
         shutil.copytree(source, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
     settings.LOCALE_PATHS = [tmp_path / "locale"]
@@ -80,6 +82,7 @@ def test_makemessages_finds_the_texts_of_the_pages_and_of_the_code(tmp_path, set
         "Demain, %(day)s, la Mairie mobile ne sera pas à %(name)s",  # emails/reminder/body.txt
         "Indiquez au moins un motif de visite.",  # visits/intake.py
         "Créneau supprimé : %(label)s",  # stops/views/coordination.py
+        "Cette personne ne fait déjà plus partie de l'équipe.",  # organisations/invitations.py
         "chevauche le créneau %(number)s (%(weekday)s %(hours)s) certains jours",  # stops/importer.py
         "Les ouvertures d'une période",  # stops/api.py, marked with gettext_noop
         "%(count)s erreur(s) : rien n'a été importé.",  # stops/management/commands/import_stops.py

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client
 
+from organisations.models import Membership
 from partners.models import Partner, Reason
 from stops.models import Closure, ExtraOpening
 from tests.conftest import transactional
@@ -86,6 +87,7 @@ def staff_urls(morning):
             f"{base}ouvertures/{extra.pk}/supprimer/",
             f"/coordination/fermetures/{everywhere.pk}/",
             f"/coordination/fermetures/{everywhere.pk}/supprimer/",
+            f"/coordination/equipe/membres/{Membership.objects.get(user=morning['waiting'].registered_by).pk}/retirer/",
             f"/admin/stops/stop/{stop.pk}/change/",
             f"/admin/visits/visit/{morning['done'].pk}/change/",
         }
