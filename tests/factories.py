@@ -4,6 +4,7 @@ import uuid
 import factory
 from django.contrib.auth.models import User
 from django.utils import timezone
+from django.utils.text import slugify
 
 from organisations.models import Membership, Organisation, Role
 from partners.models import Partner, Procedure
@@ -28,6 +29,20 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     kind = Organisation.Kind.COMMUNE
     departement = "75"
     school_holidays_zone = "C"
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    """An organisation's own partner (the City of Paris's unless said otherwise), coded as the
+    coordinators' pages code it: « paris-ccas »."""
+
+    class Meta:
+        model = Partner
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    short_name = factory.Sequence(lambda n: f"Partenaire {n}")
+    name = factory.LazyAttribute(lambda p: f"{p.short_name} – {p.organisation.name}")
+    code = factory.LazyAttribute(lambda p: slugify(f"{p.organisation.slug} {p.short_name}"))
+    family = Partner.Family.OTHER
 
 
 class StopFactory(factory.django.DjangoModelFactory):

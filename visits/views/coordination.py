@@ -28,7 +28,7 @@ def _counted(user):
 
 def _stats_form(request, data):
     stops = Stop.objects.for_member(request.user, Role.COORDINATOR)
-    return StatsForm(data, today=timezone.localdate(), stops=stops)
+    return StatsForm(data, today=timezone.localdate(), stops=stops, organisations=_counted(request.user))
 
 
 @coordinator_required
