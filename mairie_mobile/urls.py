@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("stops.urls")),
     path("agents/", include("visits.urls_agents")),
     path("coordination/statistiques/", include("visits.urls_statistics")),
+    path("coordination/partenaires/", include("partners.urls_coordination")),
     path("coordination/", include("stops.urls_coordination")),
     path("connexion/", views.LoginView.as_view(), name="login"),
     path("connexion/double-authentification/", two_factor.verify, name="two_factor_verify"),

@@ -8,11 +8,13 @@ import datetime
 
 import pytest
 
+from partners.models import OrientationTarget, Procedure
 from stops.models import Closure
 from tests.factories import (
     ClosureFactory,
     ExtraOpeningFactory,
     OrganisationFactory,
+    PartnerFactory,
     StopFactory,
     VisitFactory,
     WeeklySlotFactory,
@@ -49,7 +51,7 @@ PUBLIC = {
 ACCOUNT = {"two_factor_verify", "two_factor_setup"}
 PUBLIC_NAMESPACES = {"api"}  # the public API: schedule data only (checked below)
 AGENT_NAMESPACES = {"agents"}
-COORDINATOR_NAMESPACES = {"coordination", "stats"}
+COORDINATOR_NAMESPACES = {"coordination", "stats", "partners"}
 ADMIN_NAMESPACES = {"admin"}
 PUBLIC_API_PATHS = {"/api/v1/organisations", "/api/v1/stops", "/api/v1/openings"}
 
@@ -138,6 +140,11 @@ def test_the_api_serves_schedule_data_only(client):
 # Isolation between organisations -------------------------------------------------------
 
 ELSEWHERE = "Arrêt de Libercourt"
+# Its own partner and orientation target, as lists and forms name them.
+ELSEWHERE_PARTNER = "CCAS Libercourt"
+ELSEWHERE_TARGET = "Maison France services de Libercourt"
+# The visit's id, far above those of the partners, procedures and orientation targets the migrations seed.
+ELSEWHERE_PK = 10**6
 
 
 @pytest.fixture
@@ -146,10 +153,13 @@ def elsewhere():
     (all with the visit's id, so that every URL of the walk names a real object of it)."""
     pimms = OrganisationFactory(slug="pimms-libercourt", name="PIMMS mobile de Libercourt", departement="62")
     stop = StopFactory(slug="libercourt-mairie", name=ELSEWHERE, organisation=pimms, postcode="62820")
-    visit = VisitFactory(stop=stop)
+    visit = VisitFactory(pk=ELSEWHERE_PK, stop=stop)
     WeeklySlotFactory(pk=visit.pk, stop=stop)
     ClosureFactory(pk=visit.pk, stop=stop, first_day=datetime.date(2030, 1, 2))
     ExtraOpeningFactory(pk=visit.pk, stop=stop, date=datetime.date(2030, 1, 3))
+    partner = PartnerFactory(pk=visit.pk, organisation=pimms, short_name=ELSEWHERE_PARTNER)
+    Procedure.objects.create(pk=visit.pk, partner=partner, label="Aide facultative", organisation=pimms)
+    OrientationTarget.objects.create(pk=visit.pk, name=ELSEWHERE_TARGET, organisation=pimms)
     everywhere = Closure.objects.create(
         organisation=pimms, first_day=datetime.date(2030, 1, 4), last_day=datetime.date(2030, 1, 4), reason="Grève"
     )
@@ -200,16 +210,21 @@ def test_lists_exports_and_counts_show_nothing_of_another_organisation(client, e
     assert {"agents:home", "agents:my_visits", "coordination:home", "stats:statistics", "stats:export"} <= {
         name for name, _area, _url in lists
     }
+    seen_there = {"partners:home": ELSEWHERE_PARTNER, "coordination:stop_new": ELSEWHERE_PARTNER}
     for name, _area, url in lists:
         if name == "stats:france_services":
             continue  # counts, not names: below
         client.force_login(own_coordinator)
         seen = client.get(url)
-        if name not in ("agents:my_visits", "coordination:stop_new", "coordination:closure_everywhere_new"):
-            assert ELSEWHERE in seen.content.decode(), (name, "its own coordinator sees it")
+        forms = ("coordination:closure_everywhere_new", "partners:partner_new", "partners:target_new")
+        if name not in ("agents:my_visits", *forms):
+            expected = seen_there.get(name, ELSEWHERE)
+            assert expected in seen.content.decode(), (name, "its own coordinator sees it")
         for user in (agent_user("camille"), coordinator_user("nadia")):
             client.force_login(user)
-            assert ELSEWHERE not in client.get(url).content.decode(), (name, user)
+            page = client.get(url).content.decode()
+            for what in (ELSEWHERE, ELSEWHERE_PARTNER, ELSEWHERE_TARGET):
+                assert what not in page, (name, user, what)
 
 
 def test_the_france_services_report_counts_the_demands_of_ones_own_organisation(client, elsewhere):
