@@ -15,6 +15,7 @@ urlpatterns = [
     path("agents/", include("visits.urls_agents")),
     path("coordination/statistiques/", include("visits.urls_statistics")),
     path("coordination/equipe/", include("organisations.urls_team")),
+    path("coordination/partenaires/", include("partners.urls_coordination")),
     path("coordination/", include("stops.urls_coordination")),
     path("invitation/", include("organisations.urls")),
     path("connexion/", views.LoginView.as_view(), name="login"),

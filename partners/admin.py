@@ -12,11 +12,16 @@ class ProcedureInline(admin.StackedInline):
 
 @admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin):
-    list_display = ["short_name", "code", "family", "position", "active"]
-    list_filter = ["family", "active"]
+    """The national partners are the national administrator's; an organisation's own are also its coordinators'."""
+
+    list_display = ["short_name", "code", "family", "organisation", "position", "active"]
+    list_filter = ["family", "active", "organisation"]
+    list_select_related = ["organisation"]
     inlines = [ProcedureInline]
 
 
 @admin.register(OrientationTarget)
 class OrientationTargetAdmin(admin.ModelAdmin):
-    list_display = ["name", "position", "active"]
+    list_display = ["name", "organisation", "position", "active"]
+    list_filter = ["active", "organisation"]
+    list_select_related = ["organisation"]

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from organisations.forms import ForOrganisation, ask_organisation
 from organisations.models import Organisation
 from partners.models import Partner
 from stops import schedule, wording
@@ -56,12 +57,13 @@ class StopForm(forms.ModelForm):
         ]
 
 
-class StopEditForm(StopForm):
-    """A stop as the coordinator edits it, with the partners it serves."""
+class StopEditForm(ForOrganisation, StopForm):
+    """A stop as the coordinator edits it, with the partners it serves: the national ones and its
+    organisation's own."""
 
     partners = forms.ModelMultipleChoiceField(
         label=_("Partenaires dont les démarches sont accompagnées"),
-        queryset=Partner.objects.active(),
+        queryset=Partner.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
@@ -69,32 +71,31 @@ class StopEditForm(StopForm):
     class Meta(StopForm.Meta):
         fields = [*StopForm.Meta.fields, "partners"]
 
-    def __init__(self, *args, organisations, **kwargs):
+    def __init__(self, *args, **kwargs):
         """`organisations`: those the coordinator may add a stop to; asked only when there is a choice."""
         super().__init__(*args, **kwargs)
-        if self.instance.pk is None:
-            ask_organisation(self, organisations)
+        partners = self.fields["partners"]
+        if "organisation" in self.fields:  # the partners of each organisation that may be chosen, named with it
+            organisations = self.fields["organisation"].queryset
+            partners.queryset = Partner.objects.active().national_or_of(organisations).select_related("organisation")
+            partners.label_from_instance = _with_organisation
+        else:
+            partners.queryset = Partner.objects.offered_in(self.instance.organisation_id)
 
-    def _post_clean(self):
-        if "organisation" in self.cleaned_data:
-            self.instance.organisation = self.cleaned_data["organisation"]
-        super()._post_clean()
+    def clean(self):
+        data = super().clean()
+        if organisation := data.get("organisation"):
+            elsewhere = [p for p in data.get("partners", []) if p.organisation_id not in (None, organisation.pk)]
+            if elsewhere:
+                message = _("%(partners)s : partenaire(s) d'une autre structure que celle de l'arrêt.")
+                self.add_error("partners", message % {"partners": ", ".join(map(str, elsewhere))})
+        return data
 
 
-def ask_organisation(form, organisations, *, national=False):
-    """A new row of one of `organisations`: the only one, or a choice. With `national` (the national
-    administrator), choosing none means the whole country."""
-    organisations = list(organisations)
-    if len(organisations) == 1 and not national:
-        form.instance.organisation = organisations[0]
-        return
-    form.fields["organisation"] = forms.ModelChoiceField(
-        label=_("Structure"),
-        queryset=Organisation.objects.filter(pk__in=[o.pk for o in organisations]),
-        required=not national,
-        empty_label=_("Tous les arrêts du pays") if national else None,
-    )
-    form.order_fields(["organisation"])
+def _with_organisation(partner):
+    if partner.organisation is None:
+        return str(partner)
+    return _("%(partner)s (%(organisation)s)") % {"partner": partner, "organisation": partner.organisation}
 
 
 class ForStop:

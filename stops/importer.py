@@ -302,7 +302,8 @@ class _Validator:
             raise StopsFileError(self.problems)
         entries = {key: self.entries(data, key) for key in ("stops", "closures", "extra_openings")}
 
-        self.partners = {partner.code: partner for partner in Partner.objects.all()}
+        partners = Partner.objects.with_offered_in(self.organisation).select_related("organisation")
+        self.partners = {partner.code: partner for partner in partners}
         slugs = [e.get("slug") for _i, e in entries["stops"] if isinstance(e.get("slug"), str)]
         self.existing_stops = Stop.objects.select_related("organisation").in_bulk(slugs, field_name="slug")
         plan = _Plan(self.organisation)
@@ -401,17 +402,24 @@ class _Validator:
                 self.problem(
                     (*path, "partners", index), f"{place} › partners", _("chaque partenaire est un code (un texte)")
                 )
-            elif code in self.partners:
+            elif code in self.partners and self.partners[code].offered:
                 partners.append(self.partners[code])
             else:
-                known = ", ".join(sorted(self.partners))
-                self.problem(
-                    (*path, "partners", index),
-                    f"{place} › partners",
-                    _("partenaire inconnu « %(code)s » (codes connus : %(known)s)")
-                    % {"code": _shown(code), "known": known},
-                )
+                self.problem((*path, "partners", index), f"{place} › partners", self.not_offered(code))
         return partners
+
+    def not_offered(self, code):
+        """Why the partner of `code` cannot be one of a stop of the file's organisation."""
+        partner = self.partners.get(code)
+        if partner is not None and partner.organisation_id not in (None, self.organisation.pk):
+            return _(
+                "le partenaire « %(code)s » est celui de « %(owner)s » : un arrêt propose les partenaires "
+                "nationaux et ceux de sa structure"
+            ) % {"code": code, "owner": partner.organisation.name}
+        if partner is not None:
+            return _("le partenaire « %(code)s » n'est plus proposé (inactif)") % {"code": code}
+        known = ", ".join(sorted(code for code, partner in self.partners.items() if partner.offered))
+        return _("partenaire inconnu « %(code)s » (codes connus : %(known)s)") % {"code": _shown(code), "known": known}
 
     def slots(self, entries, stop_path, stop_place):
         slots = []

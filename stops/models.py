@@ -549,6 +549,11 @@ class Subscription(models.Model):
         return f"{self.email} – {self.followed}"
 
     @property
+    def followed_organisation(self):
+        """The organisation whose stop, or stops, it follows."""
+        return self.stop.organisation if self.stop else self.organisation
+
+    @property
     def followed(self):
         """What it follows, as a sentence says it."""
         if self.stop:

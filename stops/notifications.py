@@ -103,7 +103,7 @@ def _deliver(subscription_id, kind, connection, news):
         notifications = list(
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(subscription_id=subscription_id, kind=kind, state=Notification.State.QUEUED)
-            .select_related("subscription", "change__stop", "stop")
+            .select_related("subscription", "change__stop__organisation", "stop__organisation")
             .order_by("pk")
         )
         if not notifications:
@@ -212,7 +212,9 @@ def ask_to_confirm(email, now=None, *, again=False):
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         of_address = list(
-            Subscription.objects.select_for_update(of=("self",)).filter(email=email).select_related("stop")
+            Subscription.objects.select_for_update(of=("self",))
+            .filter(email=email)
+            .select_related("stop__organisation", "organisation")
         )
         if any(s.confirmation_sent_at and s.confirmation_sent_at > now - CONFIRMATION_INTERVAL for s in of_address):
             return []
@@ -318,7 +320,13 @@ def confirmation_message(email, token, subscriptions):
         "subscriptions": subscriptions,
         "confirm_url": settings.SITE_URL + reverse("stops:confirm", args=[token]),
     }
-    return emails.build("confirm_subscription", email, context, unsubscribe_url=unsubscribe_url(subscriptions[0]))
+    return emails.build(
+        "confirm_subscription",
+        email,
+        context,
+        organisations=[subscription.followed_organisation for subscription in subscriptions],
+        unsubscribe_url=unsubscribe_url(subscriptions[0]),
+    )
 
 
 def _changes_message(subscription, changes, news):
@@ -326,7 +334,13 @@ def _changes_message(subscription, changes, news):
     for change in changes:
         stops.setdefault(change.stop, set()).update(change.days)
     context = {"subscription": subscription, "stops": [_stop_news(stop, days, news) for stop, days in stops.items()]}
-    return emails.build("schedule_changed", subscription.email, context, unsubscribe_url=unsubscribe_url(subscription))
+    return emails.build(
+        "schedule_changed",
+        subscription.email,
+        context,
+        organisations=[stop.organisation for stop in stops],
+        unsubscribe_url=unsubscribe_url(subscription),
+    )
 
 
 def _stop_news(stop, days, cache):
@@ -356,4 +370,10 @@ def _reminder_message(subscription, stop, day):
         "cancelled": [o for o in openings if not o.is_open],
         "extra": [o for o in openings if o.extra],
     }
-    return emails.build("reminder", subscription.email, context, unsubscribe_url=unsubscribe_url(subscription))
+    return emails.build(
+        "reminder",
+        subscription.email,
+        context,
+        organisations=[stop.organisation],
+        unsubscribe_url=unsubscribe_url(subscription),
+    )

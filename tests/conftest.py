@@ -116,9 +116,11 @@ def make_stops(count, **slot_kwargs):
 
 @pytest.fixture
 def reference_data(transactional_db):
-    """What migrations seed (partners, school holidays), which a transactional test's flush empties."""
+    """What migrations seed (partners, as on a new installation; school holidays), which a transactional
+    test's flush empties."""
     if not Partner.objects.exists():
         import_module("partners.migrations.0002_seed_partners").seed(django_apps, None)
+        import_module("stops.migrations.0014_partners_of_paris").to_paris(django_apps, None)
     if not SchoolHoliday.objects.exists():
         sync_school_holidays()
 

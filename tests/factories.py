@@ -5,6 +5,7 @@ import uuid
 import factory
 from django.contrib.auth.models import User
 from django.utils import timezone
+from django.utils.text import slugify
 
 from organisations.models import Invitation, Membership, Organisation, Role
 from partners.models import Partner, Procedure
@@ -43,6 +44,20 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     created_at = factory.LazyFunction(timezone.now)
     expires_at = factory.LazyAttribute(lambda o: o.created_at + datetime.timedelta(days=7))
     token_hash = factory.Sequence(lambda n: hashlib.sha256(f"jeton-{n}".encode()).hexdigest())
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    """An organisation's own partner (the City of Paris's unless said otherwise), coded as the
+    coordinators' pages code it: « paris-ccas »."""
+
+    class Meta:
+        model = Partner
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    short_name = factory.Sequence(lambda n: f"Partenaire {n}")
+    name = factory.LazyAttribute(lambda p: f"{p.short_name} – {p.organisation.name}")
+    code = factory.LazyAttribute(lambda p: slugify(f"{p.organisation.slug} {p.short_name}"))
+    family = Partner.Family.OTHER
 
 
 class StopFactory(factory.django.DjangoModelFactory):

@@ -8,12 +8,14 @@ import datetime
 
 import pytest
 
+from partners.models import OrientationTarget, Procedure
 from stops.models import Closure
 from tests.factories import (
     ClosureFactory,
     ExtraOpeningFactory,
     InvitationFactory,
     OrganisationFactory,
+    PartnerFactory,
     StopFactory,
     VisitFactory,
     WeeklySlotFactory,
@@ -51,7 +53,7 @@ PUBLIC = {
 ACCOUNT = {"two_factor_verify", "two_factor_setup"}
 PUBLIC_NAMESPACES = {"api"}  # the public API: schedule data only (checked below)
 AGENT_NAMESPACES = {"agents"}
-COORDINATOR_NAMESPACES = {"coordination", "stats", "team"}
+COORDINATOR_NAMESPACES = {"coordination", "stats", "team", "partners"}
 ADMIN_NAMESPACES = {"admin"}
 PUBLIC_API_PATHS = {"/api/v1/organisations", "/api/v1/stops", "/api/v1/openings"}
 
@@ -141,6 +143,11 @@ def test_the_api_serves_schedule_data_only(client):
 
 ELSEWHERE = "Arrêt de Libercourt"
 ELSEWHERE_TEAM = "equipe-de-libercourt"  # a member's username, and in an address invited there
+# Its own partner and orientation target, as lists and forms name them.
+ELSEWHERE_PARTNER = "CCAS Libercourt"
+ELSEWHERE_TARGET = "Maison France services de Libercourt"
+# The visit's id, far above those of the partners, procedures and orientation targets the migrations seed.
+ELSEWHERE_PK = 10**6
 
 
 @pytest.fixture
@@ -150,10 +157,13 @@ def elsewhere():
     rows of its table are created (by the fixture or the tests), with its own id, by URL name in `named`."""
     pimms = OrganisationFactory(slug="pimms-libercourt", name="PIMMS mobile de Libercourt", departement="62")
     stop = StopFactory(slug="libercourt-mairie", name=ELSEWHERE, organisation=pimms, postcode="62820")
-    visit = VisitFactory(stop=stop)
+    visit = VisitFactory(pk=ELSEWHERE_PK, stop=stop)
     WeeklySlotFactory(pk=visit.pk, stop=stop)
     closure = ClosureFactory(stop=stop, first_day=datetime.date(2030, 1, 2))
     ExtraOpeningFactory(pk=visit.pk, stop=stop, date=datetime.date(2030, 1, 3))
+    partner = PartnerFactory(pk=visit.pk, organisation=pimms, short_name=ELSEWHERE_PARTNER)
+    Procedure.objects.create(pk=visit.pk, partner=partner, label="Aide facultative", organisation=pimms)
+    OrientationTarget.objects.create(pk=visit.pk, name=ELSEWHERE_TARGET, organisation=pimms)
     everywhere = Closure.objects.create(
         organisation=pimms, first_day=datetime.date(2030, 1, 4), last_day=datetime.date(2030, 1, 4), reason="Grève"
     )
@@ -218,21 +228,27 @@ def test_lists_exports_and_counts_show_nothing_of_another_organisation(client, e
         "stats:statistics",
         "stats:export",
         "team:home",
+        "partners:home",
     } <= {name for name, _area, _url in lists}
+    # What its own coordinator sees of it on each list (the stop's name, unless said here).
+    seen_there = {"partners:home": ELSEWHERE_PARTNER, "coordination:stop_new": ELSEWHERE_PARTNER}
+    forms = ("coordination:closure_everywhere_new", "partners:partner_new", "partners:target_new")
     for name, _area, url in lists:
         if name == "stats:france_services":
             continue  # counts, not names: below
-        mark = ELSEWHERE_TEAM if name.startswith("team:") else ELSEWHERE
+        mark = ELSEWHERE_TEAM if name.startswith("team:") else seen_there.get(name, ELSEWHERE)
         client.force_login(own_coordinator)
         seen = client.get(url).content.decode()
-        if name not in ("agents:my_visits", "coordination:stop_new", "coordination:closure_everywhere_new"):
+        if name not in ("agents:my_visits", *forms):
             assert mark in seen, (name, "its own coordinator sees it")
         if name == "team:home":
             assert f"(identifiant {ELSEWHERE_TEAM})" in seen, "its member"
             assert f"<strong>{ELSEWHERE_TEAM}-2@example.org</strong>" in seen, "its invitation"
         for user in (agent_user("camille"), coordinator_user("nadia")):
             client.force_login(user)
-            assert mark not in client.get(url).content.decode(), (name, user)
+            page = client.get(url).content.decode()
+            for what in (ELSEWHERE, ELSEWHERE_TEAM, ELSEWHERE_PARTNER, ELSEWHERE_TARGET):
+                assert what not in page, (name, user, what)
 
 
 def test_the_france_services_report_counts_the_demands_of_ones_own_organisation(client, elsewhere):

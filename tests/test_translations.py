@@ -98,7 +98,7 @@ GETTEXT = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext
 # Texts that must stay as they are, whatever the language of the page.
 KEPT_AS_THEY_ARE = {
     ("mairie_mobile/settings.py", "Français"),  # a language is named in itself
-    # The demo finds the partners' procedures by their label, as stored.
+    # The demo finds the partners' procedures and the orientation targets by their label, as stored.
     *(
         ("visits/demo.py", label)
         for label in [
@@ -108,6 +108,7 @@ KEPT_AS_THEY_ARE = {
             "Déclaration de revenus",
             "Accès à l'espace particulier impots.gouv.fr",
             "Pré-demande de carte d'identité ou de passeport",
+            "Espace parisien des solidarités (EPS)",
         ]
     ),
 }

@@ -18,9 +18,15 @@ def all_patterns(patterns=None, namespace="", prefix="/"):
             yield namespace, prefix, pattern
 
 
-def parameters(pattern):
+# A parameter of a route: <slug:slug>, <pk>.
+ROUTE_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+def parameters(prefix, pattern):
+    """The parameters of `pattern`, and of the routes that include it (`prefix`)."""
     route = pattern.pattern
-    return list(getattr(route, "converters", {})) or list(route.regex.groupindex)
+    own = list(getattr(route, "converters", {})) or list(route.regex.groupindex)
+    return [*ROUTE_PARAMETER.findall(prefix), *own]
 
 
 def every_url(stop, visit):
@@ -48,7 +54,7 @@ def every_route(stop, visit):
     }
     found = []
     for namespace, prefix, pattern in all_patterns():
-        kwargs = {parameter: values[parameter] for parameter in parameters(pattern)}
+        kwargs = {parameter: values[parameter] for parameter in parameters(prefix, pattern)}
         name = f"{namespace}:{pattern.name or pattern.pattern}".strip(":")
         found.append((name, namespace.split(":")[0], prefix, pattern, kwargs))
     return found
@@ -61,6 +67,7 @@ def url_of(prefix, pattern, kwargs):
     def value(match):
         return quote(str(kwargs[match[1]]), safe="/")
 
+    prefix = ROUTE_PARAMETER.sub(value, prefix)
     if isinstance(pattern.pattern, RoutePattern):
-        return prefix + re.sub(r"<(?:\w+:)?(\w+)>", value, str(pattern.pattern))
+        return prefix + ROUTE_PARAMETER.sub(value, str(pattern.pattern))
     return prefix + re.sub(r"\(\?P<(\w+)>[^)]*\)", value, pattern.pattern.regex.pattern.lstrip("^").rstrip("$"))

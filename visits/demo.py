@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organisations.models import Membership, Organisation, Role
-from partners.models import OrientationTarget, Partner
+from partners.models import OrientationTarget, Partner, Procedure
 from stops import editing, schedule
 from stops.models import ExtraOpening, Stop
 from visits.intake import next_ticket
@@ -64,10 +64,22 @@ COMMON_REASONS = [
 ]
 
 
+# What the partners' seed made for the City of Paris alone, set aside on a new installation until
+# its organisation exists (stops/migrations/0014_partners_of_paris.py).
+PARIS_PARTNERS = ["ville-de-paris"]
+PARIS_TARGETS = ["Mairie d'arrondissement", "Espace parisien des solidarités (EPS)"]
+
+
 def ensure_demo_organisations():
-    """The demo's organisations (their contacts are example addresses)."""
+    """The demo's organisations (their contacts are example addresses); the City of Paris's own
+    partner and orientation targets become its organisation's."""
     for slug, fields in DEMO_ORGANISATIONS.items():
         Organisation.objects.get_or_create(slug=slug, defaults=fields)
+    paris = Organisation.objects.get(slug="paris")
+    partners = Partner.objects.filter(code__in=PARIS_PARTNERS, organisation=None)
+    Procedure.objects.filter(partner__in=partners, organisation=None).update(organisation=paris)
+    partners.update(organisation=paris, active=True)
+    OrientationTarget.objects.filter(name__in=PARIS_TARGETS, organisation=None).update(organisation=paris, active=True)
 
 
 def ensure_demo_accounts():
@@ -167,7 +179,7 @@ def _visit(stop, agents, day, status, arrived, rng):
         heard_from=rng.choice([*HeardFrom.values, ""]),
     )
     if status == Status.ORIENTED:
-        visit.orientation_target = rng.choice(list(OrientationTarget.objects.all()))
+        visit.orientation_target = rng.choice(list(OrientationTarget.objects.offered_in(stop.organisation_id)))
         visit.ended_at = arrived + datetime.timedelta(minutes=3)
     elif status == Status.LEFT:
         visit.ended_at = arrived + datetime.timedelta(minutes=rng.randrange(20, 45))

@@ -118,7 +118,7 @@ class PreAccueilForm(ProfileFields):
     )
     orientation_target = forms.ModelChoiceField(
         label=_("Orientée vers"),
-        queryset=OrientationTarget.objects.filter(active=True),
+        queryset=OrientationTarget.objects.none(),
         required=False,
         empty_label="—",
     )
@@ -128,12 +128,14 @@ class PreAccueilForm(ProfileFields):
 
     field_order = ["reason_1", "reason_2", "reason_3", "handled_here", "orientation_target"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, stop, **kwargs):
+        """`stop`: where the visitor is, whose organisation's partners and places are offered."""
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
-        choices, reasons = reason_choices()
+        choices, reasons = reason_choices(stop.organisation_id)
         for name in ("reason_1", "reason_2", "reason_3"):
             self.fields[name].set_reasons(choices, reasons)
+        self.fields["orientation_target"].queryset = OrientationTarget.objects.offered_in(stop.organisation_id)
 
     def clean(self):
         data = super().clean()
@@ -191,9 +193,10 @@ class DemandForm(forms.Form):
 
 
 class BaseDemandFormSet(forms.BaseFormSet):
-    def __init__(self, *args, require_outcome=True, **kwargs):
+    def __init__(self, *args, organisation, require_outcome=True, **kwargs):
+        """`organisation`: the visit's stop's, whose partners and procedures are offered."""
         self.require_outcome = require_outcome
-        self.reasons = reason_choices()
+        self.reasons = reason_choices(organisation)
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):
@@ -228,7 +231,13 @@ def demand_formset(visit, data=None, require_outcome=True):
         {"demand": d.pk, "reason": Reason(d.partner_id, d.procedure_id).value, "outcome": d.outcome}
         for d in visit.demands.all()
     ]
-    return DemandFormSet(data, initial=initial, require_outcome=require_outcome, prefix="demandes")
+    return DemandFormSet(
+        data,
+        initial=initial,
+        organisation=visit.stop.organisation_id,
+        require_outcome=require_outcome,
+        prefix="demandes",
+    )
 
 
 class FollowUpFields(forms.Form):
@@ -309,8 +318,9 @@ class CorrectionForm(ProfileFields, forms.ModelForm):
         if visit.status != "oriented":
             del self.fields["orientation_target"]
         else:
-            self.fields["orientation_target"].required = True
-            self.fields["orientation_target"].queryset = OrientationTarget.objects.filter(active=True)
+            target = self.fields["orientation_target"]
+            target.required = True
+            target.queryset = OrientationTarget.objects.offered_in(visit.stop.organisation_id)
         if visit.status != "done":
             del self.fields["accompagnement_minutes"]
         if visit.status != "to_come_back":
@@ -345,13 +355,14 @@ class StatsForm(forms.Form):
 
     def __init__(self, data=None, *args, today, stops, organisations, **kwargs):
         """`stops`: those the coordinator may see, among which the stop is looked for;
-        `organisations`: those whose activity they may see, one of which they may choose."""
+        `organisations`: those whose activity they may see, one of which they may choose, and
+        whose partners are listed with the national ones."""
         self.stops = stops
         self.today = today
         self.quick = {key: (label, start, end) for key, label, start, end in quick_periods(today)}
         super().__init__(self._as_shown(data), *args, **kwargs)
         self.fields["period"].choices = [("", _("Dates choisies")), *((k, v[0]) for k, v in self.quick.items())]
-        self.fields["partner"].queryset = Partner.objects.order_by("position", "name")
+        self.fields["partner"].queryset = Partner.objects.national_or_of(organisations).order_by("position", "name")
         choose_organisation(self, organisations)
 
     def _as_shown(self, data):

@@ -347,7 +347,7 @@ def compute(filters):
         residences=sorted(tally["places"].items(), key=lambda row: (-row[1], row[0])),
     )
     result.hours, result.heatmap = _heatmap(tally["arrival_hours"])
-    _demand_figures(result, tally)
+    _demand_figures(result, tally, filters.organisations)
     result.monthly = [
         (month, tally["months"][f"{month:%Y-%m}"], tally["demand_months"][f"{month:%Y-%m}"])
         for month in opening_counts.months(filters.start, filters.end)
@@ -356,7 +356,7 @@ def compute(filters):
     return result
 
 
-def _demand_figures(result, tally):
+def _demand_figures(result, tally, organisations):
     by_partner, by_procedure, by_outcome = Counter(), Counter(), Counter()
     for key, n in tally["demands"].items():
         partner, procedure, outcome = key.split("|")
@@ -364,9 +364,10 @@ def _demand_figures(result, tally):
         by_procedure[int(partner), int(procedure) if procedure else None] += n
         by_outcome[outcome] += n
     result.demands = sum(by_partner.values())
-    partners = {partner.pk: partner for partner in Partner.objects.order_by("position", "name")}
-    shown = [(p, by_partner[pk]) for pk, p in partners.items() if by_partner[pk] or p.active]
-    result.by_partner = sorted(shown, key=lambda row: -row[1])
+    # Those counted, and those that could have been: the active national ones and the organisations' own.
+    shown = Partner.objects.filter(pk__in=list(by_partner)) | Partner.objects.active().national_or_of(organisations)
+    partners = {partner.pk: partner for partner in shown.order_by("position", "name")}
+    result.by_partner = sorted(((p, by_partner[pk]) for pk, p in partners.items()), key=lambda row: -row[1])
     labels = dict(Procedure.objects.filter(pk__in=[pk for _p, pk in by_procedure if pk]).values_list("pk", "label"))
     result.by_procedure = sorted(
         (

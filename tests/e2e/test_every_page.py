@@ -7,11 +7,11 @@ import pytest
 from django.test import Client
 
 from organisations.models import Membership
-from partners.models import Partner, Reason
+from partners.models import OrientationTarget, Partner, Procedure, Reason
 from stops.models import Closure, ExtraOpening
 from tests.conftest import transactional
 from tests.e2e.conftest import WCAG_21_AA, log_in, new_page
-from tests.factories import UserFactory, VisitFactory, WeeklySlotFactory
+from tests.factories import PartnerFactory, UserFactory, VisitFactory, WeeklySlotFactory
 from tests.urlwalk import every_url
 from visits import intake
 
@@ -42,6 +42,11 @@ def a_morning(tuesday_bus, agent):
     done = intake.finish_accompagnement(done, agent, [(None, caf, "resolved")], minutes=15)
     # Left in progress yesterday: listed under the queue.
     VisitFactory(stop=tuesday_bus, ticket=1, service_day=today - datetime.timedelta(days=1))
+    # The organisation's own partner, with a procedure, and its own orientation target.
+    organisation = tuesday_bus.organisation
+    ccas = PartnerFactory(organisation=organisation, short_name="CCAS")
+    Procedure.objects.create(partner=ccas, label="Aide facultative", organisation=organisation)
+    OrientationTarget.objects.create(name="Maison des solidarités", organisation=organisation)
     return {
         "stop": tuesday_bus,
         "waiting": waiting,
@@ -71,6 +76,8 @@ def staff_urls(morning):
     base = f"/coordination/arrets/{stop.slug}/"
     slot, closure, extra = stop.slots.first(), stop.closures.first(), stop.extra_openings.first()
     everywhere = Closure.objects.get(stop=None)
+    partner, procedure = Partner.objects.get(code="paris-ccas"), Procedure.objects.get(label="Aide facultative")
+    target = OrientationTarget.objects.get(name="Maison des solidarités")
     urls = {url for _name, _namespace, url in every_url(stop, morning["waiting"])}
     return sorted(
         urls
@@ -88,6 +95,10 @@ def staff_urls(morning):
             f"/coordination/fermetures/{everywhere.pk}/",
             f"/coordination/fermetures/{everywhere.pk}/supprimer/",
             f"/coordination/equipe/membres/{Membership.objects.get(user=morning['waiting'].registered_by).pk}/retirer/",
+            f"/coordination/partenaires/{partner.pk}/",
+            f"/coordination/partenaires/{partner.pk}/demarches/nouvelle/",
+            f"/coordination/partenaires/demarches/{procedure.pk}/",
+            f"/coordination/partenaires/lieux-d-orientation/{target.pk}/",
             f"/admin/stops/stop/{stop.pk}/change/",
             f"/admin/visits/visit/{morning['done'].pk}/change/",
         }

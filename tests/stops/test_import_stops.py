@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from partners.models import Partner
 from stops.importer import StopsFileError, import_stops
 from stops.models import Closure, ExtraOpening, Stop, WeeklySlot
-from tests.factories import OrganisationFactory, StopFactory
+from tests.factories import OrganisationFactory, PartnerFactory, StopFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -375,3 +375,31 @@ def test_a_closure_of_every_stop_in_a_file_closes_every_stop_of_its_organisation
     closure = Closure.objects.get(stop=None)
     assert closure.organisation == paris
     assert not Closure.objects.applying_to(other).exists()
+
+
+def test_a_stops_partners_are_national_or_its_organisations_own(paris):
+    pimms = OrganisationFactory(slug="pimms-libercourt", name="PIMMS mobile de Libercourt", departement="62")
+    PartnerFactory(organisation=paris, short_name="CCAS")
+    PartnerFactory(organisation=pimms, short_name="Mission locale")
+    own = VALID.replace("partners: [caf, cpam, dgfip]", "partners: [caf, paris-ccas]")
+    import_stops("organisation: paris\n" + own)
+    assert set(Stop.objects.get(slug="nathalie-sarraute").partners.values_list("code", flat=True)) == {
+        "caf",
+        "paris-ccas",
+    }
+
+    other = VALID.replace("partners: [caf, cpam, dgfip]", "partners: [caf, pimms-libercourt-mission-locale]")
+    assert problems_of("organisation: paris\n" + other) == [
+        "ligne 13 · arrêt « nathalie-sarraute » › partners : le partenaire « pimms-libercourt-mission-locale » est "
+        "celui de « PIMMS mobile de Libercourt » : un arrêt propose les partenaires nationaux et ceux de sa structure"
+    ]
+    inactive = VALID.replace("partners: [caf, cpam, dgfip]", "partners: [caf, ville-de-paris]")
+    assert problems_of("organisation: paris\n" + inactive) == [
+        "ligne 13 · arrêt « nathalie-sarraute » › partners : le partenaire « ville-de-paris » n'est plus proposé "
+        "(inactif)"
+    ]
+    (unknown,) = problems_of("organisation: paris\n" + VALID.replace("[caf, cpam, dgfip]", "[caf, ccas]"))
+    assert unknown.startswith("ligne 13 · arrêt « nathalie-sarraute » › partners : partenaire inconnu « ccas » (")
+    assert "paris-ccas" in unknown
+    assert "pimms-libercourt" not in unknown
+    assert "ville-de-paris" not in unknown

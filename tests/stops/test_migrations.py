@@ -2,10 +2,15 @@
 
 import datetime
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from organisations.models import Organisation
+from partners.models import OrientationTarget, Partner, Procedure
 from tests.conftest import transactional
+from visits.demo import ensure_demo_organisations
 
 pytestmark = transactional
 
@@ -77,3 +82,56 @@ def test_a_database_of_one_team_becomes_the_city_of_pariss_organisation_without_
     activity = new.get_model("visits", "DailyActivity").objects
     assert set(activity.values_list("organisation", flat=True)) == {None, paris.pk}  # the country's, and Paris's
     assert {row.figures["status"]["done"] for row in activity.all()} == {4}
+
+
+BEFORE_PARTNERS = [("stops", "0013_organisation_required"), ("partners", "0002_seed_partners")]
+
+
+def test_the_city_of_pariss_partner_procedures_and_places_become_its_organisations(executor):
+    executor.migrate(BEFORE_PARTNERS)
+    old = executor.loader.project_state(BEFORE_PARTNERS).apps
+    organisations = old.get_model("organisations", "Organisation").objects
+    paris = organisations.create(slug="paris", name="Mairie mobile – Ville de Paris", departement="75")
+    organisations.create(slug="pimms-libercourt", name="PIMMS mobile de Libercourt", departement="62")
+    old.get_model("partners", "OrientationTarget").objects.create(name="Maison des solidarités")  # the team's own
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    city = Partner.objects.get(code="ville-de-paris")
+    assert (city.organisation_id, city.active) == (paris.pk, True)
+    assert set(city.procedures.values_list("organisation_id", flat=True)) == {paris.pk}
+    assert set(Partner.objects.exclude(organisation=None).values_list("code", flat=True)) == {"ville-de-paris"}
+    assert not Procedure.objects.exclude(partner=city).exclude(organisation=None).exists()
+    assert set(OrientationTarget.objects.values_list("organisation_id", flat=True)) == {paris.pk}
+    assert OrientationTarget.objects.filter(active=True).count() == 8
+    pimms = Organisation.objects.get(slug="pimms-libercourt")
+    assert city not in Partner.objects.offered_in(pimms)
+    assert not OrientationTarget.objects.offered_in(pimms).exists()
+
+
+def test_a_new_installation_sets_the_city_of_pariss_rows_aside_until_its_organisation_exists(executor):
+    executor.migrate(BEFORE_PARTNERS)
+    assert not Organisation.objects.exists()
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    city = Partner.objects.get(code="ville-de-paris")
+    assert (city.organisation, city.active) == (None, False)
+    assert set(OrientationTarget.objects.filter(active=False).values_list("name", flat=True)) == {
+        "Mairie d'arrondissement",
+        "Espace parisien des solidarités (EPS)",
+    }
+    assert not OrientationTarget.objects.exclude(organisation=None).exists()
+    pimms = Organisation.objects.create(slug="pimms-libercourt", name="PIMMS de Libercourt", departement="62")
+    assert city not in Partner.objects.offered_in(pimms)
+    assert "Mairie d'arrondissement" not in OrientationTarget.objects.offered_in(pimms).values_list("name", flat=True)
+    city.active = True
+    with pytest.raises(ValidationError, match="proposé qu'aux arrêts de sa structure"):
+        city.full_clean()
+
+    ensure_demo_organisations()  # the demo's City of Paris: they become its own
+    paris = Organisation.objects.get(slug="paris")
+    assert city in Partner.objects.offered_in(paris)
+    assert Procedure.objects.offered_in(paris).filter(partner=city).count() == 5
+    assert "Mairie d'arrondissement" in OrientationTarget.objects.offered_in(paris).values_list("name", flat=True)
+    assert city not in Partner.objects.offered_in(pimms)

@@ -1,15 +1,18 @@
 """Subscribers told of changes: debounced, idempotent, retried, and reminded the day before."""
 
 import datetime
+from email import message_from_bytes, policy
+from email.utils import formataddr, parseaddr
 
 import pytest
 import time_machine
 from django.core import mail
 from django.utils import timezone
 
+from organisations.models import Organisation
 from stops import editing, notifications, tasks
 from stops.forms import ClosureEditForm
-from stops.models import Closure, ExtraOpening, Notification, ScheduleChange, Subscription
+from stops.models import Closure, ExtraOpening, Notification, ScheduleChange, Stop, Subscription
 from stops.schedule import PARIS
 from stops.tasks import MAX_RETRIES, send_notifications
 from tests.factories import OrganisationFactory, StopFactory, WeeklySlotFactory
@@ -338,3 +341,52 @@ def test_the_mail_leaves_out_the_openings_already_over(tuesday_bus, subscriber):
     body = mail.outbox[0].body
     assert "14h – 17h" in body
     assert "9h30 – 13h : annulé" not in body
+
+
+# Under the organisation's name ---------------------------------------------------------------
+
+
+def sender_address(settings):
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+
+
+def test_a_change_goes_out_under_the_organisations_sender_name_with_its_contact(
+    tuesday_bus, subscriber, smtp, settings
+):
+    Organisation.objects.filter(pk=tuesday_bus.organisation_id).update(
+        sender_name="Mairie mobile de Paris", contact_phone="01 42 76 40 40", contact_email="mairie-mobile@paris.fr"
+    )
+    with time_machine.travel(MONDAY, tick=False):
+        close(tuesday_bus, D(2025, 3, 11))
+    dispatch_and_deliver(MONDAY + datetime.timedelta(minutes=6))
+    (envelope,) = smtp.messages
+    message = message_from_bytes(envelope.content, policy=policy.default)
+    (sender,) = message["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == ("Mairie mobile de Paris", sender_address(settings))
+    assert envelope.mail_from == sender_address(settings)
+    text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "Mairie mobile de Paris\nNous joindre : 01 42 76 40 40 · mairie-mobile@paris.fr\n\nSe désabonner" in text
+    html = message.get_body(("html",)).get_content()
+    assert '<p style="margin:0 0 16px;font-weight:bold;font-size:18px">Mairie mobile de Paris</p>' in html
+    assert '<a href="tel:0142764040" style="color:#0b57b3">01 42 76 40 40</a>' in html
+    assert '<a href="mailto:mairie-mobile@paris.fr" style="color:#0b57b3">mairie-mobile@paris.fr</a>' in html
+
+
+def test_a_reminder_goes_out_under_the_organisations_name_when_it_has_no_sender_name(tuesday_bus, subscriber, settings):
+    pimms = OrganisationFactory(slug="pimms-libercourt", name="PIMMS mobile de Libercourt", contact_phone="03 21 00")
+    Stop.objects.filter(pk=tuesday_bus.pk).update(organisation=pimms)
+    with time_machine.travel(MONDAY, tick=False):
+        close(tuesday_bus, D(2025, 3, 11))
+    remind_and_deliver(evening_before(D(2025, 3, 11)))
+    (message,) = mail.outbox
+    assert message.from_email == formataddr(("PIMMS mobile de Libercourt", sender_address(settings)))
+    assert "PIMMS mobile de Libercourt\nNous joindre : 03 21 00\n" in message.body
+
+
+def test_a_mail_of_an_organisation_without_a_contact_only_signs(tuesday_bus, subscriber):
+    with time_machine.travel(MONDAY, tick=False):
+        close(tuesday_bus, D(2025, 3, 11))
+    dispatch_and_deliver(MONDAY + datetime.timedelta(minutes=6))
+    (message,) = mail.outbox
+    assert "\nMairie mobile – Ville de Paris\n\nSe désabonner" in message.body
+    assert "Nous joindre" not in message.body + message.alternatives[0][0]

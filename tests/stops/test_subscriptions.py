@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from email.utils import formataddr, parseaddr
 
 import pytest
 import time_machine
@@ -9,6 +10,7 @@ from django.core import mail
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from organisations.models import Organisation
 from stops import notifications
 from stops.models import Subscription
 from tests.conftest import text_of
@@ -330,3 +332,45 @@ def test_guessing_tokens_is_rate_limited_per_connection(client, action):
     response = client.post(f"/abonnement/{action}/essai-31/")
     assert response.status_code == 429
     assert "Trop de demandes depuis cette connexion" in text_of(response)
+
+
+def test_a_confirmation_goes_out_under_the_organisations_sender_name(client, tuesday_bus, settings):
+    Organisation.objects.filter(pk=tuesday_bus.organisation_id).update(contact_email="mairie-mobile@paris.fr")
+    subscribe(client)
+    (message,) = mail.outbox
+    assert message.from_email == formataddr(
+        ("Mairie mobile – Ville de Paris", parseaddr(settings.DEFAULT_FROM_EMAIL)[1])
+    )
+    assert "\nMairie mobile – Ville de Paris\nNous joindre : mairie-mobile@paris.fr\n" in message.body
+
+
+def test_a_confirmation_about_two_organisations_goes_out_under_the_platforms_name_with_both_contacts(
+    tuesday_bus, settings
+):
+    settings.DEFAULT_FROM_EMAIL = "Mairie mobile <ne-pas-repondre@mairie-mobile.example>"
+    Organisation.objects.filter(pk=tuesday_bus.organisation_id).update(
+        sender_name="Ville de Paris", contact_phone="3975", contact_email="mairie-mobile@paris.fr"
+    )
+    pimms = OrganisationFactory(slug="pimms-libercourt", name="PIMMS mobile de Libercourt", contact_phone="03 21 00")
+    Subscription.objects.create(email="a@example.org", stop=tuesday_bus)
+    Subscription.objects.create(email="a@example.org", stop=None, organisation=pimms)
+    assert len(notifications.ask_to_confirm("a@example.org")) == 2
+    (message,) = mail.outbox
+    assert message.from_email == "Mairie mobile <ne-pas-repondre@mairie-mobile.example>"
+    assert (
+        "\nMairie mobile\nNous joindre :\n"
+        "- Mairie mobile – Ville de Paris : 3975 · mairie-mobile@paris.fr\n"
+        "- PIMMS mobile de Libercourt : 03 21 00\n"
+    ) in message.body
+    html, _mimetype = message.alternatives[0]
+    assert "<li>PIMMS mobile de Libercourt : " in html
+    assert '<a href="tel:3975" style="color:#0b57b3">3975</a>' in html
+
+
+def test_without_a_name_in_the_from_address_the_platform_is_the_mairie_mobile(tuesday_bus, settings):
+    settings.DEFAULT_FROM_EMAIL = "ne-pas-repondre@mairie-mobile.example"
+    pimms = OrganisationFactory(slug="pimms-libercourt", name="PIMMS mobile de Libercourt")
+    Subscription.objects.create(email="a@example.org", stop=tuesday_bus)
+    Subscription.objects.create(email="a@example.org", stop=None, organisation=pimms)
+    notifications.ask_to_confirm("a@example.org")
+    assert mail.outbox[0].from_email == "Mairie mobile <ne-pas-repondre@mairie-mobile.example>"

@@ -114,6 +114,8 @@ def test_a_second_ticket_for_someone_else_is_not_questioned(client, agent, other
 
 def test_pre_accueil_orientation(logged_in, stop):
     target = OrientationTarget.objects.get(name="Mairie d'arrondissement")
+    # The City of Paris's own place, which a new installation sets aside until its organisation exists.
+    OrientationTarget.objects.filter(pk=target.pk).update(organisation=stop.organisation, active=True)
     data = pre_accueil(handled_here="0", orientation_target=str(target.pk))
     response = logged_in.post("/agents/arrets/nathalie-sarraute/accueil/", data, follow=True)
     assert "N° 1 orienté vers Mairie d&#x27;arrondissement." in text_of(response)

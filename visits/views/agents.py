@@ -79,7 +79,7 @@ def home(request):
 @agent_required
 def queue(request, slug, form=None, just_given=None):
     stop = _get_stop(request.user, slug)
-    context = _queue_context(stop) | {"form": form or PreAccueilForm(), "stop": stop, "just_given": just_given}
+    context = _queue_context(stop) | {"form": form or PreAccueilForm(stop=stop), "stop": stop, "just_given": just_given}
     # The ticket just given: its row takes the focus, its buttons one Tab away.
     context["given"] = int(request.GET["nouveau"]) if request.GET.get("nouveau", "").isdigit() else None
     earlier = Visit.objects.left_in_progress(stop, timezone.localdate())
@@ -128,7 +128,7 @@ def _queue_context(stop):
 def register(request, slug):
     """Pré-accueil: a ticket for the visitor, or their orientation elsewhere."""
     stop = _get_stop(request.user, slug)
-    form = PreAccueilForm(request.POST)
+    form = PreAccueilForm(request.POST, stop=stop)
     if not form.is_valid():
         return queue(request, slug, form=form)
     key = form.cleaned_data["idempotency_key"]
