@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from organisations.models import Membership, Organisation, Role
 from organisations.roles import is_agent, is_coordinator
+from partners.models import OrientationTarget, Partner
 from stops import schedule
 from stops.models import Stop
 from stops.schedule import PARIS
@@ -62,6 +63,16 @@ def test_the_demo_has_a_second_organisation_with_example_stops_and_staff(setting
         ("coordination-pimms", "pimms-libercourt", Role.COORDINATOR),
     }
     assert Membership.objects.count() == 5
+    # Its own partner and orientation targets, offered at its stops only; the City's at the City's.
+    paris = Organisation.objects.get(slug="paris")
+    assert {p.code for p in Partner.objects.offered_in(pimms)} - {
+        p.code for p in Partner.objects.offered_in(paris)
+    } == {"pimms-libercourt-ccas"}
+    assert "ville-de-paris" not in {p.code for p in Partner.objects.offered_in(pimms)}
+    assert "pimms-libercourt-ccas" in set(stops.first().partners.values_list("code", flat=True))
+    targets = set(OrientationTarget.objects.offered_in(pimms).values_list("name", flat=True))
+    assert {"Mission locale de Carvin (exemple)", "Maison France services d'Oignies (exemple)"} <= targets
+    assert "Mairie d'arrondissement" not in targets
 
 
 def test_the_demo_prints_each_account_with_its_organisations(settings):

@@ -26,8 +26,8 @@ DEMO_ORGANISATIONS = {
         "contact_email": "mairie-mobile@example.org",
     },
     # Made up (stops/data/pimms-libercourt.yaml): its phone number is in a range the regulator
-    # keeps for fiction, and its address is an example.org one. Its local partner and orientation
-    # targets are to come, once partners belong to an organisation.
+    # keeps for fiction, and its address is an example.org one; so are its own partner and
+    # orientation targets (DEMO_LOCAL).
     "pimms-libercourt": {
         "name": "PIMMS mobile de Libercourt",
         "kind": Organisation.Kind.ASSOCIATION,
@@ -64,6 +64,19 @@ COMMON_REASONS = [
 ]
 
 
+# The PIMMS's own partner, with its procedures, and its orientation targets: example data too.
+DEMO_LOCAL = {
+    "organisation": "pimms-libercourt",
+    "partner": {
+        "code": "pimms-libercourt-ccas",
+        "name": "CCAS de Libercourt (exemple)",
+        "short_name": "CCAS",
+        "family": Partner.Family.CITY,
+        "position": 100,
+    },
+    "procedures": ["Aide sociale facultative (exemple)", "Domiciliation administrative (exemple)"],
+    "targets": ["Mission locale de Carvin (exemple)", "Maison France services d'Oignies (exemple)"],
+}
 # What the partners' seed made for the City of Paris alone, set aside on a new installation until
 # its organisation exists (stops/migrations/0014_partners_of_paris.py).
 PARIS_PARTNERS = ["ville-de-paris"]
@@ -80,6 +93,19 @@ def ensure_demo_organisations():
     Procedure.objects.filter(partner__in=partners, organisation=None).update(organisation=paris)
     partners.update(organisation=paris, active=True)
     OrientationTarget.objects.filter(name__in=PARIS_TARGETS, organisation=None).update(organisation=paris, active=True)
+    ensure_local_partner(Organisation.objects.get(slug=DEMO_LOCAL["organisation"]))
+
+
+def ensure_local_partner(organisation):
+    """The PIMMS's own partner, its procedures and orientation targets, offered at its stops only."""
+    fields = DEMO_LOCAL["partner"]
+    partner, _created = Partner.objects.get_or_create(
+        code=fields["code"], defaults=fields | {"organisation": organisation}
+    )
+    for label in DEMO_LOCAL["procedures"]:
+        Procedure.objects.get_or_create(partner=partner, label=label, defaults={"organisation": organisation})
+    for position, name in enumerate(DEMO_LOCAL["targets"], start=100):
+        OrientationTarget.objects.get_or_create(name=name, organisation=organisation, defaults={"position": position})
 
 
 def ensure_demo_accounts():
