@@ -244,6 +244,11 @@ def stats_benchmarks(runs):
     return rows, note, plans
 
 
+def stats_sections(runs):
+    rows, note, plans = stats_benchmarks(runs)
+    return [report("Statistics", rows, note)] + [f"EXPLAIN, {title}:\n\n```\n{plan}\n```" for title, plan in plans]
+
+
 def organisation_benchmarks(runs):
     """What must not grow with the number of organisations, with 150 organisations of 20 stops and a
     million visits: the national pages, an organisation's, and its staff's, each with its query count."""
@@ -323,6 +328,14 @@ def _accompagnement(demand):
     return {**demand_rows(demand), "minutes": "20"}
 
 
+def on_postgresql(what, sections):
+    """The `sections()` of a benchmark that needs PostgreSQL, on the territory; or why it cannot run."""
+    if connection.vendor != "postgresql":
+        return [f"The {what} benchmark needs PostgreSQL (DATABASE_URL)."]
+    generate_territory()
+    return sections()
+
+
 def report(title, rows, note=""):
     lines = [
         f"### {title}",
@@ -378,26 +391,13 @@ def main():
         else:
             sections.append("The caching benchmark under load needs wrk, PostgreSQL and Redis.")
     if args.only in (None, "intake"):
-        if connection.vendor == "postgresql":
-            generate_territory()
-            sections.append(report("Intake", *intake_benchmarks(args.runs)))
-        else:
-            sections.append("The intake benchmark needs PostgreSQL (DATABASE_URL).")
+        sections += on_postgresql("intake", lambda: [report("Intake", *intake_benchmarks(args.runs))])
     if args.only in (None, "stats"):
-        if connection.vendor == "postgresql":
-            generate_territory()
-            rows, note, plans = stats_benchmarks(args.runs)
-            sections.append(report("Statistics", rows, note))
-            for title, plan in plans:
-                sections.append(f"EXPLAIN, {title}:\n\n```\n{plan}\n```")
-        else:
-            sections.append("The statistics benchmark needs PostgreSQL (DATABASE_URL).")
+        sections += on_postgresql("statistics", lambda: stats_sections(args.runs))
     if args.only in (None, "organisations"):
-        if connection.vendor == "postgresql":
-            generate_territory()
-            sections.append(report("Organisations", *organisation_benchmarks(args.runs)))
-        else:
-            sections.append("The organisations benchmark needs PostgreSQL (DATABASE_URL).")
+        sections += on_postgresql(
+            "organisations", lambda: [report("Organisations", *organisation_benchmarks(args.runs))]
+        )
     if args.only in (None, "notify"):
         if connection.vendor == "postgresql" and settings.REDIS_URL:
             from bench import notify

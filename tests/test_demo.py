@@ -89,12 +89,17 @@ def test_the_demo_prints_each_account_with_its_organisations(settings):
     assert "coordination-pimms (Sandrine Lefebvre) : Coordination, PIMMS mobile de Libercourt\n" in printed
 
 
+def after_the_demo(client, username, url):
+    """The text of the page at `url` as the demo account `username` sees it once the demo is loaded."""
+    call_command("load_demo")
+    client.post("/connexion/", {"username": username, "password": DEMO_PASSWORD})
+    return text_of(client.get(url))
+
+
 @time_machine.travel(datetime.datetime(2025, 3, 4, 11, 0, tzinfo=PARIS), tick=False)  # a Tuesday
 def test_the_agent_of_both_organisations_sees_each_stop_with_its_organisation(client, settings):
     settings.DEBUG = True
-    call_command("load_demo")
-    client.post("/connexion/", {"username": "agent2", "password": DEMO_PASSWORD})
-    text = text_of(client.get("/agents/"))
+    text = after_the_demo(client, "agent2", "/agents/")
     for stop in Stop.objects.select_related("organisation"):
         link = f'href="/agents/arrets/{stop.slug}/"'
         assert link in text, stop.slug
@@ -105,9 +110,7 @@ def test_the_agent_of_both_organisations_sees_each_stop_with_its_organisation(cl
 @time_machine.travel(datetime.datetime(2025, 3, 4, 11, 0, tzinfo=PARIS), tick=False)
 def test_an_agent_of_one_organisation_sees_its_stops_unlabelled(client, settings):
     settings.DEBUG = True
-    call_command("load_demo")
-    client.post("/connexion/", {"username": "agent", "password": DEMO_PASSWORD})
-    text = text_of(client.get("/agents/"))
+    text = after_the_demo(client, "agent", "/agents/")
     assert all(f"/agents/arrets/{slug}/" in text for slug in PARIS_STOPS)
     assert not any(f"/agents/arrets/{slug}/" in text for slug in PIMMS_STOPS)
     assert "Mairie mobile – Ville de Paris" not in text
@@ -115,9 +118,7 @@ def test_an_agent_of_one_organisation_sees_its_stops_unlabelled(client, settings
 
 def test_the_pimms_coordinator_sees_only_the_pimms_stops(client, settings):
     settings.DEBUG = True
-    call_command("load_demo")
-    client.post("/connexion/", {"username": "coordination-pimms", "password": DEMO_PASSWORD})
-    text = text_of(client.get("/coordination/"))
+    text = after_the_demo(client, "coordination-pimms", "/coordination/")
     assert all(f'href="/coordination/arrets/{slug}/"' in text for slug in PIMMS_STOPS)
     assert not any(f"/coordination/arrets/{slug}/" in text for slug in PARIS_STOPS)
     assert client.get("/coordination/arrets/nathalie-sarraute/").status_code == 404

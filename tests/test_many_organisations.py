@@ -100,83 +100,71 @@ def organisations(count):
     return created
 
 
-@pytest.mark.parametrize("count", SIZES)
-def test_an_agent_home_of_one_organisation(client, agent, count, django_assert_num_queries):
-    organisations(count)
-    client.force_login(agent)
-    with django_assert_num_queries(AGENT_HOME):
-        text = text_of(client.get("/agents/"))
+@pytest.fixture(params=SIZES, ids=lambda count: f"{count} organisations")
+def territory(request):
+    return organisations(request.param)
+
+
+@pytest.fixture
+def page(client, django_assert_num_queries):
+    """The text of a page asked for by `user` (None: a visitor), in exactly `queries` queries."""
+
+    def get(url, queries, user=None, **params):
+        if user:
+            client.force_login(user)
+        with django_assert_num_queries(queries):
+            return text_of(client.get(url, params))
+
+    return get
+
+
+def test_an_agent_home_of_one_organisation(territory, agent, page):
+    text = page("/agents/", AGENT_HOME, agent)
     assert text.count('href="/agents/arrets/') == STOPS_EACH
 
 
-@pytest.mark.parametrize("count", SIZES)
-def test_an_agent_home_of_two_organisations(client, other_agent, count, django_assert_num_queries):
-    first, second, *_others = organisations(count)
+def test_an_agent_home_of_two_organisations(territory, other_agent, page):
+    first, second, *_others = territory
     Membership.objects.create(user=other_agent, organisation=second, role=Role.AGENT)
-    client.force_login(other_agent)
-    with django_assert_num_queries(AGENT_HOME):
-        text = text_of(client.get("/agents/"))
+    text = page("/agents/", AGENT_HOME, other_agent)
     assert text.count('href="/agents/arrets/') == 2 * STOPS_EACH
     assert text.count(first.name) == text.count(second.name) == STOPS_EACH  # each stop labelled
 
 
-@pytest.mark.parametrize("count", SIZES)
-def test_the_coordination_home(coordination, count, django_assert_num_queries):
-    organisations(count)
-    with django_assert_num_queries(COORDINATION_HOME):
-        text = text_of(coordination.get("/coordination/"))
+def test_the_coordination_home(territory, coordinator, page):
+    text = page("/coordination/", COORDINATION_HOME, coordinator)
     assert text.count('<th scope="row"><a href="/coordination/arrets/') == STOPS_EACH
 
 
-@pytest.mark.parametrize("count", SIZES)
-def test_the_statistics_page_for_a_year_of_one_organisation(coordination, count, django_assert_num_queries):
-    organisations(count)
-    year = {"start": "2024-04-16", "end": "2025-04-15"}
-    with django_assert_num_queries(STATISTICS):
-        text = text_of(coordination.get("/coordination/statistiques/", year))
+def test_the_statistics_page_for_a_year_of_one_organisation(territory, coordinator, page):
+    text = page("/coordination/statistiques/", STATISTICS, coordinator, start="2024-04-16", end="2025-04-15")
     assert "<dt>Passages</dt><dd>6</dd>" in text  # its own: a kept day's and today's, at each of its stops
 
 
-@pytest.mark.parametrize("count", SIZES)
 @override_settings(TIMETABLE_GROUP_THRESHOLD=0)
-def test_the_national_timetable_by_commune(client, count, django_assert_num_queries):
-    organisations(count)
-    with django_assert_num_queries(TIMETABLE_BY_COMMUNE):
-        text = text_of(client.get("/"))
-    assert text.count('href="/structures/') == count
+def test_the_national_timetable_by_commune(territory, page):
+    assert page("/", TIMETABLE_BY_COMMUNE).count('href="/structures/') == len(territory)
 
 
-@pytest.mark.parametrize("count", SIZES)
-def test_the_national_timetable_searched(client, count, django_assert_num_queries):
-    organisations(count)
-    with django_assert_num_queries(TIMETABLE_SEARCH):
-        text = text_of(client.get("/", {"q": "Commune"}))
-    assert f"{count * STOPS_EACH} arrêts pour « Commune »" in text
+def test_the_national_timetable_searched(territory, page):
+    text = page("/", TIMETABLE_SEARCH, q="Commune")
+    assert f"{len(territory) * STOPS_EACH} arrêts pour « Commune »" in text
 
 
-@pytest.mark.parametrize("count", SIZES)
-def test_an_organisation_page(client, count, django_assert_num_queries):
-    last = organisations(count)[-1]
-    with django_assert_num_queries(ORGANISATION_PAGE):
-        text = text_of(client.get(f"/structures/{last.slug}/"))
-    assert f"{STOPS_EACH} arrêts" in text
+def test_an_organisation_page(territory, page):
+    assert f"{STOPS_EACH} arrêts" in page(f"/structures/{territory[-1].slug}/", ORGANISATION_PAGE)
 
 
-@pytest.mark.parametrize("count", SIZES)
-def test_the_api(client, count, django_assert_num_queries):
-    organisations(count)
+def test_the_api(territory, client, django_assert_num_queries):
     with django_assert_num_queries(API_STOPS):
-        assert len(client.get("/api/v1/stops").json()) == count * STOPS_EACH
+        assert len(client.get("/api/v1/stops").json()) == len(territory) * STOPS_EACH
     with django_assert_num_queries(API_OPENINGS):
         openings = client.get("/api/v1/openings", {"start": "2025-04-15", "end": "2025-04-21"}).json()
-    assert len(openings) == 2 * count * STOPS_EACH
+    assert len(openings) == 2 * len(territory) * STOPS_EACH
 
 
-@pytest.mark.parametrize("count", SIZES)
-def test_the_nightly_tally_of_a_day(count, django_assert_num_queries):
-    organisations(count)
-    stats.keep_day(KEPT_DAY)  # kept again: each organisation's tally is replaced
+def test_the_nightly_tally_of_a_day(territory, django_assert_num_queries):
     with django_assert_num_queries(KEEP_DAY):
-        national = stats.keep_day(KEPT_DAY)
-    assert sum(national["status"].values()) == count * STOPS_EACH
-    assert DailyActivity.objects.filter(day=KEPT_DAY).count() == count + 1  # each organisation's, the country's
+        national = stats.keep_day(KEPT_DAY)  # kept again: each organisation's tally is replaced
+    assert sum(national["status"].values()) == len(territory) * STOPS_EACH
+    assert DailyActivity.objects.filter(day=KEPT_DAY).count() == len(territory) + 1  # each one's, the country's
