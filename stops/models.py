@@ -245,14 +245,6 @@ class WeeklySlot(models.Model):
             raise ValidationError(errors)
 
 
-class ClosureQuerySet(models.QuerySet):
-    def applying_to(self, stop):
-        """The stop's own closures, its organisation's of every stop, and the country's."""
-        return self.filter(
-            Q(stop=stop) | Q(stop=None, organisation=stop.organisation_id) | Q(stop=None, organisation=None)
-        )
-
-
 class Closure(models.Model):
     """Days a stop is closed; without a stop, every stop of an organisation, or without either, every
     stop of the country (the national administrator's: a strike day). One-off cancellations are
@@ -279,8 +271,6 @@ class Closure(models.Model):
     first_day = models.DateField(_("premier jour"), validators=[validate_day])
     last_day = models.DateField(_("dernier jour"), validators=[validate_day])
     reason = models.CharField(_("motif affiché au public"), max_length=200)
-
-    objects = ClosureQuerySet.as_manager()
 
     class Meta:
         ordering = ["first_day"]

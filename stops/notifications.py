@@ -59,19 +59,29 @@ def dispatch_due_changes(now, window):
         due = [change for change in due if change not in past]
         subscription_ids = set()
         if due:
-            subscriptions = Subscription.objects.following({c.stop_id for c in due})
-            subscriptions = list(subscriptions.values_list("pk", "stop_id", "organisation_id"))
+            followers = _followers({change.stop for change in due})
             notifications = [
                 Notification(subscription_id=pk, kind=Notification.Kind.CHANGE, change=change)
                 for change in due
-                for pk, stop_id, organisation_id in subscriptions
-                if stop_id == change.stop_id or (stop_id is None and organisation_id == change.stop.organisation_id)
+                for pk in followers[change.stop_id]
             ]
             Notification.objects.bulk_create(notifications, ignore_conflicts=True, batch_size=1000)
             ScheduleChange.objects.filter(pk__in=[c.pk for c in due]).update(dispatched_at=now)
             subscription_ids = {n.subscription_id for n in notifications}
     waits = [(at - due_before).total_seconds() for at in newest.values() if at > due_before]
     return subscription_ids, (min(waits) if waits else None)
+
+
+def _followers(stops):
+    """{stop id: ids of the confirmed subscriptions told of its changes}: those to the stop, and
+    those to every stop of its organisation. In one query, whatever the number of stops."""
+    followers = {stop.pk: [] for stop in stops}
+    rows = Subscription.objects.following(list(followers)).values_list("pk", "stop_id", "organisation_id")
+    for pk, followed, organisation_id in rows:
+        for stop in stops:
+            if followed == stop.pk or (followed is None and organisation_id == stop.organisation_id):
+                followers[stop.pk].append(pk)
+    return followers
 
 
 def audience(stops):
@@ -147,13 +157,11 @@ def remind_tomorrow(now):
     unusual = {o.stop.pk for o in schedule.openings(tomorrow, tomorrow, list(stops)) if not o.is_open or o.extra}
     if not unusual:
         return set()
-    organisation_of = {stop.pk: stop.organisation_id for stop in stops}
+    followers = _followers({stop for stop in stops if stop.pk in unusual})
     reminders = [
         Notification(subscription_id=pk, kind=Notification.Kind.REMINDER, stop_id=stop_id, date=tomorrow)
-        for pk, followed, organisation_id in Subscription.objects.following(unusual).values_list(
-            "pk", "stop_id", "organisation_id"
-        )
-        for stop_id in ([followed] if followed else [s for s in unusual if organisation_of[s] == organisation_id])
+        for stop_id, subscription_ids in followers.items()
+        for pk in subscription_ids
     ]
     Notification.objects.bulk_create(reminders, ignore_conflicts=True, batch_size=1000)
     return {reminder.subscription_id for reminder in reminders}

@@ -133,6 +133,14 @@ def _with_extra(day_openings, extra):
     return sorted([*kept, extra], key=lambda o: (o.start, o.stop.name))
 
 
+def closures_of(stop):
+    """The closures that apply to `stop`: its own, its organisation's of every stop, and the
+    country's (those `openings()` applies, grouped the same way by `_Calendar`)."""
+    return Closure.objects.filter(
+        Q(stop=stop) | Q(stop=None, organisation=stop.organisation_id) | Q(stop=None, organisation=None)
+    )
+
+
 class _Calendar:
     """The closures and holidays of a date range, loaded once for `openings()`."""
 

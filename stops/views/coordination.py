@@ -88,7 +88,7 @@ def stop_schedule(request, slug):
         "stop": stop,
         "week": wording.describe_week(stop, list(stop.slots.all()), today),
         "slots": stop.slots.all(),
-        "closures": Closure.objects.applying_to(stop).filter(last_day__gte=today),
+        "closures": schedule.closures_of(stop).filter(last_day__gte=today),
         "extras": stop.extra_openings.filter(date__gte=today),
         # Only what is not over yet can be cancelled.
         "upcoming": [(opening, opening.is_to_come(now)) for opening in upcoming],

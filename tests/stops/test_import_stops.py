@@ -5,6 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from partners.models import Partner
+from stops import schedule
 from stops.importer import StopsFileError, import_stops
 from stops.models import Closure, ExtraOpening, Stop, WeeklySlot
 from tests.factories import OrganisationFactory, PartnerFactory, StopFactory
@@ -374,7 +375,7 @@ def test_a_closure_of_every_stop_in_a_file_closes_every_stop_of_its_organisation
     import_stops("organisation: paris\nclosures:\n  - {start: 2025-05-02, reason: Formation de l'équipe}\n")
     closure = Closure.objects.get(stop=None)
     assert closure.organisation == paris
-    assert not Closure.objects.applying_to(other).exists()
+    assert not schedule.closures_of(other).exists()
 
 
 def test_a_stops_partners_are_national_or_its_organisations_own(paris):
