@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from stops.views import public
 
@@ -7,6 +7,8 @@ urlpatterns = [
     path("", public.timetable, name="timetable"),
     path("calendrier.ics", public.calendar, name="calendar"),
     path("arrets/<slug:slug>/", public.stop_detail, name="stop"),
+    # Typed from an SMS or a poster: the last slash is optional.
+    re_path(r"^a/(?P<short_code>[0-9a-zA-Z]{1,8})/?$", public.short_link, name="short_link"),
     path("arrets/<slug:slug>/calendrier.ics", public.stop_calendar, name="stop_calendar"),
     path("structures/<slug:slug>/", public.organisation, name="organisation"),
     path("structures/<slug:slug>/calendrier.ics", public.organisation_calendar, name="organisation_calendar"),

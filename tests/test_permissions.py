@@ -30,6 +30,7 @@ PUBLIC = {
     "stops:timetable",
     "stops:calendar",
     "stops:stop",
+    "stops:short_link",
     "stops:stop_calendar",
     "stops:organisation",
     "stops:organisation_calendar",

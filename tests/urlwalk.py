@@ -8,6 +8,8 @@ from urllib.parse import quote
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 
+from stops import links
+
 
 def all_patterns(patterns=None, namespace="", prefix="/"):
     for pattern in get_resolver().url_patterns if patterns is None else patterns:
@@ -41,6 +43,7 @@ def every_route(stop, visit):
     """[(name, top namespace, prefix, pattern, valid parameters)] for every pattern of the project."""
     values = {
         "slug": stop.slug,
+        "short_code": links.code(stop.pk),
         "pk": visit.pk,
         "step": "parti",
         "object_id": str(visit.pk),

@@ -5,8 +5,8 @@ import datetime
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
 from organisations.models import Organisation
-from stops import ics, notifications, schedule, wording
+from stops import ics, links, notifications, schedule, wording
 from stops.caching import cached
 from stops.forms import StopSearchForm, SubscriptionForm
 from stops.models import Stop
@@ -102,6 +102,14 @@ def stop_detail(request, slug):
         "feed_url": request.build_absolute_uri(reverse("stops:stop_calendar", args=[stop.slug])),
     }
     return render(request, "public/stop_detail.html", context)
+
+
+def short_link(request, short_code):
+    """A stop's short link (stops/links.py): on to its page."""
+    pk = links.stop_pk(short_code)
+    if pk is None:
+        raise Http404
+    return redirect(get_object_or_404(Stop.objects.active().only("slug"), pk=pk))
 
 
 @cached(per="day")
