@@ -27,8 +27,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class AuditEventAdmin(ReadOnlyAdmin):
     """Read only: the journal is added to by the app, never changed."""
 
-    list_display = ["at", "username", "action", "summary", "ip"]
-    list_filter = ["action"]
+    list_display = ["at", "username", "organisation", "action", "summary", "ip"]
+    list_filter = ["action", "organisation"]
     search_fields = ["username", "summary"]
     date_hierarchy = "at"
 

@@ -7,8 +7,10 @@ from mairie_mobile.models import AuditEvent
 Action = AuditEvent.Action
 
 
-def record(action, summary, *, user=None, username="", request=None):
-    """Add an entry; `request` gives the address it came from (REMOTE_ADDR, set by the proxy in production)."""
+def record(action, summary, *, user=None, username="", request=None, organisations=()):
+    """Add an entry; `request` gives the address it came from (REMOTE_ADDR, set by the proxy in production).
+    `organisations`: those the action concerns; the entry names the organisation when it is one."""
+    slugs = {organisation.slug for organisation in organisations if organisation is not None}
     if user is not None and not user.is_authenticated:
         user = None
     username = user.get_username() if user else username
@@ -18,6 +20,7 @@ def record(action, summary, *, user=None, username="", request=None):
         user=user,
         username=_printable(username)[:150],
         ip=request.META.get("REMOTE_ADDR") if request else None,
+        organisation=slugs.pop() if len(slugs) == 1 else "",
     )
 
 

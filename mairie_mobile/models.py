@@ -34,6 +34,7 @@ class AuditEvent(models.Model):
         INVITATION_CANCELLED = "invitation_cancelled", _("Invitation annulée")
         INVITATION_ACCEPTED = "invitation_accepted", _("Invitation acceptée")
         MEMBERSHIP_ENDED = "membership_ended", _("Retrait de l'équipe")
+        PARTNERS_EDIT = "partners_edit", _("Partenaires et lieux d'orientation")
 
     at = models.DateTimeField(_("le"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
@@ -48,6 +49,9 @@ class AuditEvent(models.Model):
     username = models.CharField(_("identifiant"), max_length=150, blank=True)
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     summary = models.CharField(_("détail"), max_length=500)
+    # The slug of the organisation concerned, kept as written; empty: the platform's own
+    # actions (logging in), those of the national administrator, or of several organisations.
+    organisation = models.CharField(_("structure"), max_length=50, blank=True, db_index=True)
     ip = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
 
     objects = AuditQuerySet.as_manager()

@@ -77,7 +77,7 @@ def invite(organisation, email, role, by, now):
     earlier = Invitation.objects.pending(now).filter(organisation=organisation, email=email)
     earlier.exclude(pk=invitation.pk).update(cancelled_at=now)
     summary = _("Invitation de %(email)s à %(organisation)s, rôle « %(role)s »") % _facts(invitation)
-    audit.record(audit.Action.INVITATION_SENT, summary, user=by)
+    audit.record(audit.Action.INVITATION_SENT, summary, user=by, organisations=[invitation.organisation])
     return invitation, token
 
 
@@ -118,7 +118,7 @@ def accept(invitation, user, now):
     summary = _("%(username)s (%(email)s) a rejoint %(organisation)s, rôle « %(role)s »") % _facts(
         invitation, username=user.get_username()
     )
-    audit.record(audit.Action.INVITATION_ACCEPTED, summary, user=user)
+    audit.record(audit.Action.INVITATION_ACCEPTED, summary, user=user, organisations=[invitation.organisation])
     return membership
 
 
@@ -150,7 +150,7 @@ def cancel(invitation, by, now):
     if not Invitation.objects.pending(now).filter(pk=invitation.pk).update(cancelled_at=now):
         raise Refused(_("Cette invitation n'est plus en attente : elle a été acceptée, annulée, ou elle a expiré."))
     summary = _("Invitation de %(email)s à %(organisation)s annulée (rôle « %(role)s »)") % _facts(invitation)
-    audit.record(audit.Action.INVITATION_CANCELLED, summary, user=by)
+    audit.record(audit.Action.INVITATION_CANCELLED, summary, user=by, organisations=[invitation.organisation])
 
 
 def refusal_to_end(membership, by):
@@ -199,7 +199,7 @@ def end_membership(membership, by, now):
         "organisation": membership.organisation,
         "role": membership.get_role_display(),
     }
-    audit.record(audit.Action.MEMBERSHIP_ENDED, summary, user=by)
+    audit.record(audit.Action.MEMBERSHIP_ENDED, summary, user=by, organisations=[membership.organisation])
 
 
 def digest(token):

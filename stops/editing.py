@@ -51,7 +51,8 @@ def edit_schedule(stops, apply, *, user, description, username=""):
         after = _open_openings(stops, now, end)
         if _record(stops, before, after, user, description):
             transaction.on_commit(tasks.dispatch_soon, robust=True)
-        audit.record(audit.Action.SCHEDULE_EDIT, description, user=user, username=username)
+        organisations = {stop.organisation for stop in stops}
+        audit.record(audit.Action.SCHEDULE_EDIT, description, user=user, username=username, organisations=organisations)
     return result
 
 
@@ -98,7 +99,7 @@ def affected_stops(stop, organisation=None):
 def _fresh(stops):
     """The stops as the database has them now (a form may have changed the instances already)."""
     stops = stops() if callable(stops) else stops
-    return list(Stop.objects.filter(pk__in=[stop.pk for stop in stops]))
+    return list(Stop.objects.filter(pk__in=[stop.pk for stop in stops]).select_related("organisation"))
 
 
 def _open_openings(stops, now, end):

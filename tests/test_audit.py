@@ -45,6 +45,17 @@ def test_a_schedule_edit_is_recorded_with_its_author(client, coordinator, tuesda
     [edit] = entries(Action.SCHEDULE_EDIT)
     assert edit.user == coordinator
     assert "Travaux" in edit.summary
+    assert edit.organisation == "paris"  # the national operator filters the journal by structure
+
+
+def test_a_closure_of_every_stop_of_the_country_is_of_no_one_organisation(client, tuesday_bus):
+    StopFactory(organisation=OrganisationFactory(slug="pimms-libercourt"))
+    client.force_login(User.objects.create_superuser("admin", "admin@example.org", PASSWORD))
+    day = timezone.localdate() + datetime.timedelta(days=10)
+    data = {"organisation": "", "first_day": day.isoformat(), "reason": "Grève nationale"}
+    assert client.post("/coordination/fermetures/nouvelle/", data).status_code == 302
+    [edit] = entries(Action.SCHEDULE_EDIT)
+    assert edit.organisation == ""
 
 
 def test_a_preview_is_not_an_edit(client, coordinator, tuesday_bus):
@@ -82,6 +93,7 @@ def test_a_visit_correction_is_recorded(agent, other_agent):
     assert correction.user == other_agent
     assert correction.summary.startswith(f"Passage n° {visit.ticket} du ")
     assert correction.summary.endswith("corrigé : accompagnement_minutes")
+    assert correction.organisation == "paris"
 
 
 def test_exports_are_recorded(client, coordinator):
@@ -93,6 +105,15 @@ def test_exports_are_recorded(client, coordinator):
     assert first.ip == "192.0.2.9"
     assert first.summary.startswith("Statistiques du ")
     assert second.summary == "Rapport France services de 10/2026 (xlsx)"
+    assert (first.organisation, second.organisation) == ("paris", "paris")
+
+
+def test_a_partners_edit_is_recorded_with_its_organisation(coordination, coordinator):
+    data = {"name": "Centre communal d'action sociale", "short_name": "CCAS", "family": "city", "active": "on"}
+    assert coordination.post("/coordination/partenaires/nouveau/", data).status_code == 302
+    [edit] = entries(Action.PARTNERS_EDIT)
+    assert (edit.user, edit.organisation) == (coordinator, "paris")
+    assert edit.summary.startswith("Partenaire « CCAS » ajouté")
 
 
 def test_a_purge_of_personal_data_is_recorded(agent):

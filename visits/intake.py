@@ -252,7 +252,7 @@ def take_over(visit, agent, step, colleague):
                 "colleague": agent_name(colleague),
                 "step": visit.get_status_display().lower(),
             }
-            audit.record(audit.Action.VISIT_TAKE_OVER, summary, user=agent)
+            audit.record(audit.Action.VISIT_TAKE_OVER, summary, user=agent, organisations=[visit.stop.organisation])
     return visit
 
 
@@ -328,7 +328,7 @@ def correct(visit, agent, fields, demands):
                 **_passage(visit),
                 "what": what,
             }
-            audit.record(audit.Action.VISIT_CORRECTION, summary, user=agent)
+            audit.record(audit.Action.VISIT_CORRECTION, summary, user=agent, organisations=[visit.stop.organisation])
     return visit
 
 

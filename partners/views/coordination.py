@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from mairie_mobile import audit
 from organisations import access
 from organisations.models import Role
 from organisations.roles import coordinator_required
@@ -93,7 +94,11 @@ def _form_page(request, form_class, instance, *, title, success):
     form = form_class(request.POST or None, instance=instance, organisations=_organisations(request.user))
     if request.method == "POST" and form.is_valid():
         saved = form.save()
-        messages.success(request, success % {"name": saved})
+        done = success % {"name": saved}
+        audit.record(
+            audit.Action.PARTNERS_EDIT, done, user=request.user, request=request, organisations=[saved.organisation]
+        )
+        messages.success(request, done)
         return redirect("partners:home")
     context = {
         "form": form,

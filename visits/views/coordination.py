@@ -75,7 +75,8 @@ def export(request, fmt):
         "end": format(filters.end, "%d/%m/%Y"),
         "format": fmt,
     }
-    audit.record(audit.Action.EXPORT, what, user=request.user, request=request)
+    concerned = [filters.stop.organisation] if filters.stop else filters.organisations or ()
+    audit.record(audit.Action.EXPORT, what, user=request.user, request=request, organisations=concerned)
     return response
 
 
@@ -89,7 +90,7 @@ def france_services(request, fmt):
     sections = exports.france_services_sections(month, stats.france_services_report(month, organisations))
     response = _file(sections, fmt, f"france-services-{month:%Y-%m}")
     what = _("Rapport France services de %(month)s (%(format)s)") % {"month": format(month, "%m/%Y"), "format": fmt}
-    audit.record(audit.Action.EXPORT, what, user=request.user, request=request)
+    audit.record(audit.Action.EXPORT, what, user=request.user, request=request, organisations=organisations or ())
     return response
 
 
