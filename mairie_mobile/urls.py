@@ -11,6 +11,9 @@ handler404 = "mairie_mobile.views.page_not_found"
 handler500 = "mairie_mobile.views.server_error"
 
 urlpatterns = [
+    # First: the API is what is asked most often, by machines; resolved before any other pattern is tried.
+    path("api/v1/docs", views.api_docs, name="api_docs"),
+    path("api/v1/", api.urls),
     path("", include("stops.urls")),
     path("agents/", include("visits.urls_agents")),
     path("coordination/statistiques/", include("visits.urls_statistics")),
@@ -27,8 +30,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
-    path("api/v1/docs", views.api_docs, name="api_docs"),
-    path("api/v1/", api.urls),
     # The admin's own login would escape the rate limit and the second factor: ours serves it.
     path("admin/login/", views.LoginView.as_view(redirect_authenticated_user=False), name="admin_login"),
     path("admin/", admin.site.urls),
