@@ -11,10 +11,11 @@ handler404 = "mairie_mobile.views.page_not_found"
 handler500 = "mairie_mobile.views.server_error"
 
 urlpatterns = [
-    # First: the API is what is asked most often, by machines; resolved before any other pattern is tried.
+    # The public pages and the API first: they are what is asked most often, and every pattern
+    # tried before the one that matches costs each request a little.
+    path("", include("stops.urls")),
     path("api/v1/docs", views.api_docs, name="api_docs"),
     path("api/v1/", api.urls),
-    path("", include("stops.urls")),
     path("agents/", include("visits.urls_agents")),
     path("coordination/statistiques/", include("visits.urls_statistics")),
     path("coordination/equipe/", include("organisations.urls_team")),
