@@ -134,3 +134,18 @@ def test_the_poster_s_queries_do_not_grow_with_the_stops(client, count, django_a
     )
     with django_assert_max_num_queries(queries):
         assert client.get(f"/arrets/{stops[-1].slug}/affiche/").status_code == 200
+
+
+def test_the_stop_pages_lead_to_the_poster(client, coordination, tuesday_bus):
+    coordinators_page = text_of(coordination.get("/coordination/arrets/nathalie-sarraute/"))
+    assert f"""href="{POSTER}">Imprimer l'affiche de l'arrêt</a>""" in coordinators_page
+    coordination.logout()
+    stop_page = text_of(client.get("/arrets/nathalie-sarraute/"))
+    assert f"""<a href="{POSTER}">L'affiche de l'arrêt, à imprimer et à afficher</a>""" in stop_page
+
+
+def test_an_inactive_stop_s_page_offers_no_poster(coordination):
+    StopFactory(slug="ferme", active=False)
+    response = coordination.get("/coordination/arrets/ferme/")
+    assert response.status_code == 200
+    assert "/arrets/ferme/affiche/" not in text_of(response)
