@@ -8,6 +8,7 @@ never deleted, once it has had visitors. A code is not case-sensitive: a phone t
 capitalises the first letter of what is typed still finds the stop.
 """
 
+import segno
 from django.conf import settings
 from django.urls import reverse
 
@@ -45,3 +46,9 @@ def short_url(stop):
 def printed(url):
     """A link as people type it on a phone: without "https://" and its last slash."""
     return url.removeprefix("https://").removeprefix("http://").removesuffix("/")
+
+
+def qr_code(url, title):
+    """The QR code of `url` as inline SVG, `title` its text alternative. A plain QR code, never a
+    Micro QR (many phones do not read them); no size of its own: the page's CSS sizes it."""
+    return segno.make(url, micro=False).svg_inline(omitsize=True, title=title, svgclass="qr-code-image")

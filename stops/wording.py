@@ -38,9 +38,8 @@ def describe_week(stop, slots, today):
         group = list(group)
         hours = " / ".join(format_hours(slot.start, slot.end) for slot in group)
         lines.append(f"{_recurrence(group[0])} : {hours}{_bounds(group[0], today)}")
-    closed_on = _closed_on(stop)
-    if closed_on:
-        lines.append(closed_on)
+    if closed := closed_on(stop):
+        lines.append(closed)
     return lines
 
 
@@ -79,7 +78,9 @@ def long_date(day, *, weekday=False, year=None):
     return f"{date_format(day, 'l')} {text}" if weekday else text
 
 
-def _closed_on(stop):
+def closed_on(stop):
+    """« Fermé pendant les vacances scolaires (zone C) et les jours fériés », or "" when it opens on both;
+    the last line of describe_week."""
     zone = stop.school_holidays_zone
     if zone and stop.closed_on_public_holidays:
         return _("Fermé pendant les vacances scolaires (zone %(zone)s) et les jours fériés") % {"zone": zone}

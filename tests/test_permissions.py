@@ -30,6 +30,7 @@ PUBLIC = {
     "stops:timetable",
     "stops:calendar",
     "stops:stop",
+    "stops:stop_poster",
     "stops:short_link",
     "stops:stop_calendar",
     "stops:organisation",

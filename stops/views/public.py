@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
@@ -102,6 +103,47 @@ def stop_detail(request, slug):
         "feed_url": request.build_absolute_uri(reverse("stops:stop_calendar", args=[stop.slug])),
     }
     return render(request, "public/stop_detail.html", context)
+
+
+@cached(per="day")  # the week in words moves on with the date ("à partir du…", slots ended)
+def stop_poster(request, slug):
+    """A stop's poster, one A4 page to print and stick where the bus stops: its week, what it
+    helps with, who runs it, and a QR code of its short link."""
+    stop = get_object_or_404(
+        Stop.objects.active().select_related("organisation").prefetch_related("partners"), slug=slug
+    )
+    short_url = links.short_url(stop)
+    printed = links.printed(short_url)
+    # The week's hours in large letters; when it closes (holidays) below them, in smaller ones.
+    closed_on = wording.closed_on(stop)
+    week = wording.describe_week(stop, list(stop.slots.all()), timezone.localdate())
+    hours = [line for line in week if line != closed_on]
+    partners = list(stop.partners.all())
+    context = {
+        "stop": stop,
+        "hours": hours,
+        "closed_on": closed_on,
+        "partners": partners,
+        "sizes": _poster_sizes(stop, hours, partners),
+        "short_url": short_url,
+        "printed_link": printed,
+        "qr_code": links.qr_code(short_url, _("Code QR menant à %(link)s") % {"link": printed}),
+    }
+    return render(request, "public/stop_poster.html", context)
+
+
+def _poster_sizes(stop, hours, partners):
+    """The pieces of a poster too long for its largest letters: the classes that print them smaller
+    (static/css/poster.css), so that the poster stays on one A4 page."""
+    sizes = {
+        "poster-name-long": 50 < len(stop.name) <= 100,
+        "poster-name-longest": len(stop.name) > 100,
+        "poster-place-long": len(stop.address) + len(stop.landmark) > 120,
+        "poster-week-long": len(hours) > 3 or sum(len(line) for line in hours) > 150,
+        "poster-partners-many": len(partners) > 6,
+        "poster-partners-long": sum(len(partner.short_name) for partner in partners) > 250,
+    }
+    return " ".join(name for name, applies in sizes.items() if applies)
 
 
 def short_link(request, short_code):

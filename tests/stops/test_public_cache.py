@@ -31,6 +31,8 @@ PUBLIC_ANSWERS = [
     "/api/v1/openings?start=2025-03-10&end=2025-03-16",
     "/api/v1/openings?start=2025-03-10&end=2025-03-16&stop=nathalie-sarraute",
 ]
+# The stop's poster: its week, partners and contact, without the openings of the coming days.
+POSTER = "/arrets/nathalie-sarraute/affiche/"
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +46,7 @@ def without_token(response):
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
 
 
-@pytest.mark.parametrize("url", PUBLIC_ANSWERS)
+@pytest.mark.parametrize("url", [*PUBLIC_ANSWERS, POSTER])
 def test_a_second_visitor_is_answered_without_the_database(url, client, tuesday_bus, django_assert_num_queries):
     first = client.get(url)
     with django_assert_num_queries(0):
@@ -73,8 +75,9 @@ def test_a_closure_shows_at_once_everywhere(url, client, tuesday_bus):
         assert not re.search(r"Bus en panne|\(bus en panne\)", without_token(before))
 
 
-def rename(partner, name):
+def rename(partner, name, short_name=None):
     partner.name = name
+    partner.short_name = short_name or partner.short_name
     partner.save()
 
 
@@ -92,6 +95,29 @@ def test_every_kind_of_change_moves_the_answers_on(client, tuesday_bus):
         before = without_token(client.get(url))
         change()
         assert without_token(client.get(url)) != before, number
+
+
+def test_every_change_to_what_the_poster_says_shows_at_once(client, tuesday_bus):
+    changes = [
+        lambda: WeeklySlot.objects.create(stop=tuesday_bus, weekday=3, start=datetime.time(10), end=datetime.time(12)),
+        lambda: tuesday_bus.partners.set([Partner.objects.get(code="caf")]),
+        lambda: rename(Partner.objects.get(code="caf"), "Caf de Paris", short_name="Caf de Paris"),
+        lambda: setattr(tuesday_bus.organisation, "contact_phone", "01 42 76 40 40") or tuesday_bus.organisation.save(),
+        lambda: setattr(tuesday_bus, "landmark", "Devant la médiathèque") or tuesday_bus.save(),
+    ]
+    for number, change in enumerate(changes):
+        before = client.get(POSTER).content
+        change()
+        assert client.get(POSTER).content != before, number
+
+
+def test_the_week_on_the_poster_moves_on_with_the_day(client, tuesday_bus, monday_noon):
+    WeeklySlot.objects.create(
+        stop=tuesday_bus, weekday=3, start=datetime.time(10), end=datetime.time(12), starts_on=datetime.date(2025, 3, 4)
+    )
+    assert "Tous les jeudis : 10h – 12h (à partir du 4 mars)" in client.get(POSTER).content.decode()
+    monday_noon.move_to(datetime.datetime(2025, 3, 4, 0, 0, 1, tzinfo=PARIS))
+    assert "Tous les jeudis : 10h – 12h</li>" in client.get(POSTER).content.decode()
 
 
 def test_an_import_that_only_adds_slots_shows_at_once(client, tuesday_bus):
@@ -140,6 +166,7 @@ def test_the_calendar_feed_moves_on_with_the_day(client, tuesday_bus, monday_noo
         "/calendrier.ics",
         "/api/v1/stops",
         "/api/v1/openings?start=2025-03-10&end=2025-03-16",
+        POSTER,
     ],
 )
 def test_a_client_with_the_current_version_is_told_nothing_changed(url, client, tuesday_bus):
