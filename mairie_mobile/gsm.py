@@ -5,6 +5,7 @@ text is written in it by `transliterate` (ê → e, ç → c, « » → "). The 
 extension table (€ [ ] { } ~ ^ | \\ and the form feed) take two of the 160.
 """
 
+import re
 import unicodedata
 
 ONE_SEGMENT = 160
@@ -36,6 +37,9 @@ REPLACEMENTS = {
 }
 
 
+FRENCH_QUOTES = re.compile(r"«\s*|\s*»")
+
+
 def is_gsm(text):
     """Whether every character of `text` is in the GSM alphabet (basic or extension table)."""
     return all(c in BASIC or c in EXTENSION for c in text)
@@ -53,6 +57,7 @@ def fits(text):
 def transliterate(text):
     """`text` in the GSM alphabet: accents it lacks dropped (ê → e, Â → A, ç → c), the others kept
     (é, è, à, É, Ç…); what has no likeness becomes "?"."""
+    text = FRENCH_QUOTES.sub('"', text)  # « mot » → "mot", spaces inside dropped
     return "".join(_character(c) for c in text)
 
 
@@ -80,7 +85,8 @@ def shorten(text, limit):
             break
         cut += c
     word = cut.rsplit(" ", 1)[0]
-    if len(word) >= len(cut) // 2:  # a cut on a word, unless it loses most of the room
+    # A cut on a word (not inside one), unless it loses most of the room.
+    if not text[len(cut) :].startswith(" ") and len(word) >= len(cut) // 2:
         cut = word
     return cut.rstrip(" ,.;:-(") + ELLIPSIS
 

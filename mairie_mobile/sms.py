@@ -4,7 +4,7 @@
 - `console://`: printed on the standard output (`make run`);
 - `file:///path`: one line of JSON per SMS, appended to /path;
 - `locmem://`: kept in `outbox` (tests);
-- `brevo://API_KEY@api.brevo.com?sender=MairieMob`: Brevo's transactional SMS
+- `brevo://API_KEY@api.brevo.com?sender=MairieMob[&timeout=10]`: Brevo's transactional SMS
   (`brevo+http://KEY@127.0.0.1:PORT` for a test server).
 
 A backend raises `RecipientRefused` for a number the provider will never take (the
@@ -83,11 +83,18 @@ def _brevo_options(parsed, query):
         port = parsed.port
     except ValueError:
         raise ImproperlyConfigured(f"SMS_URL: the port of {parsed.netloc!r} is not a number") from None
+    try:
+        timeout = float(query.get("timeout", ["10"])[0])
+    except ValueError:
+        timeout = 0
+    if not 0 < timeout <= 60:
+        raise ImproperlyConfigured("SMS_URL: timeout= must be a number of seconds, more than 0 and 60 at most")
     host = parsed.hostname or "api.brevo.com"
     return {
         "api_key": api_key,
         "endpoint": f"{scheme}://{host}{f':{port}' if port else ''}{BREVO_PATH}",
         "sender": sender,
+        "timeout": timeout,
     }
 
 
@@ -142,9 +149,9 @@ class FileBackend(BaseBackend):
 class BrevoBackend(BaseBackend):
     """Brevo's transactional SMS: one POST per SMS. Short timeouts: a worker waits little."""
 
-    def __init__(self, api_key, endpoint, sender=""):
+    def __init__(self, api_key, endpoint, sender="", timeout=10):
         self.api_key, self.endpoint, self.sender = api_key, endpoint, sender
-        self.http = urllib3.PoolManager(timeout=urllib3.Timeout(connect=3, read=10), retries=False)
+        self.http = urllib3.PoolManager(timeout=urllib3.Timeout(connect=min(3, timeout), read=timeout), retries=False)
 
     def close(self):
         self.http.clear()

@@ -524,8 +524,7 @@ def send_code(phone, organisation, now=None):
         waiting.delete()
         raise OverBudget
     waiting.update(code_hash=_code_hash(phone, code), code_sent_at=now, code_attempts=0)
-    context = {"sender": organisation.sender, "code": code}
-    body = gsm.fit(lambda **parts: _render_sms("code", context | parts), {"sender": _part(organisation.sender)})
+    body = sms_text("code", {"code": code}, {"sender": organisation.sender})
     try:
         with sms.get_connection() as connection:
             connection.send_messages([sms.Message(to=phone, body=body, sender=organisation.sender)])
@@ -584,13 +583,15 @@ def leave_by_sms(phone):
 # The SMS -----------------------------------------------------------------------------
 
 
+def sms_text(name, context, parts):
+    """The SMS of templates/sms/<name>.txt in one segment: `parts` (a stop's name, a reason: what
+    may be long) are shortened as much as needed, `context` is kept whole."""
+    parts = {key: gsm.transliterate(" ".join(str(value).split())) for key, value in parts.items()}
+    return gsm.fit(lambda **shortened: _render_sms(name, context | shortened), parts)
+
+
 def _render_sms(name, context):
     return gsm.transliterate(" ".join(render_to_string(f"sms/{name}.txt", context).split()))
-
-
-def _part(text):
-    """A variable part of an SMS, written in the GSM alphabet on one line."""
-    return gsm.transliterate(" ".join(str(text).split()))
 
 
 def _leave_url(subscription):
@@ -613,8 +614,8 @@ def _changes_sms(subscription, changes, news):
         "link": links.printed(links.short_url(first["stop"])),
         "leave": _leave_url(subscription),
     }
-    parts = {"sender": _part(first["stop"].organisation.sender), "what": _part(what), "stop": _part(first["stop"].name)}
-    return _sms_to(subscription, gsm.fit(lambda **p: _render_sms("change", context | p), parts))
+    parts = {"sender": first["stop"].organisation.sender, "what": what, "stop": first["stop"].name}
+    return _sms_to(subscription, sms_text("change", context, parts))
 
 
 def _changed_items(news):
@@ -652,8 +653,8 @@ def _reminder_sms(subscription, stop, day):
     else:
         what = _("%(day)s horaires modifiés") % {"day": wording.short_date(day)}
     context = {"link": links.printed(links.short_url(stop)), "leave": _leave_url(subscription)}
-    parts = {"sender": _part(stop.organisation.sender), "what": _part(what), "stop": _part(stop.name)}
-    return _sms_to(subscription, gsm.fit(lambda **p: _render_sms("reminder", context | p), parts))
+    parts = {"sender": stop.organisation.sender, "what": what, "stop": stop.name}
+    return _sms_to(subscription, sms_text("reminder", context, parts))
 
 
 def _sms_to(subscription, body):
