@@ -93,7 +93,8 @@ def shorten(text, limit):
 
 def fit(render, parts, *, shortest=6):
     """One segment made by `render(**parts)`: while it is too long, the longest of `parts` (the
-    variable ones: a stop's name, a reason) is shortened; the text is cut as a last resort.
+    variable ones: a stop's name, a reason) is shortened, no shorter than the next longest, so
+    that each keeps what it can; the text is cut as a last resort.
 
     `render` returns the text already transliterated."""
     parts = dict(parts)
@@ -102,7 +103,10 @@ def fit(render, parts, *, shortest=6):
         excess = length(text) - ONE_SEGMENT
         if excess <= 0:
             return text
-        name, value = max(parts.items(), key=lambda item: length(item[1]), default=(None, ""))
-        if name is None or length(value) <= shortest:
+        lengths = sorted((length(value), name) for name, value in parts.items())
+        if not lengths or lengths[-1][0] <= shortest:
             return shorten(text, ONE_SEGMENT)
-        parts[name] = shorten(value, max(shortest, length(value) - excess))
+        longest, name = lengths[-1]
+        runner_up = lengths[-2][0] if len(lengths) > 1 else 0
+        limit = max(shortest, longest - excess, min(runner_up, longest - 1))
+        parts[name] = shorten(parts[name], limit)

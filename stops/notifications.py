@@ -604,57 +604,53 @@ def _changes_sms(subscription, changes, news):
         stops.setdefault(change.stop, set()).update(change.days)
     told = [_stop_news(stop, days, news) for stop, days in stops.items()]
     first = told[0]
-    items = list(_changed_items(first)) or [_("horaires modifiés")]
-    more = len(items) - 1 + len(told) - 1  # another stop's changes count as one
-    what = items[0]
+    items = list(dict.fromkeys(_changed_items(first))) or [(_("horaires modifiés"), "")]
     following = first["next"][0] if first["next"] else None
     context = {
-        "more": more,
+        "what": items[0][0],
+        "more": len(items) - 1 + len(told) - 1,  # another stop's changes count as one
         "next": following and f"{wording.short_date(following.date)} {wording.format_time(following.start)}",
         "link": links.printed(links.short_url(first["stop"])),
         "leave": _leave_url(subscription),
     }
-    parts = {"sender": first["stop"].organisation.sender, "what": what, "stop": first["stop"].name}
+    parts = {"sender": first["stop"].organisation.sender, "reason": items[0][1], "stop": _short_name(first["stop"])}
     return _sms_to(subscription, sms_text("change", context, parts))
 
 
 def _changed_items(news):
-    """What changed at a stop, each in a few words: « mar. 1/12 annulé (bus en panne) »."""
+    """What changed at a stop, each in a few words and its reason: (« mar. 1/12 annulé », « bus en panne »)."""
     for opening in news["changed"]:
-        day = wording.short_date(opening.date)
-        if not opening.is_open:
-            yield _("%(day)s annulé (%(reason)s)") % {"day": day, "reason": (opening.reason or "").lower()}
-        elif opening.extra:
-            yield _("%(day)s ouverture exceptionnelle %(hours)s") % {"day": day, "hours": _hours(opening)}
-        else:
-            yield _("%(day)s ouvert %(hours)s") % {"day": day, "hours": _hours(opening)}
+        yield _what(opening.date, opening)
     for day in news["closed_days"]:
-        yield _("%(day)s plus d'ouverture") % {"day": wording.short_date(day)}
+        yield _("%(day)s plus d'ouverture") % {"day": wording.short_date(day)}, ""
 
 
-def _hours(opening):
-    return f"{wording.format_time(opening.start)}-{wording.format_time(opening.end)}"
+def _what(day, opening):
+    day = wording.short_date(day)
+    if opening is None:
+        return _("%(day)s horaires modifiés") % {"day": day}, ""
+    reason = (opening.reason or "").lower()
+    if not opening.is_open:
+        return _("%(day)s annulé") % {"day": day}, reason
+    hours = f"{wording.format_time(opening.start)}-{wording.format_time(opening.end)}"
+    if opening.extra:
+        return _("%(day)s ouverture exceptionnelle %(hours)s") % {"day": day, "hours": hours}, reason
+    return _("%(day)s ouvert %(hours)s") % {"day": day, "hours": hours}, ""
 
 
 def _reminder_sms(subscription, stop, day):
     openings = schedule.openings(day, day, [stop])
-    cancelled = [o for o in openings if not o.is_open]
-    extra = [o for o in openings if o.extra]
-    if cancelled:
-        what = _("%(day)s annulé (%(reason)s)") % {
-            "day": wording.short_date(day),
-            "reason": (cancelled[0].reason or "").lower(),
-        }
-    elif extra:
-        what = _("%(day)s ouverture exceptionnelle %(hours)s") % {
-            "day": wording.short_date(day),
-            "hours": _hours(extra[0]),
-        }
-    else:
-        what = _("%(day)s horaires modifiés") % {"day": wording.short_date(day)}
-    context = {"link": links.printed(links.short_url(stop)), "leave": _leave_url(subscription)}
-    parts = {"sender": stop.organisation.sender, "what": what, "stop": stop.name}
+    unusual = [o for o in openings if not o.is_open] or [o for o in openings if o.extra] or [None]
+    what, reason = _what(day, unusual[0])
+    context = {"what": what, "link": links.printed(links.short_url(stop)), "leave": _leave_url(subscription)}
+    parts = {"sender": stop.organisation.sender, "reason": reason, "stop": _short_name(stop)}
     return _sms_to(subscription, sms_text("reminder", context, parts))
+
+
+def _short_name(stop):
+    """A stop's name without what all stops of a bus share: « Bus Mairie mobile – Esplanade Nathalie
+    Sarraute » → « Esplanade Nathalie Sarraute »."""
+    return stop.name.rsplit(" – ", 1)[-1]
 
 
 def _sms_to(subscription, body):

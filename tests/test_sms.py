@@ -129,7 +129,8 @@ def test_a_wrong_sms_url_stops_the_start():
 def test_the_console_backend_prints_the_sms(capsys):
     assert sms.get_connection("console://").send_messages([MESSAGE]) == 1
     printed = capsys.readouterr().out
-    assert "+33612345678" in printed and MESSAGE.body in printed
+    assert "+33612345678" in printed
+    assert MESSAGE.body in printed
 
 
 def test_the_file_backend_appends_a_line_per_sms(tmp_path):
@@ -139,7 +140,8 @@ def test_the_file_backend_appends_a_line_per_sms(tmp_path):
     sms.get_connection(f"file://{path}").send_messages([MESSAGE])
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     assert len(lines) == 3
-    assert lines[0]["to"] == "+33612345678" and lines[0]["body"] == MESSAGE.body
+    assert lines[0]["to"] == "+33612345678"
+    assert lines[0]["body"] == MESSAGE.body
 
 
 def test_the_locmem_backend_keeps_the_sms_in_its_outbox(sms_outbox):
