@@ -235,6 +235,7 @@ class CancelOpeningForm(forms.Form):
 
 # The mobiles of France and of its overseas départements and collectivities.
 FRENCH_REGIONS = {"FR", "GP", "MQ", "GF", "RE", "YT", "BL", "MF", "PM"}
+DIGITS_ONLY = _("Tapez seulement les chiffres de votre numéro de mobile, par exemple 06 12 34 56 78.")
 PHONE_CHARACTERS = re.compile(r"[0-9 .+()\-]{6,25}")
 
 
@@ -242,14 +243,9 @@ def mobile_number(text):
     """`text` as an E.164 French mobile number (+33612345678); ValidationError with a French message."""
     text = text.strip()
     if not PHONE_CHARACTERS.fullmatch(text):
-        raise forms.ValidationError(
-            _("Tapez seulement les chiffres de votre numéro de mobile, par exemple 06 12 34 56 78."), code="characters"
-        )
-    try:
-        number = phonenumbers.parse(text, "FR")
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+        raise forms.ValidationError(DIGITS_ONLY, code="characters")
+    number = _parsed(text)
+    if number is None:
         raise forms.ValidationError(
             _("Ce numéro n'existe pas : vérifiez-le, par exemple 06 12 34 56 78."), code="invalid"
         )
@@ -262,10 +258,23 @@ def mobile_number(text):
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def _parsed(text):
+    """The valid number `text` spells, in France first, then overseas (0692… is in La Réunion), or None."""
+    for region in ("FR", "RE", "GP", "MQ", "GF", "YT", "PM", "BL", "MF"):
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            return None
+        if phonenumbers.is_valid_number(number):
+            return number
+    return None
+
+
 class MobileNumberField(forms.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("label", _("Votre numéro de mobile"))
         kwargs.setdefault("max_length", 25)
+        kwargs.setdefault("error_messages", {"max_length": DIGITS_ONLY})
         kwargs.setdefault("widget", forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}))
         super().__init__(**kwargs)
 

@@ -543,7 +543,7 @@ def confirm_code(phone, code, now=None):
     now = now or timezone.now()
     with transaction.atomic():
         waiting = list(
-            Subscription.objects.select_for_update()
+            Subscription.objects.select_for_update(of=("self",))
             .by_sms()
             .filter(phone=phone, confirmed_at=None)
             .exclude(code_hash="")

@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organisations', '0003_invitations'),
+        ("organisations", "0003_invitations"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organisation',
-            name='sms_monthly_budget',
-            field=models.PositiveIntegerField(blank=True, help_text='Le nombre de SMS que la structure peut envoyer par mois ; vide : le nombre de la plateforme.', null=True, verbose_name='SMS par mois'),
+            model_name="organisation",
+            name="sms_monthly_budget",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="Le nombre de SMS que la structure peut envoyer par mois ; vide : le nombre de la plateforme.",
+                null=True,
+                verbose_name="SMS par mois",
+            ),
         ),
     ]
