@@ -659,7 +659,7 @@ class SmsSent(models.Model):
         CODE = "code", _("Code de confirmation")
         TEXT = "text", _("Autre message")
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="sms_sent")
     day = models.DateField()
     kind = models.CharField(max_length=10, choices=Kind.choices)
 

@@ -133,7 +133,7 @@ class Migration(migrations.Migration):
             model_name="smssent",
             name="organisation",
             field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="organisations.organisation"
+                on_delete=django.db.models.deletion.CASCADE, related_name="sms_sent", to="organisations.organisation"
             ),
         ),
         migrations.AddIndex(

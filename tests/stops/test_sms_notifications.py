@@ -22,6 +22,7 @@ from stops.forms import CANCELLATION_REASONS
 from stops.models import Notification, SmsSent, Subscription, new_leave_code
 from stops.tasks import MAX_RETRIES, send_notifications
 from tests import brevo
+from tests.conftest import text_of
 from tests.factories import OrganisationFactory, StopFactory, WeeklySlotFactory
 from tests.stops.test_notifications import MONDAY, close, debounce_of_five_minutes, dispatch_and_deliver
 
@@ -292,3 +293,49 @@ def test_the_sms_of_the_longest_real_names_go_whole_through_the_sending(sms_outb
     (message,) = sms_outbox
     assert gsm.fits(message.body)
     assert message.body.endswith(f"/d/{subscriber.leave_code}")
+
+
+# What the coordinator sees ---------------------------------------------------------------------
+
+
+def test_the_coordinator_sees_this_month_s_sms_and_is_warned_at_80_percent(coordination, tuesday_bus, settings):
+    settings.SMS_MONTHLY_BUDGET = 10
+    today = timezone.localdate()
+    spent(tuesday_bus.organisation, 7, day=today)
+    text = text_of(coordination.get("/coordination/"))
+    assert "SMS envoyés ce mois-ci" in text
+    assert "<strong>7</strong> sur 10" in text
+    assert "Plus de 80 %" not in text
+    spent(tuesday_bus.organisation, 1, day=today)
+    assert "Plus de 80 % du budget SMS du mois est utilisé." in text_of(coordination.get("/coordination/"))
+    spent(tuesday_bus.organisation, 2, day=today)
+    text = text_of(coordination.get("/coordination/"))
+    assert "Budget du mois atteint : seules les annulations du jour partent encore par SMS." in text
+
+
+def test_sms_not_sent_for_the_budget_are_counted_for_the_coordinator(
+    coordination, tuesday_bus, by_sms, sms_outbox, settings
+):
+    settings.SMS_MONTHLY_BUDGET = 0
+    now = timezone.now()
+    tuesday = timezone.localdate(now) + datetime.timedelta(days=(1 - timezone.localdate(now).weekday()) % 7 or 7)
+    close(tuesday_bus, tuesday)
+    dispatch_and_deliver(timezone.now() + datetime.timedelta(minutes=6))
+    assert sms_outbox == []
+    assert "<strong>1</strong> non envoyé : sms du mois épuisés" in text_of(coordination.get("/coordination/"))
+
+
+def test_the_statistics_count_the_sms_sent_each_month(coordination, tuesday_bus):
+    from visits import stats
+
+    spent(tuesday_bus.organisation, 3, day=D(2025, 3, 10))
+    spent(tuesday_bus.organisation, 2, day=D(2025, 4, 2))
+    spent(OrganisationFactory(slug="autre"), 5, day=D(2025, 3, 10))
+    paris = tuesday_bus.organisation._meta.model.objects.filter(pk=tuesday_bus.organisation.pk)
+    result = stats.compute(stats.Filters(D(2025, 3, 1), D(2025, 4, 30), organisations=paris))
+    assert [(month, sms) for month, _visits, _demands, sms in result.monthly] == [
+        (D(2025, 3, 1), 3),
+        (D(2025, 4, 1), 2),
+    ]
+    page = text_of(coordination.get("/coordination/statistiques/", {"start": "2025-03-01", "end": "2025-04-30"}))
+    assert '<th scope="col">SMS envoyés</th>' in page
