@@ -242,7 +242,7 @@ def leave_sms(request, token):
         return render(request, "public/too_many_attempts.html", status=429)
     subscription = notifications.leaving_by_code(token)
     if subscription is None:
-        return render(request, "public/subscription_link_unknown.html", status=404)
+        return render(request, "public/sms_link_unknown.html", status=404)
     if request.method == "POST":
         notifications.leave_by_sms(subscription.phone)
         return render(request, "public/sms_left.html")
