@@ -153,6 +153,9 @@ def _deliver_sms(notifications, kind, connection, handled, news):
     subscription = notifications[0].subscription
     organisation = subscription.followed_organisation
     now = timezone.now()
+    if not subscription.leave_code:  # confirmed otherwise than by its code (the admin): its link to leave
+        subscription.leave_code = new_leave_code()
+        subscription.save(update_fields=["leave_code"])
     if kind == Notification.Kind.CHANGE:
         changes = [n.change for n in notifications]
         messages = [_changes_sms(subscription, changes, news)]
@@ -638,7 +641,7 @@ def _what(day, opening):
     day = wording.short_date(day)
     if opening is None:
         return _("%(day)s horaires modifiés") % {"day": day}, ""
-    reason = (opening.reason or "").lower()
+    reason = _lower_first(opening.reason or "")
     if not opening.is_open:
         return _("%(day)s annulé") % {"day": day}, reason
     hours = f"{wording.format_time(opening.start)}-{wording.format_time(opening.end)}"
@@ -654,6 +657,11 @@ def _reminder_sms(subscription, stop, day):
     context = {"what": what, "link": links.printed(links.short_url(stop)), "leave": _leave_url(subscription)}
     parts = {"sender": stop.organisation.sender, "reason": reason, "stop": _short_name(stop)}
     return _sms_to(subscription, sms_text("reminder", context, parts))
+
+
+def _lower_first(text):
+    """« Bus en panne » → « bus en panne », inside a sentence; « CAF fermée » stays."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
 def _short_name(stop):

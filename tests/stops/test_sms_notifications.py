@@ -339,3 +339,15 @@ def test_the_statistics_count_the_sms_sent_each_month(coordination, tuesday_bus)
     ]
     page = text_of(coordination.get("/coordination/statistiques/", {"start": "2025-03-01", "end": "2025-04-30"}))
     assert '<th scope="col">SMS envoyés</th>' in page
+
+
+def test_a_number_confirmed_without_its_code_still_gets_its_link_to_leave(tuesday_bus, sms_outbox):
+    subscription = Subscription.objects.create(phone=PHONE, stop=tuesday_bus, confirmed_at=MONDAY)  # as in the admin
+    with time_machine.travel(MONDAY, tick=False):
+        close(tuesday_bus, D(2025, 3, 11), reason="CAF fermée")
+    with time_machine.travel(AFTER_DEBOUNCE, tick=False):
+        dispatch_and_deliver(AFTER_DEBOUNCE)
+    subscription.refresh_from_db()
+    (message,) = sms_outbox
+    assert message.body.endswith(f"/d/{subscription.leave_code}")
+    assert "annulé (CAF fermée)" in message.body  # the reason lower-cased but its acronyms
