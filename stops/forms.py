@@ -324,6 +324,8 @@ class SubscriptionForm(forms.Form):
         or the only one there is)."""
         data = super().clean()
         data["channel"] = data.get("channel") or "email"
+        unused = "email" if data["channel"] == "sms" else "phone"
+        self.errors.pop(unused, None)  # what was typed in the field of the other channel, hidden, does not count
         if data["channel"] == "sms" and not settings.SMS_URL:
             self.add_error("channel", _("Les SMS ne sont pas proposés ici : abonnez-vous par courriel."))
         elif data["channel"] == "sms" and not data.get("phone") and "phone" not in self.errors:

@@ -276,3 +276,14 @@ def test_a_wrong_number_to_stop_is_said_in_french(client, by_sms):
     assert response.status_code == 400
     assert "Tapez seulement les chiffres" in text_of(response)
     assert Subscription.objects.count() == 2
+
+
+def test_what_is_left_in_the_field_of_the_other_channel_does_not_count(client, tuesday_bus, sms_outbox):
+    assert subscribe(client, email="pas une adresse").status_code == 200
+    assert Subscription.objects.get().email == ""
+    response = client.post(
+        "/abonnement/",
+        {"channel": "email", "email": "resident@example.org", "phone": "bonjour", "stop": "nathalie-sarraute"},
+    )
+    assert response.status_code == 200
+    assert Subscription.objects.filter(email="resident@example.org").exists()
