@@ -36,7 +36,8 @@ from bench.generate import (  # noqa: E402
 from stops import schedule  # noqa: E402
 from stops.models import Stop  # noqa: E402
 
-BENCH_DATABASE = "mairie_mobile_bench"
+# BENCH_DATABASE: another name, for benchmarks run beside others on one server.
+BENCH_DATABASE = os.environ.get("BENCH_DATABASE", "mairie_mobile_bench")
 
 
 def measure(function, runs):
@@ -361,6 +362,7 @@ def main():
             "stats",
             "organisations",
             "notify",
+            "notify-sms",
             "load",
             "faults",
             "importer",
@@ -408,6 +410,16 @@ def main():
             sections.append("\n".join(lines))
         else:
             sections.append("The notifications benchmark needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL).")
+    if args.only in (None, "notify-sms"):
+        if connection.vendor == "postgresql" and settings.REDIS_URL:
+            from bench import notify_sms
+
+            rows = notify_sms.run()
+            lines = ["### Notifications by SMS", "", "| what | time |", "|---|---:|"]
+            lines += [f"| {name} | {'' if seconds is None else f'{seconds:.0f} s'} |" for name, seconds in rows]
+            sections.append("\n".join(lines))
+        else:
+            sections.append("The SMS benchmark needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL).")
     if args.only in (None, "load"):
         if connection.vendor == "postgresql" and settings.REDIS_URL:
             from bench import load

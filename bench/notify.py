@@ -101,10 +101,10 @@ def _next_tuesday():
     return today + datetime.timedelta(days=(1 - today.weekday()) % 7 or 7)
 
 
-def _start_worker(port):
-    env = production_env(
-        EMAIL_URL=f"smtp://127.0.0.1:{port}", NOTIFICATION_DEBOUNCE_SECONDS="0", ALLOWED_HOSTS="localhost"
-    )
+def _start_worker(port, **environment):
+    """A worker mailing to the SMTP sink on `port` (or as `environment` says: EMAIL_URL, SMS_URL…)."""
+    environment = {"EMAIL_URL": f"smtp://127.0.0.1:{port}"} | environment
+    env = production_env(NOTIFICATION_DEBOUNCE_SECONDS="0", ALLOWED_HOSTS="localhost", **environment)
     schedule = Path(tempfile.gettempdir()) / "mairie-mobile-bench-beat"
     command = [
         str(Path(sys.executable).with_name("celery")),

@@ -13,6 +13,8 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from mairie_mobile import sms
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -328,6 +330,15 @@ if not EMAIL_URL:
 globals().update(email_settings(EMAIL_URL))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Mairie mobile <ne-pas-repondre@mairie-mobile.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# SMS: console://, file:///path, locmem:// or brevo://API_KEY@api.brevo.com?sender=MairieMob
+# (mairie_mobile/sms.py). Empty: residents are offered mail only.
+SMS_URL = os.environ.get("SMS_URL", "console://" if DEBUG else "")
+if SMS_URL:
+    sms.parse_url(SMS_URL)  # a wrong SMS_URL stops the start, saying what is wrong
+# The SMS an organisation may send in a month (its own figure, when set, wins). Past 80 %, its
+# coordinators are warned; at 100 %, only cancellations of the same day still go by SMS.
+SMS_MONTHLY_BUDGET = envint("SMS_MONTHLY_BUDGET", "1000")
 
 
 # A cache shared by every process (Redis) when there is one: rate limits count across them.

@@ -56,6 +56,12 @@ class Organisation(models.Model):
         blank=True,
         help_text=_("Le nom sous lequel partent ses courriels ; vide : son nom."),
     )
+    sms_monthly_budget = models.PositiveIntegerField(
+        _("SMS par mois"),
+        null=True,
+        blank=True,
+        help_text=_("Le nombre de SMS que la structure peut envoyer par mois ; vide : le nombre de la plateforme."),
+    )
     school_holidays_zone = models.CharField(
         _("zone de vacances scolaires"),
         max_length=1,

@@ -1,4 +1,8 @@
+import re
+
+import phonenumbers
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -229,11 +233,70 @@ class CancelOpeningForm(forms.Form):
         refuse_rather_than_cut(self.fields["reason"])
 
 
+# The mobiles of France and of its overseas départements and collectivities.
+FRENCH_REGIONS = {"FR", "GP", "MQ", "GF", "RE", "YT", "BL", "MF", "PM"}
+DIGITS_ONLY = _("Tapez seulement les chiffres de votre numéro de mobile, par exemple 06 12 34 56 78.")
+PHONE_CHARACTERS = re.compile(r"[0-9 .+()\-]{6,25}")
+
+
+def mobile_number(text):
+    """`text` as an E.164 French mobile number (+33612345678); ValidationError with a French message."""
+    text = text.strip()
+    if not PHONE_CHARACTERS.fullmatch(text):
+        raise forms.ValidationError(DIGITS_ONLY, code="characters")
+    number = _parsed(text)
+    if number is None:
+        raise forms.ValidationError(
+            _("Ce numéro n'existe pas : vérifiez-le, par exemple 06 12 34 56 78."), code="invalid"
+        )
+    if phonenumbers.region_code_for_number(number) not in FRENCH_REGIONS:
+        raise forms.ValidationError(_("Nous envoyons des SMS aux numéros français seulement."), code="foreign")
+    if phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE:
+        raise forms.ValidationError(
+            _("Ce numéro n'est pas un mobile : les SMS partent vers un numéro en 06 ou 07."), code="landline"
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _parsed(text):
+    """The valid number `text` spells, in France first, then overseas (0692… is in La Réunion), or None."""
+    for region in ("FR", "RE", "GP", "MQ", "GF", "YT", "PM", "BL", "MF"):
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            return None
+        if phonenumbers.is_valid_number(number):
+            return number
+    return None
+
+
+class MobileNumberField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Votre numéro de mobile"))
+        kwargs.setdefault("max_length", 25)
+        kwargs.setdefault("error_messages", {"max_length": DIGITS_ONLY})
+        kwargs.setdefault("widget", forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return mobile_number(value) if value else value
+
+
 class SubscriptionForm(forms.Form):
+    channel = forms.ChoiceField(
+        label=_("Être prévenu"),
+        choices=[("email", _("par courriel")), ("sms", _("par SMS"))],
+        initial="email",
+        required=False,
+        widget=forms.RadioSelect,
+    )
     email = forms.EmailField(
         label=_("Votre adresse électronique"),
+        required=False,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
+    phone = MobileNumberField(required=False)
     stop = forms.SlugField(widget=forms.HiddenInput, required=False)
     organisation = forms.SlugField(widget=forms.HiddenInput, required=False)
     every_stop = forms.BooleanField(required=False)
@@ -252,10 +315,23 @@ class SubscriptionForm(forms.Form):
             label = _("Prévenez-moi pour tous les arrêts de « %(name)s »") % {"name": organisation.name}
             self.fields["every_stop"].label = label
 
+    @property
+    def sms_offered(self):
+        return bool(settings.SMS_URL)
+
     def clean(self):
         """What is followed: `stop` (None: every stop) of `organisation` (the stop's, the one named,
         or the only one there is)."""
         data = super().clean()
+        data["channel"] = data.get("channel") or "email"
+        unused = "email" if data["channel"] == "sms" else "phone"
+        self.errors.pop(unused, None)  # what was typed in the field of the other channel, hidden, does not count
+        if data["channel"] == "sms" and not settings.SMS_URL:
+            self.add_error("channel", _("Les SMS ne sont pas proposés ici : abonnez-vous par courriel."))
+        elif data["channel"] == "sms" and not data.get("phone") and "phone" not in self.errors:
+            self.add_error("phone", _("Tapez votre numéro de mobile, par exemple 06 12 34 56 78."))
+        elif data["channel"] == "email" and not data.get("email") and "email" not in self.errors:
+            self.add_error("email", _("Tapez votre adresse électronique."))
         stop, organisation = None, None
         if data.get("stop"):
             stop = Stop.objects.active().select_related("organisation").filter(slug=data["stop"]).first()
@@ -272,3 +348,25 @@ class SubscriptionForm(forms.Form):
         data["stop"] = None if data.get("every_stop") else stop
         data["organisation"] = organisation
         return data
+
+
+class SmsCodeForm(forms.Form):
+    """The code of the SMS, typed on the page, for the number it was sent to."""
+
+    phone = MobileNumberField(widget=forms.HiddenInput)
+    code = forms.RegexField(
+        label=_("Code reçu par SMS"),
+        regex=r"^\s*\d{6}\s*$",
+        max_length=20,
+        error_messages={
+            "invalid": _("Le code a 6 chiffres : tapez-le comme il est écrit dans le SMS."),
+            "required": _("Tapez le code à 6 chiffres reçu par SMS."),
+        },
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+
+class SmsLeaveForm(forms.Form):
+    """Stop the SMS of a number, from a stop's page: whatever it was subscribed to."""
+
+    phone = MobileNumberField()

@@ -395,6 +395,16 @@ def _new_token():
     return secrets.token_urlsafe(32)
 
 
+# The code of the link that ends an SMS subscription (/d/<code>/): 9 characters of the short
+# links' alphabet, 44 bits; guessing one among a million subscriptions takes ~17 million tries.
+LEAVE_CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+LEAVE_CODE_LENGTH = 9
+
+
+def new_leave_code():
+    return "".join(secrets.choice(LEAVE_CODE_ALPHABET) for _ in range(LEAVE_CODE_LENGTH))
+
+
 class RecordedOpening(NamedTuple):
     """An opening as a ScheduleChange keeps it."""
 
@@ -478,6 +488,12 @@ class SubscriptionQuerySet(models.QuerySet):
         """Not confirmed, and named by no confirmation mail yet."""
         return self.filter(confirmed_at=None, confirmation_token="")
 
+    def by_mail(self):
+        return self.exclude(email="")
+
+    def by_sms(self):
+        return self.exclude(phone="")
+
     def following(self, stop_ids):
         """Confirmed subscriptions to one of these stops, or to every stop of their organisation."""
         organisations = Stop.objects.filter(pk__in=stop_ids).values("organisation")
@@ -485,9 +501,12 @@ class SubscriptionQuerySet(models.QuerySet):
 
 
 class Subscription(models.Model):
-    """A resident told of every change of a stop (or of every stop of an organisation). Double opt-in."""
+    """A resident told of every change of a stop (or of every stop of an organisation), by mail
+    or by SMS: one of the two, never both. Double opt-in."""
 
-    email = models.EmailField(_("courriel"))
+    email = models.EmailField(_("courriel"), blank=True)
+    # E.164 (+33612345678); erased with the subscription.
+    phone = models.CharField(_("numéro de mobile"), max_length=16, blank=True)
     stop = models.ForeignKey(
         Stop,
         on_delete=models.CASCADE,
@@ -515,6 +534,12 @@ class Subscription(models.Model):
     # for an address, whatever is posted.
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     confirmation_token = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # By SMS: the code sent to confirm (an HMAC of the number and the code, never the code), when,
+    # and the wrong codes typed since; and the code of the link to leave, in every SMS.
+    code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    code_sent_at = models.DateTimeField(null=True, blank=True)
+    code_attempts = models.PositiveSmallIntegerField(default=0)
+    leave_code = models.CharField(max_length=16, unique=True, null=True, blank=True, editable=False)
 
     objects = SubscriptionQuerySet.as_manager()
 
@@ -523,10 +548,24 @@ class Subscription(models.Model):
         verbose_name_plural = _("abonnements")
         constraints = [
             models.UniqueConstraint(
-                fields=["email", "stop"], condition=Q(stop__isnull=False), name="subscription_once"
+                fields=["email", "stop"], condition=Q(stop__isnull=False) & ~Q(email=""), name="subscription_once"
             ),
             models.UniqueConstraint(
-                fields=["email", "organisation"], condition=Q(stop__isnull=True), name="subscription_all_once"
+                fields=["email", "organisation"],
+                condition=Q(stop__isnull=True) & ~Q(email=""),
+                name="subscription_all_once",
+            ),
+            models.UniqueConstraint(
+                fields=["phone", "stop"], condition=Q(stop__isnull=False) & ~Q(phone=""), name="sms_subscription_once"
+            ),
+            models.UniqueConstraint(
+                fields=["phone", "organisation"],
+                condition=Q(stop__isnull=True) & ~Q(phone=""),
+                name="sms_subscription_all_once",
+            ),
+            models.CheckConstraint(
+                condition=(Q(email="") & ~Q(phone="")) | (~Q(email="") & Q(phone="")),
+                name="subscription_by_mail_or_by_sms",
             ),
             models.CheckConstraint(
                 condition=Q(stop__isnull=False, organisation__isnull=True)
@@ -536,7 +575,11 @@ class Subscription(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.email} – {self.followed}"
+        return f"{self.email or self.phone} – {self.followed}"
+
+    @property
+    def by_sms(self):
+        return bool(self.phone)
 
     @property
     def followed_organisation(self):
@@ -566,6 +609,7 @@ class Notification(models.Model):
         QUEUED = "queued", _("En attente d'envoi")
         SENT = "sent", _("Envoyé")
         FAILED = "failed", _("Échec")
+        OVER_BUDGET = "budget", _("Non envoyé : SMS du mois épuisés")
 
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -597,7 +641,40 @@ class Notification(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} → {self.subscription.email} ({self.get_state_display()})"
+        return f"{self.get_kind_display()} → {self.subscription_id} ({self.get_state_display()})"
+
+
+class SmsSentQuerySet(models.QuerySet):
+    def in_month(self, day):
+        return self.filter(day__gte=day.replace(day=1), day__lte=day)
+
+
+class SmsSent(models.Model):
+    """One SMS that left, counted against its organisation's monthly budget. No number: what
+    it was and when, only."""
+
+    class Kind(models.TextChoices):
+        CHANGE = "change", _("Changement")
+        REMINDER = "reminder", _("Rappel de la veille")
+        CODE = "code", _("Code de confirmation")
+        TEXT = "text", _("Autre message")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="sms_sent")
+    day = models.DateField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+
+    objects = SmsSentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("SMS envoyé")
+        verbose_name_plural = _("SMS envoyés")
+        indexes = [
+            # The budget: an organisation's SMS of the month.
+            models.Index(fields=["organisation", "day"], name="sms_sent_of_month"),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation_id} {self.day} {self.kind}"
 
 
 class OpeningSummary(models.Model):

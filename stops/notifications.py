@@ -12,6 +12,9 @@
   and sends again what is still queued.
 - The evening before an opening that a change of the last 14 days cancelled or added,
   subscribers get a reminder (one Notification per subscription, stop and day).
+- A subscription by SMS gets the same notifications, each one SMS of one segment, counted
+  against its organisation's monthly budget: at 100 %, only cancellations of the same day
+  still leave, the others are marked over budget for the coordinator to see.
 """
 
 import datetime
@@ -22,14 +25,17 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
 
-from mairie_mobile import emails
-from stops import schedule
-from stops.models import Notification, ScheduleChange, Subscription
+from mairie_mobile import emails, gsm, sms
+from stops import links, schedule, wording
+from stops.models import Notification, ScheduleChange, SmsSent, Subscription, new_leave_code
 
 # A notification still queued after this long is sent again by the sweeper.
 STALE_AFTER = datetime.timedelta(minutes=2)
@@ -101,37 +107,78 @@ def deliver(subscription_ids):
     """
     sent = 0
     news = {}
-    with get_connection() as connection:
+    with get_connection() as mails, sms.get_connection() as texts:
         for subscription_id in subscription_ids:
-            sent += _deliver(subscription_id, Notification.Kind.CHANGE, connection, news)
-            sent += _deliver(subscription_id, Notification.Kind.REMINDER, connection, news)
+            for kind in (Notification.Kind.CHANGE, Notification.Kind.REMINDER):
+                sent += _deliver(subscription_id, kind, {"mail": mails, "sms": texts}, news)
     return sent
 
 
-def _deliver(subscription_id, kind, connection, news):
+def _deliver(subscription_id, kind, connections, news):
     with transaction.atomic():
         notifications = list(
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(subscription_id=subscription_id, kind=kind, state=Notification.State.QUEUED)
-            .select_related("subscription", "change__stop__organisation", "stop__organisation")
+            .select_related(
+                "subscription__stop__organisation",
+                "subscription__organisation",
+                "change__stop__organisation",
+                "stop__organisation",
+            )
             .order_by("pk")
         )
         if not notifications:
             return 0
+        handled = Notification.objects.filter(pk__in=[n.pk for n in notifications])
+        if notifications[0].subscription.by_sms:
+            return _deliver_sms(notifications, kind, connections["sms"], handled, news)
         subscription = notifications[0].subscription
         messages = (
             [_changes_message(subscription, [n.change for n in notifications], news)]
             if kind == Notification.Kind.CHANGE
             else [_reminder_message(subscription, n.stop, n.date) for n in notifications]
         )
-        handled = Notification.objects.filter(pk__in=[n.pk for n in notifications])
         try:
-            connection.send_messages(messages)
+            connections["mail"].send_messages(messages)
         except smtplib.SMTPRecipientsRefused as error:
             handled.update(state=Notification.State.FAILED, attempts=F("attempts") + 1, error=str(error)[:255])
             return 0
         handled.update(state=Notification.State.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1)
     return len(messages)
+
+
+def _deliver_sms(notifications, kind, connection, handled, news):
+    """The SMS of one subscription's queued notifications (one for its changes, one per reminder),
+    within the budget of its organisation. Called in the transaction that locks them."""
+    subscription = notifications[0].subscription
+    organisation = subscription.followed_organisation
+    now = timezone.now()
+    if not subscription.leave_code:  # confirmed otherwise than by its code (the admin): its link to leave
+        subscription.leave_code = new_leave_code()
+        subscription.save(update_fields=["leave_code"])
+    if kind == Notification.Kind.CHANGE:
+        changes = [n.change for n in notifications]
+        messages = [_changes_sms(subscription, changes, news)]
+        urgent = _cancels_today(changes, now)
+    else:
+        messages = [_reminder_sms(subscription, n.stop, n.date) for n in notifications]
+        urgent = False
+    if not urgent and sms_budget(organisation, timezone.localdate(now)).exhausted:
+        handled.update(state=Notification.State.OVER_BUDGET, attempts=F("attempts") + 1)
+        return 0
+    try:
+        connection.send_messages(messages)
+    except sms.RecipientRefused as error:
+        handled.update(state=Notification.State.FAILED, attempts=F("attempts") + 1, error=str(error)[:255])
+        return 0
+    _count_sent(organisation, kind, len(messages), now)
+    handled.update(state=Notification.State.SENT, sent_at=now, attempts=F("attempts") + 1)
+    return len(messages)
+
+
+def _cancels_today(changes, now):
+    today = timezone.localdate(now)
+    return any(opening.date == today for change in changes for opening in change.cancelled_openings)
 
 
 def mark_failed(subscription_ids, error):
@@ -252,7 +299,7 @@ def send_waiting_confirmations(now=None):
     """The confirmation mails of subscriptions posted after their address's last one (or while
     the mail server was down), when `ask_to_confirm` allows; returns the number of mails sent."""
     now = now or timezone.now()
-    addresses = Subscription.objects.not_asked().filter(created_at__gte=now - UNCONFIRMED_KEPT)
+    addresses = Subscription.objects.by_mail().not_asked().filter(created_at__gte=now - UNCONFIRMED_KEPT)
     sent = 0
     for email in addresses.values_list("email", flat=True).distinct().order_by("email"):
         try:
@@ -270,15 +317,15 @@ def purge_unconfirmed(now=None):
     now = now or timezone.now()
     expired = Subscription.objects.filter(confirmed_at=None).alias(asked=Coalesce("confirmation_sent_at", "created_at"))
     expired = expired.filter(asked__lt=now - UNCONFIRMED_KEPT)
-    never_answered = set(expired.exclude(confirmation_token="").values_list("email", flat=True))
+    never_answered = set(expired.by_mail().exclude(confirmation_token="").values_list("email", flat=True))
     deleted, _by_model = expired.delete()
-    waited, _by_model = Subscription.objects.not_asked().filter(email__in=never_answered).delete()
+    waited, _by_model = Subscription.objects.by_mail().not_asked().filter(email__in=never_answered).delete()
     return deleted + waited
 
 
 def waiting(email):
     """The subscriptions of `email` that no confirmation mail has asked about yet."""
-    return list(Subscription.objects.not_asked().filter(email=email).select_related("stop"))
+    return list(Subscription.objects.by_mail().not_asked().filter(email=email).select_related("stop"))
 
 
 def confirmation_of(token):
@@ -295,7 +342,7 @@ def confirm(token, now=None):
 
 def subscriptions_of_address(token):
     """The subscription of `token` (the link to leave it), and the address's others; (None, []) when unknown."""
-    subscription = Subscription.objects.filter(token=token).select_related("stop").first()
+    subscription = Subscription.objects.by_mail().filter(token=token).select_related("stop").first()
     if subscription is None:
         return None, []
     others = Subscription.objects.filter(email=subscription.email).exclude(pk=subscription.pk)
@@ -385,3 +432,243 @@ def _reminder_message(subscription, stop, day):
         organisations=[stop.organisation],
         unsubscribe_url=unsubscribe_url(subscription),
     )
+
+
+# By SMS ------------------------------------------------------------------------------
+
+# A code typed on the page confirms an SMS subscription: valid this long, for this many tries.
+CODE_VALID = datetime.timedelta(minutes=15)
+CODE_ATTEMPTS = 5
+BUDGET_WARNING = 0.8
+
+
+class OverBudget(Exception):
+    """The organisation has sent every SMS of its month: nothing was sent."""
+
+
+class CodeRefused(Exception):
+    """A wrong code: `attempts_left` more may be typed (0: ask for a new one)."""
+
+    def __init__(self, attempts_left):
+        super().__init__(attempts_left)
+        self.attempts_left = attempts_left
+
+
+class CodeExpired(Exception):
+    """No code waits for this number: none was sent, it is over 15 minutes old, or void after 5 wrong ones."""
+
+
+class SmsBudget(NamedTuple):
+    sent: int
+    budget: int
+
+    @property
+    def share(self):
+        return self.sent / self.budget if self.budget else 1
+
+    @property
+    def warning(self):
+        return self.share >= BUDGET_WARNING
+
+    @property
+    def exhausted(self):
+        return self.sent >= self.budget
+
+
+def sms_budgets(organisations, day):
+    """[(organisation, SmsBudget)] of the month of `day`, by name: in one query."""
+    month = Q(sms_sent__day__gte=day.replace(day=1), sms_sent__day__lte=day)
+    rows = organisations.annotate(sms_this_month=Count("sms_sent", filter=month)).order_by("name")
+    return [(o, SmsBudget(o.sms_this_month, _budget_of(o))) for o in rows]
+
+
+def _budget_of(organisation):
+    budget = organisation.sms_monthly_budget
+    return settings.SMS_MONTHLY_BUDGET if budget is None else budget
+
+
+def sms_budget(organisation, day):
+    """The SMS `organisation` sent in the month of `day`, and how many it may send."""
+    sent = SmsSent.objects.in_month(day).filter(organisation=organisation).count()
+    return SmsBudget(sent, _budget_of(organisation))
+
+
+def _count_sent(organisation, kind, count, now):
+    day = timezone.localdate(now)
+    SmsSent.objects.bulk_create([SmsSent(organisation=organisation, day=day, kind=kind) for _ in range(count)])
+
+
+def send_text(organisation, phone, text, kind=SmsSent.Kind.TEXT, now=None):
+    """Send `text` to `phone` (E.164) in one SMS under `organisation`'s name, within its monthly budget.
+
+    The text is written in the GSM alphabet and shortened to one segment. Raises OverBudget
+    (nothing sent), sms.RecipientRefused or sms.SendingFailed."""
+    now = now or timezone.now()
+    if sms_budget(organisation, timezone.localdate(now)).exhausted:
+        raise OverBudget
+    body = gsm.shorten(gsm.transliterate(" ".join(text.split())), gsm.ONE_SEGMENT)
+    with sms.get_connection() as connection:
+        connection.send_messages([sms.Message(to=phone, body=body, sender=organisation.sender)])
+    _count_sent(organisation, kind, 1, now)
+
+
+def subscribe_by_sms(phone, stop, organisation, now=None):
+    """Register `phone` for the changes of `stop` (None: every stop of `organisation`) and send it a
+    code to type on the page. Nothing but that code is sent before it is typed."""
+    followed = None if stop else organisation
+    try:
+        with transaction.atomic():
+            subscription, _created = Subscription.objects.get_or_create(phone=phone, stop=stop, organisation=followed)
+    except IntegrityError:  # the same number, posted twice at the same moment
+        subscription = Subscription.objects.get(phone=phone, stop=stop, organisation=followed)
+    if subscription.confirmed_at is None:
+        send_code(phone, organisation, now)
+    return subscription
+
+
+def send_code(phone, organisation, now=None):
+    """A new code for the unconfirmed subscriptions of `phone`: the old one no longer works.
+    A number the provider refuses is erased with them."""
+    now = now or timezone.now()
+    code = f"{secrets.randbelow(10**6):06d}"
+    waiting = Subscription.objects.by_sms().filter(phone=phone, confirmed_at=None)
+    if sms_budget(organisation, timezone.localdate(now)).exhausted:
+        waiting.delete()
+        raise OverBudget
+    waiting.update(code_hash=_code_hash(phone, code), code_sent_at=now, code_attempts=0)
+    body = sms_text("code", {"code": code}, {"sender": organisation.sender})
+    try:
+        with sms.get_connection() as connection:
+            connection.send_messages([sms.Message(to=phone, body=body, sender=organisation.sender)])
+    except sms.RecipientRefused:
+        waiting.delete()
+        raise
+    except sms.SendingFailed:
+        waiting.update(code_hash="", code_sent_at=None)
+        raise
+    _count_sent(organisation, SmsSent.Kind.CODE, 1, now)
+
+
+def confirm_code(phone, code, now=None):
+    """The code typed for `phone`: right, its subscriptions start (returned); wrong, CodeRefused;
+    none valid, CodeExpired."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        waiting = list(
+            Subscription.objects.select_for_update(of=("self",))
+            .by_sms()
+            .filter(phone=phone, confirmed_at=None)
+            .exclude(code_hash="")
+            .select_related("stop", "organisation")
+        )
+        if not waiting or waiting[0].code_sent_at < now - CODE_VALID or waiting[0].code_attempts >= CODE_ATTEMPTS:
+            raise CodeExpired
+        if constant_time_compare(waiting[0].code_hash, _code_hash(phone, code.strip())):
+            for subscription in waiting:
+                subscription.leave_code = subscription.leave_code or new_leave_code()
+                subscription.confirmed_at = now
+                subscription.code_hash = ""
+                subscription.save(update_fields=["leave_code", "confirmed_at", "code_hash"])
+            return waiting
+        attempts = waiting[0].code_attempts + 1
+        Subscription.objects.filter(pk__in=[s.pk for s in waiting]).update(code_attempts=attempts)
+    raise CodeRefused(CODE_ATTEMPTS - attempts)
+
+
+def _code_hash(phone, code):
+    return salted_hmac("stops.sms-code", f"{phone}:{code}", algorithm="sha256").hexdigest()
+
+
+def leaving_by_code(leave_code):
+    """The subscription whose SMS carried the link `/d/<leave_code>/`, or None."""
+    if not leave_code:
+        return None
+    return Subscription.objects.filter(leave_code=leave_code.lower()).select_related("stop", "organisation").first()
+
+
+def leave_by_sms(phone):
+    """Every subscription of `phone` erased, and the number with them; returns how many there were."""
+    deleted, _by_model = Subscription.objects.by_sms().filter(phone=phone).delete()
+    return deleted
+
+
+# The SMS -----------------------------------------------------------------------------
+
+
+def sms_text(name, context, parts):
+    """The SMS of templates/sms/<name>.txt in one segment: `parts` (a stop's name, a reason: what
+    may be long) are shortened as much as needed, `context` is kept whole."""
+    parts = {key: gsm.transliterate(" ".join(str(value).split())) for key, value in parts.items()}
+    return gsm.fit(lambda **shortened: _render_sms(name, context | shortened), parts)
+
+
+def _render_sms(name, context):
+    return gsm.transliterate(" ".join(render_to_string(f"sms/{name}.txt", context).split()))
+
+
+def _leave_url(subscription):
+    return links.printed(settings.SITE_URL + reverse("stops:sms_leave", args=[subscription.leave_code]))
+
+
+def _changes_sms(subscription, changes, news):
+    stops = {}
+    for change in changes:
+        stops.setdefault(change.stop, set()).update(change.days)
+    told = [_stop_news(stop, days, news) for stop, days in stops.items()]
+    first = told[0]
+    items = list(dict.fromkeys(_changed_items(first))) or [(_("horaires modifiés"), "")]
+    following = first["next"][0] if first["next"] else None
+    context = {
+        "what": items[0][0],
+        "more": len(items) - 1 + len(told) - 1,  # another stop's changes count as one
+        "next": following and f"{wording.short_date(following.date)} {wording.format_time(following.start)}",
+        "link": links.printed(links.short_url(first["stop"])),
+        "leave": _leave_url(subscription),
+    }
+    parts = {"sender": first["stop"].organisation.sender, "reason": items[0][1], "stop": _short_name(first["stop"])}
+    return _sms_to(subscription, sms_text("change", context, parts))
+
+
+def _changed_items(news):
+    """What changed at a stop, each in a few words and its reason: (« mar. 1/12 annulé », « bus en panne »)."""
+    for opening in news["changed"]:
+        yield _what(opening.date, opening)
+    for day in news["closed_days"]:
+        yield _("%(day)s plus d'ouverture") % {"day": wording.short_date(day)}, ""
+
+
+def _what(day, opening):
+    day = wording.short_date(day)
+    if opening is None:
+        return _("%(day)s horaires modifiés") % {"day": day}, ""
+    reason = _lower_first(opening.reason or "")
+    if not opening.is_open:
+        return _("%(day)s annulé") % {"day": day}, reason
+    hours = f"{wording.format_time(opening.start)}-{wording.format_time(opening.end)}"
+    if opening.extra:
+        return _("%(day)s ouverture exceptionnelle %(hours)s") % {"day": day, "hours": hours}, reason
+    return _("%(day)s ouvert %(hours)s") % {"day": day, "hours": hours}, ""
+
+
+def _reminder_sms(subscription, stop, day):
+    openings = schedule.openings(day, day, [stop])
+    unusual = [o for o in openings if not o.is_open] or [o for o in openings if o.extra] or [None]
+    what, reason = _what(day, unusual[0])
+    context = {"what": what, "link": links.printed(links.short_url(stop)), "leave": _leave_url(subscription)}
+    parts = {"sender": stop.organisation.sender, "reason": reason, "stop": _short_name(stop)}
+    return _sms_to(subscription, sms_text("reminder", context, parts))
+
+
+def _lower_first(text):
+    """« Bus en panne » → « bus en panne », inside a sentence; « CAF fermée » stays."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def _short_name(stop):
+    """A stop's name without what all stops of a bus share: « Bus Mairie mobile – Esplanade Nathalie
+    Sarraute » → « Esplanade Nathalie Sarraute »."""
+    return stop.name.rsplit(" – ", 1)[-1]
+
+
+def _sms_to(subscription, body):
+    return sms.Message(to=subscription.phone, body=body, sender=subscription.followed_organisation.sender)

@@ -10,12 +10,12 @@ from celery import current_app, shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from mairie_mobile import faults
+from mairie_mobile import faults, sms
 from stops import caching, notifications, opening_counts
 
 # Retries wait 30 s, 1 min, 2 min… up to 10 min: well under the broker's visibility timeout.
 MAX_RETRIES = 6
-# Subscriptions mailed by one sending task (one SMTP connection).
+# Subscriptions told by one sending task (one SMTP connection, one SMS connection).
 SUBSCRIPTIONS_PER_TASK = 200
 
 
@@ -55,7 +55,7 @@ def dispatch_changes(self):
 def send_notifications(self, subscription_ids):
     try:
         return notifications.deliver(subscription_ids)
-    except (smtplib.SMTPException, OSError) as error:
+    except (smtplib.SMTPException, OSError, sms.SendingFailed) as error:
         if self.request.retries >= self.max_retries:
             notifications.mark_failed(subscription_ids, error)
             raise

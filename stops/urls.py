@@ -16,4 +16,8 @@ urlpatterns = [
     path("abonnement/", public.subscribe, name="subscribe"),
     path("abonnement/confirmer/<str:token>/", public.confirm, name="confirm"),
     path("abonnement/desabonner/<str:token>/", public.unsubscribe, name="unsubscribe"),
+    path("abonnement/sms/code/", public.confirm_sms, name="confirm_sms"),
+    path("abonnement/sms/arreter/", public.leave_sms_number, name="leave_sms_number"),
+    # The link of every SMS, short: the last slash is optional.
+    re_path(r"^d/(?P<token>[0-9a-zA-Z]{1,16})/?$", public.leave_sms, name="sms_leave"),
 ]

@@ -18,6 +18,11 @@ def format_hours(start, end):
     return f"{format_time(start)} – {format_time(end)}"
 
 
+def short_date(day):
+    """« mar. 1/12 », for what has little room (an SMS)."""
+    return f"{date_format(day, 'D')}. {day.day}/{day.month}"
+
+
 def day_and_hours(day, start, end):
     """« mardi 1er décembre, 9h30 – 13h », the year only when it is not this one."""
     return f"{long_date(day, weekday=True)}, {format_hours(start, end)}"

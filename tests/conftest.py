@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from mairie_mobile import sms
 from mairie_mobile.faults import Outage
 from partners.models import Partner
 from stops.models import SchoolHoliday
@@ -35,6 +36,15 @@ def own_cache(settings):
     settings.CACHES = {
         name: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"} for name, config in settings.CACHES.items()
     }
+
+
+@pytest.fixture(autouse=True)
+def sms_outbox(settings):
+    """SMS kept in memory, as mails in django.core.mail.outbox: `sms_outbox` lists what was sent."""
+    settings.SMS_URL = "locmem://"
+    sms.outbox.clear()
+    yield sms.outbox
+    sms.outbox.clear()
 
 
 @pytest.fixture(autouse=True)

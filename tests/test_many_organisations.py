@@ -30,6 +30,7 @@ COORDINATION_HOME = (
     + 1  # how many of their stops: more than a page?
     + 1  # their stops, with subscribers and last change
     + 1  # the mails of the last 30 days about them, by state
+    + 1  # this month's SMS of their organisations, against their budgets
     + 1  # their last changes
 )
 STATISTICS = (
@@ -42,6 +43,7 @@ STATISTICS = (
     + 1  # the months whose openings are summarized
     + ENGINE_QUERIES  # the openings of the others, at the organisation's stops
     + 1  # its stops named
+    + 1  # the SMS its organisation sent, by month
     + 2  # last month's France services report: demands by partner, the partners
     + 1  # the partners of the filter's list
 )

@@ -98,6 +98,12 @@ GETTEXT = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext
 # Texts that must stay as they are, whatever the language of the page.
 KEPT_AS_THEY_ARE = {
     ("mairie_mobile/settings.py", "Français"),  # a language is named in itself
+    # The GSM 03.38 alphabet of SMS: characters, not words.
+    (
+        "mairie_mobile/gsm.py",
+        "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+        "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà",
+    ),
     # The demo finds the partners' procedures and the orientation targets by their label, as stored.
     *(
         ("visits/demo.py", label)

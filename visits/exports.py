@@ -102,8 +102,8 @@ def sections(stats):
         ),
         Section(
             _("Passages par mois"),
-            [_("Mois"), _("Passages"), _("Demandes")],
-            [(f"{m:%Y-%m}", v, d) for m, v, d in stats.monthly],
+            [_("Mois"), _("Passages"), _("Demandes"), _("SMS envoyés")],
+            [(f"{m:%Y-%m}", v, d, s) for m, v, d, s in stats.monthly],
         ),
         Section(
             _("Arrivées par jour et heure"),

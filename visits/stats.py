@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from partners.models import Partner, Procedure
 from stops import opening_counts
-from stops.models import Stop, Weekday
+from stops.models import SmsSent, Stop, Weekday
 from stops.schedule import each_day
 from visits.models import AgeBand, DailyActivity, Demand, Status, Visit
 
@@ -297,7 +297,7 @@ class Statistics(Rates):
     by_procedure: list = field(default_factory=list)  # (label, demands)
     outcomes: list = field(default_factory=list)  # (label, demands)
     by_stop: list = field(default_factory=list)  # StopActivity, busiest first
-    monthly: list = field(default_factory=list)  # (month, visits, demands), every month of the period
+    monthly: list = field(default_factory=list)  # (month, visits, demands, SMS sent), every month of the period
     heatmap: list = field(default_factory=list)  # rows (weekday label, [counts by hour])
     hours: list = field(default_factory=list)
     age_bands: list = field(default_factory=list)  # (label, visits)
@@ -348,12 +348,23 @@ def compute(filters):
     )
     result.hours, result.heatmap = _heatmap(tally["arrival_hours"])
     _demand_figures(result, tally, filters.organisations)
+    sms = _sms_by_month(filters)
     result.monthly = [
-        (month, tally["months"][f"{month:%Y-%m}"], tally["demand_months"][f"{month:%Y-%m}"])
+        (month, tally["months"][f"{month:%Y-%m}"], tally["demand_months"][f"{month:%Y-%m}"], sms[month])
         for month in opening_counts.months(filters.start, filters.end)
     ]
     result.by_stop = _by_stop(tally["stops"], filters)
     return result
+
+
+def _sms_by_month(filters):
+    """{first day of a month: SMS sent} by the organisations of `filters` (SMS are an organisation's,
+    not a stop's): one query."""
+    sent = SmsSent.objects.filter(day__range=(filters.start, filters.end))
+    if filters.organisations is not None:
+        sent = sent.filter(organisation__in=filters.organisations)
+    rows = sent.annotate(month=TruncMonth("day")).values("month").annotate(n=Count("pk")).values_list("month", "n")
+    return Counter(dict(rows))
 
 
 def _demand_figures(result, tally, organisations):

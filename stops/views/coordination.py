@@ -61,6 +61,7 @@ def home(request):
         "stops": stops[:STOPS_LISTED],
         "more": stops.count() > STOPS_LISTED,
         "notifications": _notification_states(mine),
+        "sms_budgets": _sms_budgets(request.user),
         "recent_changes": ScheduleChange.objects.filter(stop__in=mine)
         .newest_first()
         .select_related("stop", "changed_by")[:10],
@@ -68,8 +69,15 @@ def home(request):
     return render(request, "coordination/home.html", context)
 
 
+def _sms_budgets(user):
+    """This month's SMS of the coordinator's organisations against their budgets: each one's when
+    they have one or two, those that sent any otherwise (the national administrator's)."""
+    budgets = notifications.sms_budgets(access.organisations_of(user, Role.COORDINATOR), timezone.localdate())
+    return budgets if len(budgets) <= 2 else [(o, budget) for o, budget in budgets if budget.sent]
+
+
 def _notification_states(stops):
-    """How the mails of the last 30 days about `stops` fared: queued, sent, failed."""
+    """How the mails and SMS of the last 30 days about `stops` fared: queued, sent, failed, over budget."""
     since = timezone.now() - datetime.timedelta(days=30)
     about = Q(change__stop__in=stops) | Q(stop__in=stops)
     rows = Notification.objects.filter(about, created_at__gte=since).values("state").annotate(count=Count("pk"))

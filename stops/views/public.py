@@ -12,12 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
+from mairie_mobile import sms
 from organisations.models import Organisation
 from stops import ics, links, notifications, schedule, wording
 from stops.caching import cached
-from stops.forms import StopSearchForm, SubscriptionForm
+from stops.forms import SmsCodeForm, SmsLeaveForm, StopSearchForm, SubscriptionForm
 from stops.models import Stop
 
 TIMETABLE_DAYS = 14
@@ -25,6 +27,10 @@ STOPS_PER_PAGE = 20
 SUBSCRIPTIONS_PER_HOUR = "10/h"  # per address IP
 # Confirming or leaving takes a secret token from a mail: a few tries an hour are plenty.
 TOKEN_POSTS_PER_HOUR = "30/h"
+# A code by SMS costs money and reaches someone's phone: a few an hour for a number.
+CODES_PER_NUMBER = "3/h"
+# Codes typed: 5 wrong ones void a code; these few an hour keep a number from being tried at length.
+CODE_POSTS_PER_HOUR = "20/h"
 
 
 @cached(per="minute")
@@ -221,6 +227,8 @@ def subscribe(request):
         return render(request, "public/subscribe.html", context | {"limited": True}, status=429)
     if not valid:
         return render(request, "public/subscribe.html", context, status=400)
+    if form.cleaned_data["channel"] == "sms":
+        return _subscribe_by_sms(request, form, context)
     if not form.cleaned_data["website"]:  # a robot fills the hidden field: pretend, do nothing
         try:
             notifications.subscribe(form.cleaned_data["email"], stop, context["organisation"])
@@ -229,6 +237,71 @@ def subscribe(request):
         except notifications.AddressRefused:
             return render(request, "public/subscribe.html", context | {"address_refused": True}, status=400)
     return render(request, "public/subscribe.html", context | {"done": True})
+
+
+def _subscribe_by_sms(request, form, context):
+    """Send the code to type on the page; the page that asks for it."""
+    phone = form.cleaned_data["phone"]
+    context |= {"phone": phone, "code_form": SmsCodeForm(initial={"phone": phone})}
+    if is_ratelimited(request, group="stops.sms-code", key=lambda _g, _r: phone, rate=CODES_PER_NUMBER, increment=True):
+        return render(request, "public/subscribe.html", context | {"limited": True}, status=429)
+    if not form.cleaned_data["website"]:
+        try:
+            notifications.subscribe_by_sms(phone, context["stop"], context["organisation"])
+        except notifications.OverBudget:
+            return render(request, "public/subscribe.html", context | {"sms_over_budget": True}, status=503)
+        except sms.RecipientRefused:
+            return render(request, "public/subscribe.html", context | {"number_refused": True}, status=400)
+        except sms.SendingFailed:
+            return render(request, "public/subscribe.html", context | {"sms_failed": True}, status=503)
+    return render(request, "public/sms_code.html", context)
+
+
+@require_http_methods(["POST"])
+@ratelimit(key="ip", rate=CODE_POSTS_PER_HOUR, method="POST", block=False)
+def confirm_sms(request):
+    """The code of the SMS, typed on the page: the subscriptions of the number start."""
+    form = SmsCodeForm(request.POST)
+    context = {"code_form": form, "phone": request.POST.get("phone", "")}
+    if getattr(request, "limited", False):
+        return render(request, "public/too_many_attempts.html", status=429)
+    if not form.is_valid():
+        return render(request, "public/sms_code.html", context, status=400)
+    try:
+        subscriptions = notifications.confirm_code(form.cleaned_data["phone"], form.cleaned_data["code"])
+    except notifications.CodeRefused as refused:
+        return render(request, "public/sms_code.html", context | {"wrong": refused.attempts_left}, status=400)
+    except notifications.CodeExpired:
+        return render(request, "public/sms_code.html", context | {"expired": True}, status=400)
+    return render(request, "public/sms_confirmed.html", {"subscriptions": subscriptions})
+
+
+@ratelimit(key="ip", rate=TOKEN_POSTS_PER_HOUR, method="POST", block=False)
+def leave_sms(request, token):
+    """The link of every SMS (/d/<code>/): a page and its button, so that a link scanner that
+    follows it (a GET) stops nothing."""
+    if getattr(request, "limited", False):
+        return render(request, "public/too_many_attempts.html", status=429)
+    subscription = notifications.leaving_by_code(token)
+    if subscription is None:
+        return render(request, "public/sms_link_unknown.html", status=404)
+    if request.method == "POST":
+        notifications.leave_by_sms(subscription.phone)
+        return render(request, "public/sms_left.html")
+    return render(request, "public/sms_leave.html", {"subscription": subscription, "token": token})
+
+
+@require_http_methods(["POST"])
+@ratelimit(key="ip", rate=SUBSCRIPTIONS_PER_HOUR, method="POST", block=False)
+def leave_sms_number(request):
+    """A number typed on a stop's page: its SMS stop. The page says the same whether it was subscribed or not."""
+    if getattr(request, "limited", False):
+        return render(request, "public/too_many_attempts.html", status=429)
+    form = SmsLeaveForm(request.POST)
+    if not form.is_valid():
+        return render(request, "public/sms_left.html", {"leave_form": form}, status=400)
+    notifications.leave_by_sms(form.cleaned_data["phone"])
+    return render(request, "public/sms_left.html", {"by_number": True})
 
 
 @ratelimit(key="ip", rate=TOKEN_POSTS_PER_HOUR, method="POST", block=False)

@@ -53,7 +53,7 @@ def test_stop_page_on_a_phone_says_where_and_when_first(live_server, phone, stop
         phone.get_by_role("heading", name="Prochaines ouvertures"),
         phone.get_by_role("heading", name="Horaires habituels"),
         phone.get_by_role("heading", name="Démarches accompagnées"),
-        phone.get_by_role("heading", name="Être prévenu par courriel"),
+        phone.get_by_role("heading", name="Être prévenu par courriel ou par SMS"),
         phone.get_by_role("heading", name="Ajouter à votre agenda"),
     ]
     tops = [element.bounding_box()["y"] for element in in_order]

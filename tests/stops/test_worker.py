@@ -8,8 +8,8 @@ from django.conf import settings
 from django.core import mail
 
 from stops import editing
-from stops.models import Closure, Notification, ScheduleChange, Subscription
-from stops.tasks import sweep_notifications
+from stops.models import Closure, Notification, ScheduleChange, Subscription, new_leave_code
+from stops.tasks import send_notifications, sweep_notifications
 from tests.conftest import transactional
 from tests.workers import queued_on_redis, use_broker, wait_for, worker
 
@@ -66,3 +66,24 @@ def test_with_redis_unreachable_the_edit_is_saved_and_the_sweeper_sends_later(tu
         sweep_notifications.delay()  # what beat does every two minutes
         wait_for(lambda: len(mail.outbox) == 1)
     assert ScheduleChange.objects.get().dispatched_at is not None
+
+
+def test_a_worker_tells_a_mail_and_an_sms_subscriber_once_each(tuesday_bus, subscriber, sms_outbox):
+    by_sms = Subscription.objects.create(
+        phone="+33612345678",
+        stop=tuesday_bus,
+        confirmed_at=datetime.datetime.now(datetime.UTC),
+        leave_code=new_leave_code(),
+    )
+    with worker():
+        cancel_next_tuesday(tuesday_bus)
+        wait_for(lambda: len(mail.outbox) == 1 and len(sms_outbox) == 1)
+        ids = sorted(Notification.objects.values_list("subscription", flat=True))
+        send_notifications.delay(ids)  # a duplicated task
+        send_notifications.delay(ids)
+        time.sleep(2)  # what the worker would send twice, it would have sent by now
+    assert len(mail.outbox) == 1
+    (message,) = sms_outbox
+    assert message.to == "+33612345678"
+    assert "annulé (bus en panne)" in message.body
+    assert dict(Notification.objects.values_list("subscription", "state")) == {subscriber.pk: "sent", by_sms.pk: "sent"}

@@ -23,6 +23,7 @@ QUERIES = (
     + 2  # partners and procedures named
     + 5  # openings: months summarized, then the schedule of the others (stops, closures, slots, extras)
     + 1  # stops named
+    + 1  # the SMS sent, by month
     + 2  # last month's France services report: demands by partner, the partners
     + 1  # the partners of the filter's list
 )
@@ -59,7 +60,7 @@ def trend_of(text):
     section = section[: section.index("</section>")]
     chart = section[: section.index("</svg>")]
     values = re.findall(r'<text [^>]*text-anchor="middle" fill="#1d2b4f">([^<]*)</text>', chart)
-    rows = re.findall(r'<tr><th scope="row">([^<]*)</th><td>(\d+)</td><td>(\d+)</td></tr>', section)
+    rows = re.findall(r'<tr><th scope="row">([^<]*)</th><td>(\d+)</td><td>(\d+)</td><td>\d+</td></tr>', section)
     return chart.count("<rect "), values, rows
 
 

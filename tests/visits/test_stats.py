@@ -68,7 +68,7 @@ def test_visits_per_stop_and_per_opening(march):
 
 def test_monthly_trend_heatmap_and_profile(march):
     result = stats.compute(stats.Filters(D(2025, 3, 1), D(2025, 4, 30)))
-    assert result.monthly == [(D(2025, 3, 1), 6, 7), (D(2025, 4, 1), 1, 1)]
+    assert result.monthly == [(D(2025, 3, 1), 6, 7, 0), (D(2025, 4, 1), 1, 1, 0)]
     result = stats.compute(MARCH)
     assert result.hours == list(range(9, 24))
     heatmap = dict(result.heatmap)
@@ -90,7 +90,7 @@ def test_every_month_of_the_period_is_in_the_trend_even_without_a_visit(march):
     a, _b = march
     visit(a, D(2025, 1, 14), "done", at(D(2025, 1, 14), 10), demands=[("caf", None, "resolved")])
     result = stats.compute(stats.Filters(D(2025, 1, 1), D(2025, 3, 31)))
-    assert result.monthly == [(D(2025, 1, 1), 1, 1), (D(2025, 2, 1), 0, 0), (D(2025, 3, 1), 6, 7)]
+    assert result.monthly == [(D(2025, 1, 1), 1, 1, 0), (D(2025, 2, 1), 0, 0, 0), (D(2025, 3, 1), 6, 7, 0)]
 
 
 def test_one_stop(march):
@@ -111,7 +111,7 @@ def test_an_empty_period(stops):
     assert (result.visits, result.demands, result.oriented_share) == (0, 0, None)
     assert result.waiting == (None, None)
     assert result.duration == (None, None)
-    assert result.monthly == [(D(2024, 2, 1), 0, 0)]
+    assert result.monthly == [(D(2024, 2, 1), 0, 0, 0)]
     assert result.heatmap == []
 
 
@@ -159,6 +159,7 @@ def test_queries_do_not_grow_with_the_stops_or_the_period(march, count, django_a
         + 1  # the months whose openings are summarized
         + ENGINE_QUERIES  # the openings of the other months
         + 1  # stops named
+        + 1  # the SMS sent, by month
     )
     with django_assert_max_num_queries(queries):
         stats.compute(stats.Filters(D(2023, 1, 1), D(2025, 4, 15)))

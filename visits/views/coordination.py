@@ -52,7 +52,7 @@ def statistics(request):
         "stats": result,
         "filters": filters,
         "query": request.GET.urlencode(),
-        "trend": charts.columns([v for _m, v, _d in result.monthly], [m for m, _v, _d in result.monthly]),
+        "trend": charts.columns([v for _m, v, _d, _s in result.monthly], [m for m, *_counts in result.monthly]),
         "partners_chart": charts.horizontal_bars([(p.short_name, n) for p, n in result.by_partner]),
         "heat": charts.heatmap(result.hours, result.heatmap),
         "top": stats.TOP,
