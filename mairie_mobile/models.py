@@ -34,6 +34,7 @@ class AuditEvent(models.Model):
         INVITATION_CANCELLED = "invitation_cancelled", _("Invitation annulée")
         INVITATION_ACCEPTED = "invitation_accepted", _("Invitation acceptée")
         MEMBERSHIP_ENDED = "membership_ended", _("Retrait de l'équipe")
+        BUS_LIVE = "bus_live", _("Arrivée ou départ du bus")
 
     at = models.DateTimeField(_("le"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(

@@ -127,7 +127,7 @@ def _from_cache_allowed(request):
     )
 
 
-def _key(request, per):
+def _key(request, per, live=None):
     moment = ""
     if per == "minute":
         moment = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
@@ -135,12 +135,24 @@ def _key(request, per):
         moment = timezone.localdate().isoformat()
     query = urlencode(sorted(request.GET.lists()), doseq=True)
     digest = hashlib.sha256(f"{request.path}?{query}".encode()).hexdigest()
-    return f"public:{moment}:{digest}"
+    return f"public:{moment}{_live_versions(live(request)) if live else ''}:{digest}"
 
 
-def cached(per=None):
+def _live_versions(keys):
+    """The versions of what a live answer shows (stops.live: a stop's queue and marks), as part of its key."""
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            # A new value, never an old one (see version()).
+            cache.add(key, time.time_ns(), timeout=None)
+            found[key] = cache.get(key)
+    return ":" + ":".join(str(found[key]) for key in keys)
+
+
+def cached(per=None, live=None):
     """Serve a public GET from the cache. `per`: "minute" or "day" when the answer also
-    depends on the time. An answer without a form is the same for everyone: a client that
+    depends on the time; `live`: a function of the request giving the cache keys of the live
+    versions it also depends on (stops.live). An answer without a form is the same for everyone: a client that
     has it already (same ETag) is answered 304, and it is sent gzip-compressed to the
     clients that accept it. An answer with a form carries each visitor's own CSRF token:
     it has no ETag and is never compressed (BREACH)."""
@@ -151,7 +163,7 @@ def cached(per=None):
             if not _from_cache_allowed(request):
                 return view(request, *args, **kwargs)
             # Each representation has its own entry: a client fetches only the one it is sent.
-            key = _key(request, per)
+            key = _key(request, per, live)
             wanted = f"{key}:gzip" if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")) else key
             found = cache.get_many([VERSION_KEY, wanted])  # one round trip
             current = found.get(VERSION_KEY) or version()

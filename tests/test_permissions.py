@@ -31,6 +31,7 @@ PUBLIC = {
     "stops:calendar",
     "stops:stop",
     "stops:stop_calendar",
+    "stops:stop_status",
     "stops:organisation",
     "stops:organisation_calendar",
     "stops:subscribe",
@@ -55,7 +56,7 @@ PUBLIC_NAMESPACES = {"api"}  # the public API: schedule data only (checked below
 AGENT_NAMESPACES = {"agents"}
 COORDINATOR_NAMESPACES = {"coordination", "stats", "team", "partners"}
 ADMIN_NAMESPACES = {"admin"}
-PUBLIC_API_PATHS = {"/api/v1/organisations", "/api/v1/stops", "/api/v1/openings"}
+PUBLIC_API_PATHS = {"/api/v1/organisations", "/api/v1/stops", "/api/v1/openings", "/api/v1/stops/{slug}/status"}
 
 
 @pytest.fixture
@@ -128,6 +129,7 @@ def test_the_walk_covers_the_staff_pages(urls):
         "agents:correct",
         "coordination:home",
         "coordination:cancel_opening",
+        "agents:bus_breakdown",
         "stats:statistics",
         "stats:export",
         "admin:index",

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from mairie_mobile import audit
 from partners.models import Reason
+from stops import live
 from visits.models import (
     ACTIVE,
     CORRECTABLE_FIELDS,
@@ -54,7 +55,9 @@ def register(stop, agent, reasons, *, orientation_target=None, profile=None, ide
         raise IntakeError(_("Indiquez au moins un motif de visite."))
     try:
         with transaction.atomic():
-            return _create_with_next_ticket(stop, agent, reasons, orientation_target, profile or {}, idempotency_key)
+            visit = _create_with_next_ticket(stop, agent, reasons, orientation_target, profile or {}, idempotency_key)
+            live.queue_changed(stop)
+            return visit
     except IntegrityError:
         if idempotency_key and (visit := Visit.objects.filter(idempotency_key=idempotency_key).first()):
             return visit  # the same form, posted twice
@@ -148,6 +151,7 @@ def start_deblayage(visit, agent):
 def take_next(stop, agent):
     """Take the visitor who has waited longest to the déblayage."""
     for visit in Visit.objects.in_queue(stop, timezone.localdate()).filter(status=Status.WAITING)[:10]:
+        visit.stop = stop  # already at hand: the live status is told without reading it again
         try:
             return start_deblayage(visit, agent)
         except IntakeError:
@@ -375,6 +379,7 @@ def _move(visit, agent, allowed, target, **fields):
         visit.status = target
         for name, value in fields.items():
             setattr(visit, name, value)
+        live.queue_changed(visit.stop)
         return True
     visit.refresh_from_db()
     if _repeated(visit, agent, target):

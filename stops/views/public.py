@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
 from organisations.models import Organisation
-from stops import ics, notifications, schedule, wording
+from stops import ics, live, notifications, schedule, wording
 from stops.caching import cached
 from stops.forms import StopSearchForm, SubscriptionForm
 from stops.models import Stop
@@ -26,7 +26,7 @@ SUBSCRIPTIONS_PER_HOUR = "10/h"  # per address IP
 TOKEN_POSTS_PER_HOUR = "30/h"
 
 
-@cached(per="minute")
+@cached(per="minute", live=live.marks_version_keys)
 def timetable(request):
     now = timezone.localtime()
     form = StopSearchForm(request.GET)
@@ -62,7 +62,7 @@ def _subscription_of_every_stop():
     return {"organisations": organisations}
 
 
-@cached(per="minute")
+@cached(per="minute", live=live.marks_version_keys)
 def organisation(request, slug):
     """An organisation's page: who it is, how to reach it, its stops' coming openings, and a
     subscription and a calendar for all of them."""
@@ -84,7 +84,7 @@ def organisation(request, slug):
     return render(request, "public/organisation.html", context)
 
 
-@cached(per="minute")
+@cached(per="minute", live=live.stop_version_keys)
 def stop_detail(request, slug):
     stop = get_object_or_404(
         Stop.objects.active().select_related("organisation").prefetch_related("partners"), slug=slug
@@ -97,11 +97,20 @@ def stop_detail(request, slug):
         "week": wording.describe_week(stop, list(stop.slots.all()), now.date()),
         "runs": schedule.cancelled_runs(upcoming),
         "status": schedule.status(upcoming, now),
+        "live": live.status(stop, now),
+        "live_refresh_seconds": settings.LIVE_REFRESH_SECONDS,
         "unknown_holidays": any(not o.school_holidays_known for o in upcoming),
         "subscription_form": SubscriptionForm(initial={"stop": stop.slug}, organisation=stop.organisation),
         "feed_url": request.build_absolute_uri(reverse("stops:stop_calendar", args=[stop.slug])),
     }
     return render(request, "public/stop_detail.html", context)
+
+
+@cached(per="minute", live=live.stop_version_keys)
+def stop_status(request, slug):
+    """Today's live status of a stop alone, which its page asks for again and again (htmx)."""
+    stop = get_object_or_404(Stop.objects.active(), slug=slug)
+    return render(request, "public/_live_status_body.html", {"live": live.status(stop)})
 
 
 @cached(per="day")
@@ -146,11 +155,13 @@ def _stop_cards(stops, upcoming, now):
     for opening in upcoming:
         if opening.ends_at > now:
             by_stop[opening.stop.pk].append(opening)
+    statuses = live.statuses(stops, upcoming, now)
     return [
         {
             "stop": stop,
             "openings": by_stop[stop.pk],
             "open_now": next((o for o in by_stop[stop.pk] if o.is_open_at(now)), None),
+            "live": statuses[stop.pk],
         }
         for stop in stops
     ]

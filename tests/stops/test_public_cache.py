@@ -31,6 +31,8 @@ PUBLIC_ANSWERS = [
     "/api/v1/openings?start=2025-03-10&end=2025-03-16",
     "/api/v1/openings?start=2025-03-10&end=2025-03-16&stop=nathalie-sarraute",
 ]
+# Today's live status of a stop (stops/live.py): cached too, fresh after a queue change (tests/stops/test_live.py).
+LIVE_ANSWERS = ["/arrets/nathalie-sarraute/statut/", "/api/v1/stops/nathalie-sarraute/status"]
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +46,7 @@ def without_token(response):
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
 
 
-@pytest.mark.parametrize("url", PUBLIC_ANSWERS)
+@pytest.mark.parametrize("url", PUBLIC_ANSWERS + LIVE_ANSWERS)
 def test_a_second_visitor_is_answered_without_the_database(url, client, tuesday_bus, django_assert_num_queries):
     first = client.get(url)
     with django_assert_num_queries(0):

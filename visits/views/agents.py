@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from organisations.models import Role
 from organisations.roles import agent_required, may_correct
-from stops import schedule
+from stops import live, schedule
 from stops.forms import StopSearchForm
 from stops.models import Stop
 from visits import intake, stats
@@ -82,6 +82,7 @@ def queue(request, slug, form=None, just_given=None):
     context = _queue_context(stop) | {"form": form or PreAccueilForm(stop=stop), "stop": stop, "just_given": just_given}
     # The ticket just given: its row takes the focus, its buttons one Tab away.
     context["given"] = int(request.GET["nouveau"]) if request.GET.get("nouveau", "").isdigit() else None
+    context["live"] = live.status(stop)
     earlier = Visit.objects.left_in_progress(stop, timezone.localdate())
     earlier = list(earlier.select_related("deblayage_agent", "accompagnement_agent")[: EARLIER_LISTED + 1])
     context |= {"earlier": earlier[:EARLIER_LISTED], "more_earlier": len(earlier) > EARLIER_LISTED}
