@@ -13,6 +13,7 @@ handler500 = "mairie_mobile.views.server_error"
 urlpatterns = [
     path("", include("stops.urls")),
     path("agents/", include("visits.urls_agents")),
+    path("ticket/", include("visits.urls_tickets")),
     path("coordination/statistiques/", include("visits.urls_statistics")),
     path("coordination/equipe/", include("organisations.urls_team")),
     path("coordination/partenaires/", include("partners.urls_coordination")),

@@ -15,6 +15,7 @@ over the bus's wifi) gets the same result, not an error.
 """
 
 import datetime
+import secrets
 
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
@@ -104,6 +105,12 @@ def next_ticket(stop, day):
         return cursor.fetchone()[0]
 
 
+def new_ticket_code():
+    """The code of a ticket's page: 96 random bits, which nobody guesses (and the page's
+    guesses are rate-limited)."""
+    return secrets.token_urlsafe(12)
+
+
 def _create_with_next_ticket(stop, agent, reasons, orientation_target, profile, idempotency_key):
     now = timezone.now()
     day = timezone.localdate(now)
@@ -112,6 +119,7 @@ def _create_with_next_ticket(stop, agent, reasons, orientation_target, profile, 
         stop=stop,
         service_day=day,
         ticket=next_ticket(stop, day),
+        ticket_code=new_ticket_code(),
         status=Status.ORIENTED if oriented else Status.WAITING,
         idempotency_key=idempotency_key,
         arrived_at=now,

@@ -13,6 +13,7 @@ urlpatterns = [
     path("arrets/<slug:slug>/bus-arrive/", bus.arrive, name="bus_arrived"),
     path("arrets/<slug:slug>/bus-repart/", bus.leave, name="bus_left"),
     path("arrets/<slug:slug>/bus-en-panne/", bus.breakdown, name="bus_breakdown"),
+    path("passages/<int:pk>/ticket/", agents.ticket_slip, name="ticket_slip"),
     path("passages/<int:pk>/deblayage/", agents.deblayage, name="deblayage"),
     path("passages/<int:pk>/accompagnement/", agents.accompagnement, name="accompagnement"),
     path("passages/<int:pk>/corriger/", agents.correct, name="correct"),
