@@ -116,11 +116,12 @@ def wait_sentence(minutes):
 
 def estimated_wait(people, minutes_per_person):
     """The wait of someone with `people` before them, rounded to the nearest 5 minutes (at
-    least 5 when someone is before them); None without an estimate per person."""
-    if minutes_per_person is None:
-        return None
+    least 5 when someone is before them); none before them, no wait; None without an
+    estimate per person."""
     if people == 0:
         return 0
+    if minutes_per_person is None:
+        return None
     return max(5, 5 * round(people * minutes_per_person / 5))
 
 

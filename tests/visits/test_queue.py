@@ -81,6 +81,7 @@ def test_visitors_not_received_count_for_nothing(stop):
     [
         (4, None, None),  # no estimate
         (0, 6.0, 0),  # nobody before: no wait
+        (0, None, 0),  # nobody before: no wait, with or without an estimate
         (1, 1.5, 5),  # someone before: 5 minutes at least
         (3, 6.0, 20),  # 18 → 20
         (4, 8.7, 35),  # 34.8 → 35
