@@ -195,12 +195,13 @@ def list_openings(request, query: Query[OpeningsQuery]):
 
 @router.get(
     "/stops/{slug}/status",
-    response={200: LiveStatusOut, 404: Error},
+    response={200: LiveStatusOut, 400: Error, 404: Error},
     summary=gettext_noop("L'état d'un arrêt aujourd'hui, en direct"),
     description=gettext_noop(
         "Le bus est-il là ? Calculé à partir des ouvertures du jour et de ce qu'indiquent les agents "
         "(arrivée, départ), avec la file d'attente quand le bus est là : des nombres seulement. "
-        "Mis à jour à chaque changement de la file, au plus tard chaque minute. Un arrêt inconnu donne une erreur 404."
+        "Mis à jour à chaque changement de la file, au plus tard chaque minute. Un arrêt inconnu donne une erreur 404, "
+        "un identifiant contenant un caractère non permis une erreur 400."
     ),
 )
 @decorate_view(cached(per="minute", live=live.stop_version_keys))

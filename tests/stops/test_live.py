@@ -180,7 +180,7 @@ def test_an_unknown_stop_has_no_status(client, clock):
 
 def test_the_status_is_in_the_apis_schema_and_documentation(client):
     schema = client.get("/api/v1/openapi.json").json()
-    assert set(schema["paths"]["/api/v1/stops/{slug}/status"]["get"]["responses"]) == {"200", "404"}
+    assert set(schema["paths"]["/api/v1/stops/{slug}/status"]["get"]["responses"]) == {"200", "400", "404"}
     assert "L'état d'un arrêt aujourd'hui, en direct" in page_text(client.get("/api/v1/docs"))
 
 
