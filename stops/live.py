@@ -20,6 +20,7 @@ marks' of every stop.
 """
 
 import datetime
+import re
 import time
 from typing import NamedTuple
 
@@ -45,6 +46,7 @@ STATES = (NOT_ARRIVED, HERE, GONE, CANCELLED, CLOSED)
 STOP_VERSION_KEY = "live-version:{slug}"
 # Moved on by every mark of any stop: the timetable's and the organisations' stop cards.
 MARKS_VERSION_KEY = "live-marks-version"
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 
 
 class LiveError(Exception):
@@ -226,8 +228,10 @@ def marks_changed(stop):
 
 
 def stop_version_keys(request):
-    """The versions a cached answer about one stop (`slug` in its address) depends on."""
-    return [STOP_VERSION_KEY.format(slug=request.resolver_match.kwargs.get("slug", ""))]
+    """The versions a cached answer about one stop (`slug` in its address) depends on. An
+    address that names no possible stop depends on none: it is a 404, never cached."""
+    slug = request.resolver_match.kwargs.get("slug", "")
+    return [STOP_VERSION_KEY.format(slug=slug)] if SLUG.fullmatch(slug) else []
 
 
 def marks_version_keys(request):
