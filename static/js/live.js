@@ -12,3 +12,16 @@ document.addEventListener("visibilitychange", function () {
     });
   }
 });
+// An answer that says the same as the page is not swapped in: a screen reader hears the
+// live region only when something changed.
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var element = event.detail.target;
+  if (!element.hasAttribute("data-live")) {
+    return;
+  }
+  var incoming = document.createElement("template");
+  incoming.innerHTML = event.detail.serverResponse;
+  if (incoming.content.textContent.trim() === element.textContent.trim()) {
+    event.detail.shouldSwap = false;
+  }
+});

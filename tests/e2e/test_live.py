@@ -78,6 +78,13 @@ def test_the_stop_page_says_whether_the_bus_is_here(live_server, phone, agent, o
     expect(status).to_contain_text("le bus n'est pas encore arrivé")
     assert_accessible(phone)
     assert_fits(phone)
+    # The same answer again is not swapped in: a screen reader is not told it again and again.
+    phone.evaluate("document.querySelector('#live-status p').dataset.shown = 'before'")
+    with phone.expect_response(lambda response: response.url.endswith("/statut/")):
+        pass
+    with phone.expect_response(lambda response: response.url.endswith("/statut/")):
+        pass
+    assert status.locator("p[data-shown='before']").count() == 1
 
     live.arrive(open_all_day, agent)
     expect(status).to_contain_text("Le bus est là jusqu'à 23h59 — personne n'attend")
