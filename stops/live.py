@@ -210,10 +210,6 @@ def leave(stop, agent):
     return mark
 
 
-def mark_of_today(stop):
-    return LiveDay.objects.filter(stop=stop, day=timezone.localdate()).first()
-
-
 # Versions of the cached answers ---------------------------------------------------------
 
 
