@@ -36,7 +36,8 @@ def _documentation(language):
     for path, methods in schema["paths"].items():
         for method, operation in methods.items():
             responses = {str(code): response for code, response in operation["responses"].items()}
-            item_schema = responses["200"]["content"]["application/json"]["schema"]["items"]
+            answer = responses["200"]["content"]["application/json"]["schema"]
+            item_schema = answer.get("items", answer)  # a list of items, or one object
             operations.append(
                 {
                     "method": method.upper(),

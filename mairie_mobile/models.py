@@ -35,6 +35,7 @@ class AuditEvent(models.Model):
         INVITATION_ACCEPTED = "invitation_accepted", _("Invitation acceptée")
         MEMBERSHIP_ENDED = "membership_ended", _("Retrait de l'équipe")
         PARTNERS_EDIT = "partners_edit", _("Partenaires et lieux d'orientation")
+        BUS_LIVE = "bus_live", _("Arrivée ou départ du bus")
 
     at = models.DateTimeField(_("le"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(

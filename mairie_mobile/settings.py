@@ -322,6 +322,11 @@ if INVITATION_DAYS < 1:
 FOLLOW_UP_RETENTION_DAYS = envint("FOLLOW_UP_RETENTION_DAYS", "90")
 # How often every computer of the bus refreshes the queue.
 QUEUE_REFRESH_SECONDS = envint("QUEUE_REFRESH_SECONDS", "5")
+# How often the public pages (a stop's live status, a ticket) ask again; at least 30 s in production.
+LIVE_REFRESH_SECONDS = envint("LIVE_REFRESH_SECONDS", "30")
+# The queue's figures for the live status and the tickets (stops must not import visits):
+# a function (stop, day) -> (people waiting, estimated minutes per person or None).
+LIVE_QUEUE_FIGURES = "visits.queue.figures"
 
 # Mail: smtp://user:password@host:587?tls=1, smtps://…:465, console:// or file:///path.
 EMAIL_URL = os.environ.get("EMAIL_URL", "console://" if DEBUG else "")

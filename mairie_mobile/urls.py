@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/docs", views.api_docs, name="api_docs"),
     path("api/v1/", api.urls),
     path("agents/", include("visits.urls_agents")),
+    path("ticket/", include("visits.urls_tickets")),
     path("coordination/statistiques/", include("visits.urls_statistics")),
     path("coordination/equipe/", include("organisations.urls_team")),
     path("coordination/partenaires/", include("partners.urls_coordination")),

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from mairie_mobile.validators import FIRST_DAY, LAST_DAY
 from organisations.models import Organisation
-from stops import schedule
+from stops import live, schedule
 from stops.caching import cached
 from stops.models import Stop
 
@@ -63,6 +63,34 @@ class OpeningOut(BaseModel):
         description=gettext_noop(
             "false quand la date est au-delà du dernier calendrier de vacances scolaires connu pour la zone "
             "de l'arrêt : l'ouverture est alors calculée sans les vacances scolaires et peut être annulée plus tard."
+        )
+    )
+
+
+class LiveStatusOut(BaseModel):
+    stop: str = Field(description=gettext_noop("Identifiant (slug) de l'arrêt."))
+    date: datetime.date
+    state: Literal[live.STATES] = Field(
+        description=gettext_noop(
+            "not_arrived : ouverture prévue, le bus n'est pas encore arrivé ; here : le bus est là ; "
+            "gone : le bus est reparti (ou les ouvertures du jour sont finies) ; cancelled : annulé aujourd'hui ; "
+            "closed : pas d'ouverture aujourd'hui."
+        )
+    )
+    label: str = Field(description=gettext_noop("L'état en une phrase, en français."))
+    start: str | None = Field(
+        pattern=r"^\d{2}:\d{2}$",
+        description=gettext_noop("not_arrived : heure de début prévue, HH:MM, heure de Paris."),
+    )
+    until: str | None = Field(
+        pattern=r"^\d{2}:\d{2}$", description=gettext_noop("here : heure de fin de l'ouverture, HH:MM.")
+    )
+    reason: str | None = Field(description=gettext_noop("cancelled : motif de l'annulation."))
+    waiting: int | None = Field(description=gettext_noop("here : nombre de personnes qui attendent."))
+    estimated_wait_minutes: int | None = Field(
+        description=gettext_noop(
+            "here : attente estimée pour une personne qui arrive maintenant, en minutes, arrondie à 5 ; "
+            "0 : pas d'attente ; null : pas assez de passages récents pour l'estimer."
         )
     )
 
@@ -163,6 +191,36 @@ def list_openings(request, query: Query[OpeningsQuery]):
         if not stops:
             raise HttpError(400, _("Aucun arrêt actif ne porte l'identifiant « %(slug)s ».") % {"slug": query.stop})
     return [opening_out(opening) for opening in schedule.openings(query.start, query.end, stops)]
+
+
+@router.get(
+    "/stops/{slug}/status",
+    response={200: LiveStatusOut, 400: Error, 404: Error},
+    summary=gettext_noop("L'état d'un arrêt aujourd'hui, en direct"),
+    description=gettext_noop(
+        "Le bus est-il là ? Calculé à partir des ouvertures du jour et de ce qu'indiquent les agents "
+        "(arrivée, départ), avec la file d'attente quand le bus est là : des nombres seulement. "
+        "Mis à jour à chaque changement de la file, au plus tard chaque minute. Un arrêt inconnu donne une erreur 404, "
+        "un identifiant contenant un caractère non permis une erreur 400."
+    ),
+)
+@decorate_view(cached(per="minute", live=live.stop_version_keys))
+def stop_status(request, slug: str):
+    stop = Stop.objects.active().filter(slug=slug).first()
+    if stop is None:
+        raise HttpError(404, _("Aucun arrêt actif ne porte l'identifiant « %(slug)s ».") % {"slug": slug})
+    found = live.status(stop)
+    return {
+        "stop": stop.slug,
+        "date": found.day,
+        "state": found.state,
+        "label": found.sentence,
+        "start": f"{found.starts:%H:%M}" if found.starts else None,
+        "until": f"{found.until:%H:%M}" if found.until else None,
+        "reason": found.reason,
+        "waiting": found.waiting,
+        "estimated_wait_minutes": found.wait_minutes,
+    }
 
 
 _PARAMETER_HELP = {

@@ -8,9 +8,11 @@ The version lives in the shared cache (Redis in production), so every web node s
 change at once; it is read together with the answer, in one round trip.
 
 Pages that show what is open now are also keyed on the minute, calendar feeds on the
-day. Only visitors without a session are served from the cache: a logged-in agent's
-pages carry their name and messages. A cached page's CSRF token is a placeholder,
-replaced by the visitor's own token on each answer.
+day. Those that show whether the bus is here (stops.live) are also computed again when the
+live versions they name move on (a stop's queue and marks), read in the same round trip.
+Only visitors without a session are served from the cache: a logged-in agent's pages
+carry their name and messages. A cached page's CSRF token is a placeholder, replaced by
+the visitor's own token on each answer.
 
 An answer without a form is kept gzip-compressed beside the plain one, with its ETag: left
 to Django's GZipMiddleware and ConditionalGetMiddleware, a hit on the 120 KB timetable took
@@ -138,9 +140,22 @@ def _key(request, per):
     return f"public:{moment}:{digest}"
 
 
-def cached(per=None):
+def _with_live_versions(current, keys, found):
+    """The version an answer is computed from, with those of the live data it shows (stops.live:
+    a stop's queue and marks), read in the same round trip as the answer."""
+    versions = [current]
+    for key in keys:
+        if found.get(key) is None:
+            cache.add(key, time.time_ns(), timeout=None)  # a new value, never an old one (see version())
+            found[key] = cache.get(key)
+        versions.append(found[key])
+    return ":".join(str(version) for version in versions)
+
+
+def cached(per=None, live=None):
     """Serve a public GET from the cache. `per`: "minute" or "day" when the answer also
-    depends on the time. An answer without a form is the same for everyone: a client that
+    depends on the time; `live`: a function of the request giving the cache keys of the live
+    versions it also depends on (stops.live). An answer without a form is the same for everyone: a client that
     has it already (same ETag) is answered 304, and it is sent gzip-compressed to the
     clients that accept it. An answer with a form carries each visitor's own CSRF token:
     it has no ETag and is never compressed (BREACH)."""
@@ -153,10 +168,13 @@ def cached(per=None):
             # Each representation has its own entry: a client fetches only the one it is sent.
             key = _key(request, per)
             wanted = f"{key}:gzip" if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")) else key
-            found = cache.get_many([VERSION_KEY, wanted])  # one round trip
+            live_keys = live(request) if live else []
+            found = cache.get_many([VERSION_KEY, *live_keys, wanted])  # one round trip
             current = found.get(VERSION_KEY) or version()
             if current is None:  # the cache is unreachable: this visitor's answer alone
                 return view(request, *args, **kwargs)
+            if live_keys:
+                current = _with_live_versions(current, live_keys, found)
             entry = found.get(wanted)
             if not _fresh(entry, current):
                 lock, token = f"{key}:computing:{current}", uuid.uuid4().hex

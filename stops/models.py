@@ -705,3 +705,35 @@ class StalePublicCache(models.Model):
 
     def __str__(self):
         return f"{self.since:%Y-%m-%d %H:%M:%S}"
+
+
+class LiveDay(models.Model):
+    """What the agents said today at a stop: the bus has arrived, the bus has left (stops.live).
+
+    One row per stop and service day. "Le bus est arrivé" again after "Le bus repart" (the
+    afternoon opening of a day with two) moves `arrived_at` on and clears `left_at`.
+    """
+
+    stop = models.ForeignKey(Stop, on_delete=models.CASCADE, related_name="live_days", verbose_name=_("arrêt"))
+    day = models.DateField(_("jour"))
+    arrived_at = models.DateTimeField(_("arrivé à"), null=True, blank=True)
+    arrived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    left_at = models.DateTimeField(_("reparti à"), null=True, blank=True)
+    left_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("présence du bus")
+        verbose_name_plural = _("présences du bus")
+        constraints = [models.UniqueConstraint(fields=["stop", "day"], name="live_day_once_per_stop")]
+
+    def __str__(self):
+        return f"{self.stop_id} {self.day}"
+
+    @property
+    def is_here(self):
+        """Arrived, and not left since."""
+        return self.arrived_at is not None and (self.left_at is None or self.left_at < self.arrived_at)

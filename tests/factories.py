@@ -10,6 +10,7 @@ from django.utils.text import slugify
 from organisations.models import Invitation, Membership, Organisation, Role
 from partners.models import Partner, Procedure
 from stops.models import Closure, ExtraOpening, Stop, Weekday, WeeklySlot
+from visits.intake import new_ticket_code
 from visits.models import Demand, Visit
 
 # Every test account's password.
@@ -133,6 +134,7 @@ class VisitFactory(factory.django.DjangoModelFactory):
     stop = factory.SubFactory(StopFactory)
     service_day = factory.LazyFunction(timezone.localdate)
     ticket = factory.Sequence(lambda n: n + 1)
+    ticket_code = factory.LazyFunction(new_ticket_code)
     arrived_at = factory.LazyFunction(timezone.now)
 
     @factory.post_generation

@@ -10,7 +10,7 @@ from django.utils import timezone
 from organisations.models import Membership, Organisation, Role
 from organisations.roles import is_agent, is_coordinator
 from partners.models import OrientationTarget, Partner
-from stops import schedule
+from stops import live, schedule
 from stops.models import Stop
 from stops.schedule import PARIS
 from tests.conftest import text_of
@@ -38,6 +38,11 @@ def test_demo_data_loads_the_paris_stops_accounts_and_a_morning_of_visits(settin
     assert today.filter(status__in=ACTIVE).count() == 4
     assert Visit.objects.exclude(service_day=timezone.localdate()).count() > 40  # earlier opening days
     assert not Visit.objects.exclude(stop__organisation__slug="paris").exists()
+    # The bus is there, with its queue and an estimate from the earlier days; each visitor has a ticket page.
+    status = live.status(Stop.objects.get(slug="nathalie-sarraute"))
+    assert (status.state, status.waiting) == (live.HERE, 2)
+    assert status.wait_minutes is not None
+    assert not today.filter(ticket_code=None).exists()
 
 
 def test_the_demo_has_a_second_organisation_with_example_stops_and_staff(settings):

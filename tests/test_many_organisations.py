@@ -55,12 +55,14 @@ TIMETABLE_BY_COMMUNE = (
 TIMETABLE_SEARCH = (
     1  # how many stops match, for the paginator
     + ENGINE_QUERIES  # the page's stops and their openings
+    + 1  # what the agents said today at those stops (stops.live)
     + 1  # the organisations
 )
 ORGANISATION_PAGE = (
     1  # the organisation
     + 1  # how many stops it has, for the paginator
     + ENGINE_QUERIES  # the page's stops and their openings
+    + 1  # what the agents said today at those stops (stops.live)
 )
 # The nightly task, for a day at every organisation's stops:
 KEEP_DAY = (

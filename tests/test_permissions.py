@@ -33,6 +33,9 @@ PUBLIC = {
     "stops:stop_poster",
     "stops:short_link",
     "stops:stop_calendar",
+    "stops:stop_status",
+    "tickets:ticket",
+    "tickets:ticket_state",
     "stops:organisation",
     "stops:organisation_calendar",
     "stops:subscribe",
@@ -60,7 +63,7 @@ PUBLIC_NAMESPACES = {"api"}  # the public API: schedule data only (checked below
 AGENT_NAMESPACES = {"agents"}
 COORDINATOR_NAMESPACES = {"coordination", "stats", "team", "partners"}
 ADMIN_NAMESPACES = {"admin"}
-PUBLIC_API_PATHS = {"/api/v1/organisations", "/api/v1/stops", "/api/v1/openings"}
+PUBLIC_API_PATHS = {"/api/v1/organisations", "/api/v1/stops", "/api/v1/openings", "/api/v1/stops/{slug}/status"}
 
 
 @pytest.fixture
@@ -133,6 +136,8 @@ def test_the_walk_covers_the_staff_pages(urls):
         "agents:correct",
         "coordination:home",
         "coordination:cancel_opening",
+        "agents:bus_breakdown",
+        "agents:ticket_slip",
         "stats:statistics",
         "stats:export",
         "admin:index",

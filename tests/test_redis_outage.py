@@ -14,12 +14,13 @@ import time_machine
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
+from django.utils.html import escape
 
 from mairie_mobile import faults
-from stops.models import Closure, Notification, ScheduleChange, StalePublicCache, Stop, Subscription
+from stops.models import Closure, LiveDay, Notification, ScheduleChange, StalePublicCache, Stop, Subscription
 from stops.tasks import catch_up_public_cache, sweep_notifications
 from tests.conftest import transactional
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, StopFactory, WeeklySlotFactory, pre_accueil
 from tests.faults import RedisServer, use_redis
 from tests.workers import queued_on_redis, wait_for, worker
 
@@ -137,6 +138,29 @@ def test_with_redis_killed_pages_forms_and_edits_work_and_the_change_is_mailed_o
     assert [record.getMessage().split(" after")[0] for record in outage_logs(caplog)][1:] == [
         f"Redis {redis_server.url.split('/')[2]} answers again"
     ]
+
+
+def test_with_redis_killed_the_bus_is_marked_a_ticket_given_and_the_live_status_fresh(client, redis_server, logged_in):
+    stop = StopFactory(slug="porte-montmartre")
+    WeeklySlotFactory(
+        stop=stop, weekday=timezone.localdate().weekday(), start=datetime.time(0), end=datetime.time(23, 59)
+    )
+    visitor = Client()
+    status = "/api/v1/stops/porte-montmartre/status"
+    assert visitor.get(status).json()["state"] == "not_arrived"  # now in the cache
+
+    redis_server.kill()
+
+    assert logged_in.post("/agents/arrets/porte-montmartre/bus-arrive/").status_code == 302
+    assert LiveDay.objects.get().is_here
+    assert logged_in.post("/agents/arrets/porte-montmartre/accueil/", pre_accueil()).status_code == 302
+    answer = visitor.get(status).json()  # computed without the cache: at once
+    assert (answer["state"], answer["waiting"]) == ("here", 1)
+    assert escape("1 personne attend") in visitor.get("/arrets/porte-montmartre/").content.decode()
+    assert escape("1 personne attend") in visitor.get("/arrets/porte-montmartre/statut/").content.decode()
+    ticket = visitor.get(f"/ticket/{stop.visits.get().ticket_code}/")
+    assert ticket.status_code == 200
+    assert "Vous êtes le prochain" in ticket.content.decode()
 
 
 def test_a_hung_redis_holds_an_edit_for_one_timeout_and_its_old_answers_are_not_served_after(

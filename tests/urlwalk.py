@@ -54,6 +54,7 @@ def every_route(stop, visit):
         "token": "jeton-inconnu",
         "fmt": "csv",
         "day": (datetime.date.today() + datetime.timedelta(days=1)).isoformat(),
+        "code": visit.ticket_code or "code-inconnu",
     }
     found = []
     for namespace, prefix, pattern in all_patterns():

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from organisations.models import Membership, Organisation, Role
 from partners.models import OrientationTarget, Partner, Procedure
 from stops import editing, schedule
-from stops.models import ExtraOpening, Stop
-from visits.intake import next_ticket
+from stops.models import ExtraOpening, LiveDay, Stop
+from visits.intake import new_ticket_code, next_ticket
 from visits.models import AgeBand, Demand, HeardFrom, Status, Visit
 
 DEMO_PASSWORD = "mairie-mobile-demo"
@@ -172,6 +172,8 @@ def create_demo_visits(stop, agents, *, past_days=8, seed=18):
 def _today(stop, agents, now, rng):
     """Visitors arrived over the last three hours: most served, some still in the bus."""
     first_arrival = now - datetime.timedelta(hours=3)
+    # The bus arrived before its first visitor: residents see it there.
+    LiveDay.objects.get_or_create(stop=stop, day=now.date(), defaults={"arrived_at": first_arrival})
     plan = [Status.DONE] * 8 + [Status.ORIENTED, Status.LEFT, Status.TO_COME_BACK, Status.ORIENTED]
     plan += [Status.ACCOMPAGNEMENT, Status.READY, Status.WAITING, Status.WAITING]
     for position, status in enumerate(plan):
@@ -196,6 +198,7 @@ def _visit(stop, agents, day, status, arrived, rng):
         stop=stop,
         service_day=day,
         ticket=next_ticket(stop, day),
+        ticket_code=new_ticket_code(),
         status=status,
         arrived_at=arrived,
         registered_by=colleague,

@@ -15,6 +15,7 @@ over the bus's wifi) gets the same result, not an error.
 """
 
 import datetime
+import secrets
 
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
@@ -24,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from mairie_mobile import audit
 from partners.models import Reason
+from stops import live
 from visits.models import (
     ACTIVE,
     CORRECTABLE_FIELDS,
@@ -54,7 +56,9 @@ def register(stop, agent, reasons, *, orientation_target=None, profile=None, ide
         raise IntakeError(_("Indiquez au moins un motif de visite."))
     try:
         with transaction.atomic():
-            return _create_with_next_ticket(stop, agent, reasons, orientation_target, profile or {}, idempotency_key)
+            visit = _create_with_next_ticket(stop, agent, reasons, orientation_target, profile or {}, idempotency_key)
+            live.queue_changed(stop)
+            return visit
     except IntegrityError:
         if idempotency_key and (visit := Visit.objects.filter(idempotency_key=idempotency_key).first()):
             return visit  # the same form, posted twice
@@ -101,6 +105,12 @@ def next_ticket(stop, day):
         return cursor.fetchone()[0]
 
 
+def new_ticket_code():
+    """The code of a ticket's page: 96 random bits, which nobody guesses (and the page's
+    guesses are rate-limited)."""
+    return secrets.token_urlsafe(12)
+
+
 def _create_with_next_ticket(stop, agent, reasons, orientation_target, profile, idempotency_key):
     now = timezone.now()
     day = timezone.localdate(now)
@@ -109,6 +119,7 @@ def _create_with_next_ticket(stop, agent, reasons, orientation_target, profile, 
         stop=stop,
         service_day=day,
         ticket=next_ticket(stop, day),
+        ticket_code=new_ticket_code(),
         status=Status.ORIENTED if oriented else Status.WAITING,
         idempotency_key=idempotency_key,
         arrived_at=now,
@@ -148,6 +159,7 @@ def start_deblayage(visit, agent):
 def take_next(stop, agent):
     """Take the visitor who has waited longest to the déblayage."""
     for visit in Visit.objects.in_queue(stop, timezone.localdate()).filter(status=Status.WAITING)[:10]:
+        visit.stop = stop  # already at hand: the live status is told without reading it again
         try:
             return start_deblayage(visit, agent)
         except IntakeError:
@@ -375,6 +387,7 @@ def _move(visit, agent, allowed, target, **fields):
         visit.status = target
         for name, value in fields.items():
             setattr(visit, name, value)
+        live.queue_changed(visit.stop)
         return True
     visit.refresh_from_db()
     if _repeated(visit, agent, target):

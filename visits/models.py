@@ -94,6 +94,9 @@ class Visit(models.Model):
     service_day = models.DateField(_("jour"))
     ticket = models.PositiveIntegerField(_("ticket"))
     status = models.CharField(_("étape"), max_length=20, choices=Status.choices, default=Status.WAITING)
+    # The address of the visitor's ticket page (/ticket/<code>/), given at the pré-accueil
+    # (visits.intake.new_ticket_code); visits registered before tickets existed have none.
+    ticket_code = models.CharField(max_length=24, unique=True, null=True, blank=True, editable=False)
     # Generated with the pré-accueil form: the same form posted twice gives one visit.
     idempotency_key = models.UUIDField(unique=True, null=True, blank=True, editable=False)
 
@@ -233,6 +236,20 @@ class Visit(models.Model):
             "ticket": self.ticket,
             "step": self.get_status_display(),
         }
+
+    @property
+    def ticket_stage(self):
+        """What the visitor's ticket page says: "waiting" their turn, "your_turn" (an agent took
+        them), or "finished"."""
+        if self.status == Status.WAITING:
+            return "waiting"
+        if self.is_active:
+            return "your_turn"
+        return "finished"
+
+    def ticket_expired(self, now=None):
+        """A ticket's page is valid until the end of its service day."""
+        return timezone.localdate(now) > self.service_day
 
     def waiting_minutes(self, now=None):
         """Minutes since arrival, until the accompaniment starts (or now)."""

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from stops.views import agents as bus
 from visits.views import agents
 
 app_name = "agents"
@@ -9,6 +10,10 @@ urlpatterns = [
     path("arrets/<slug:slug>/file/", agents.queue_table, name="queue_table"),
     path("arrets/<slug:slug>/accueil/", agents.register, name="register"),
     path("arrets/<slug:slug>/suivant/", agents.take_next, name="take_next"),
+    path("arrets/<slug:slug>/bus-arrive/", bus.arrive, name="bus_arrived"),
+    path("arrets/<slug:slug>/bus-repart/", bus.leave, name="bus_left"),
+    path("arrets/<slug:slug>/bus-en-panne/", bus.breakdown, name="bus_breakdown"),
+    path("passages/<int:pk>/ticket/", agents.ticket_slip, name="ticket_slip"),
     path("passages/<int:pk>/deblayage/", agents.deblayage, name="deblayage"),
     path("passages/<int:pk>/accompagnement/", agents.accompagnement, name="accompagnement"),
     path("passages/<int:pk>/corriger/", agents.correct, name="correct"),

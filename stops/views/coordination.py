@@ -9,6 +9,7 @@ import datetime
 from django.contrib import messages
 from django.db.models import Count, Max, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -299,19 +300,26 @@ def extra_delete(request, slug, pk):
 def cancel_opening(request, slug, day):
     """The second click of "Bus en panne demain": confirm, with the public reason."""
     stop = _get_stop(request.user, slug)
-    day = parse_day(day)
+    back = reverse("coordination:stop", args=[stop.slug])
+    return cancel_day(request, stop, parse_day(day), back=back)
+
+
+def cancel_day(request, stop, day, *, back, from_queue=False):
+    """Cancel what remains of `day` at `stop`, after a page showing what it cancels and how many
+    subscribers will be told: the coordinator's "Annuler", and the agents' "Bus en panne" of
+    today from the queue (`from_queue`). `back`: where to go once done or without changing anything."""
     now = timezone.now()
     openings = [o for o in schedule.openings(day, day, [stop]) if o.is_to_come(now)] if day else []
     if not openings:
         messages.error(request, _("Il n'y a plus d'ouverture à venir ce jour-là : rien à annuler."))
-        return redirect("coordination:stop", slug=stop.slug)
+        return redirect(back)
     form = CancelOpeningForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         editing.cancel_opening(stop, day, form.cleaned_data["reason"], request.user)
         day_name = wording.long_date(day, weekday=True)
         message = _("Ouverture du %(day)s annulée. Les abonnés seront prévenus par courriel.") % {"day": day_name}
         messages.success(request, message)
-        return redirect("coordination:stop", slug=stop.slug)
+        return redirect(back)
     context = {
         "stop": stop,
         "day": day,
@@ -321,6 +329,8 @@ def cancel_opening(request, slug, day):
         "reasons": CANCELLATION_REASONS,
         "effect": editing.cancellation_preview(stop, day, CANCELLATION_REASONS[0]),
         "told": notifications.audience([stop]),
+        "back": back,
+        "from_queue": from_queue,
     }
     return render(request, "coordination/cancel.html", context, status=_status(form))
 

@@ -17,7 +17,7 @@ from django_ratelimit.decorators import ratelimit
 
 from mairie_mobile import sms
 from organisations.models import Organisation
-from stops import ics, links, notifications, schedule, wording
+from stops import ics, links, live, notifications, schedule, wording
 from stops.caching import cached
 from stops.forms import SmsCodeForm, SmsLeaveForm, StopSearchForm, SubscriptionForm
 from stops.models import Stop
@@ -33,7 +33,7 @@ CODES_PER_NUMBER = "3/h"
 CODE_POSTS_PER_HOUR = "20/h"
 
 
-@cached(per="minute")
+@cached(per="minute", live=live.marks_version_keys)
 def timetable(request):
     now = timezone.localtime()
     form = StopSearchForm(request.GET)
@@ -69,7 +69,7 @@ def _subscription_of_every_stop():
     return {"organisations": organisations}
 
 
-@cached(per="minute")
+@cached(per="minute", live=live.marks_version_keys)
 def organisation(request, slug):
     """An organisation's page: who it is, how to reach it, its stops' coming openings, and a
     subscription and a calendar for all of them."""
@@ -91,7 +91,7 @@ def organisation(request, slug):
     return render(request, "public/organisation.html", context)
 
 
-@cached(per="minute")
+@cached(per="minute", live=live.stop_version_keys)
 def stop_detail(request, slug):
     stop = get_object_or_404(
         Stop.objects.active().select_related("organisation").prefetch_related("partners"), slug=slug
@@ -104,6 +104,8 @@ def stop_detail(request, slug):
         "week": wording.describe_week(stop, list(stop.slots.all()), now.date()),
         "runs": schedule.cancelled_runs(upcoming),
         "status": schedule.status(upcoming, now),
+        "live": live.status(stop, now),
+        "live_refresh_seconds": settings.LIVE_REFRESH_SECONDS,
         "unknown_holidays": any(not o.school_holidays_known for o in upcoming),
         "subscription_form": SubscriptionForm(initial={"stop": stop.slug}, organisation=stop.organisation),
         "feed_url": request.build_absolute_uri(reverse("stops:stop_calendar", args=[stop.slug])),
@@ -160,6 +162,13 @@ def short_link(request, short_code):
     return redirect(get_object_or_404(Stop.objects.active().only("slug"), pk=pk))
 
 
+@cached(per="minute", live=live.stop_version_keys)
+def stop_status(request, slug):
+    """Today's live status of a stop alone, which its page asks for again and again (htmx)."""
+    stop = get_object_or_404(Stop.objects.active(), slug=slug)
+    return render(request, "public/_live_status_body.html", {"live": live.status(stop)})
+
+
 @cached(per="day")
 def calendar(request):
     return _calendar_response(Stop.objects.active(), "Mairie mobile", "tous-les-arrets")
@@ -202,11 +211,13 @@ def _stop_cards(stops, upcoming, now):
     for opening in upcoming:
         if opening.ends_at > now:
             by_stop[opening.stop.pk].append(opening)
+    statuses = live.statuses(stops, upcoming, now)
     return [
         {
             "stop": stop,
             "openings": by_stop[stop.pk],
             "open_now": next((o for o in by_stop[stop.pk] if o.is_open_at(now)), None),
+            "live": statuses[stop.pk],
         }
         for stop in stops
     ]

@@ -33,6 +33,8 @@ PUBLIC_ANSWERS = [
 ]
 # The stop's poster: its week, partners and contact, without the openings of the coming days.
 POSTER = "/arrets/nathalie-sarraute/affiche/"
+# Today's live status of a stop (stops/live.py): cached too, fresh after a queue change (tests/stops/test_live.py).
+LIVE_ANSWERS = ["/arrets/nathalie-sarraute/statut/", "/api/v1/stops/nathalie-sarraute/status"]
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +48,7 @@ def without_token(response):
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
 
 
-@pytest.mark.parametrize("url", [*PUBLIC_ANSWERS, POSTER])
+@pytest.mark.parametrize("url", [*PUBLIC_ANSWERS, POSTER, *LIVE_ANSWERS])
 def test_a_second_visitor_is_answered_without_the_database(url, client, tuesday_bus, django_assert_num_queries):
     first = client.get(url)
     with django_assert_num_queries(0):

@@ -184,6 +184,7 @@ def test_timetable_queries_do_not_grow_with_the_stops(client, count, query, djan
     queries = (
         2  # how many active stops: to group a large territory, then for the paginator
         + ENGINE_QUERIES  # the page's stops and their openings
+        + 1  # what the agents said today at the page's stops (the bus arrived, left)
     )
     with django_assert_max_num_queries(queries):
         assert client.get("/", {"q": query}).status_code == 200
@@ -284,6 +285,9 @@ def test_stop_page_queries_do_not_grow_with_the_stops(client, count, django_asse
         + ENGINE_QUERIES
         - 1  # its coming openings (the stop is known)
         + 1  # the weekly slots again, for the week in words
+        + 1  # what the agents said today (stops.live)
+        + ENGINE_QUERIES
+        - 1  # today's openings, the ended ones included, for the live status (the stop is known)
     )
     with django_assert_max_num_queries(queries):
         assert client.get(f"/arrets/{stops[-1].slug}/").status_code == 200

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from organisations.models import Role
 from organisations.roles import agent_required, may_correct
-from stops import schedule
+from stops import live, schedule
 from stops.forms import StopSearchForm
 from stops.models import Stop
-from visits import intake, stats
+from visits import intake, stats, tickets
 from visits.forms import (
     AccompagnementForm,
     CorrectionForm,
@@ -82,6 +82,10 @@ def queue(request, slug, form=None, just_given=None):
     context = _queue_context(stop) | {"form": form or PreAccueilForm(stop=stop), "stop": stop, "just_given": just_given}
     # The ticket just given: its row takes the focus, its buttons one Tab away.
     context["given"] = int(request.GET["nouveau"]) if request.GET.get("nouveau", "").isdigit() else None
+    # Its QR code, for the visitor to follow their turn on their phone.
+    new_ticket = next((v for v in context["in_queue"] if v.pk == context["given"] and v.ticket_code), None)
+    context |= {"new_ticket": new_ticket, "new_ticket_qr": tickets.qr_svg(new_ticket) if new_ticket else None}
+    context["live"] = live.status(stop)
     earlier = Visit.objects.left_in_progress(stop, timezone.localdate())
     earlier = list(earlier.select_related("deblayage_agent", "accompagnement_agent")[: EARLIER_LISTED + 1])
     context |= {"earlier": earlier[:EARLIER_LISTED], "more_earlier": len(earlier) > EARLIER_LISTED}
@@ -286,6 +290,15 @@ def accompagnement(request, pk):
 def _not_at_step(request, visit):
     messages.error(request, visit.describe())
     return redirect(_queue_url(visit))
+
+
+@agent_required
+def ticket_slip(request, pk):
+    """The visitor's ticket, to print: number, QR code of its page, stop, time of arrival."""
+    visit = _get_visit(request.user, pk)
+    if not visit.ticket_code:
+        raise Http404
+    return render(request, "staff/ticket_slip.html", {"visit": visit, "qr": tickets.qr_svg(visit)})
 
 
 @agent_required

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from visits.views import public
+
+app_name = "tickets"
+urlpatterns = [
+    path("<str:code>/", public.ticket, name="ticket"),
+    path("<str:code>/etat/", public.ticket_state, name="ticket_state"),
+]
