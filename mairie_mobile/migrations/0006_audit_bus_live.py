@@ -4,15 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('mairie_mobile', '0005_audit_organisation'),
+        ("mairie_mobile", "0005_audit_organisation"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('login', 'Connexion'), ('login_failed', 'Échec de connexion'), ('logout', 'Déconnexion'), ('two_factor', 'Double authentification'), ('schedule_edit', 'Modification des horaires'), ('visit_correction', "Correction d'un passage"), ('visit_take_over', "Reprise d'un passage"), ('export', 'Export'), ('purge', 'Effacement de données personnelles'), ('invitation_sent', 'Invitation envoyée'), ('invitation_cancelled', 'Invitation annulée'), ('invitation_accepted', 'Invitation acceptée'), ('membership_ended', "Retrait de l'équipe"), ('partners_edit', "Partenaires et lieux d'orientation"), ('bus_live', 'Arrivée ou départ du bus')], max_length=20, verbose_name='action'),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("login", "Connexion"),
+                    ("login_failed", "Échec de connexion"),
+                    ("logout", "Déconnexion"),
+                    ("two_factor", "Double authentification"),
+                    ("schedule_edit", "Modification des horaires"),
+                    ("visit_correction", "Correction d'un passage"),
+                    ("visit_take_over", "Reprise d'un passage"),
+                    ("export", "Export"),
+                    ("purge", "Effacement de données personnelles"),
+                    ("invitation_sent", "Invitation envoyée"),
+                    ("invitation_cancelled", "Invitation annulée"),
+                    ("invitation_accepted", "Invitation acceptée"),
+                    ("membership_ended", "Retrait de l'équipe"),
+                    ("partners_edit", "Partenaires et lieux d'orientation"),
+                    ("bus_live", "Arrivée ou départ du bus"),
+                ],
+                max_length=20,
+                verbose_name="action",
+            ),
         ),
     ]
