@@ -23,12 +23,33 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return self.deletable and super().has_delete_permission(request, obj)
 
 
+class OrganisationFilter(admin.SimpleListFilter):
+    """The journal's entries of one organisation (by its slug, as written), or of none."""
+
+    title = _("structure")
+    parameter_name = "organisation"
+    NONE = "-"
+
+    def lookups(self, request, model_admin):
+        slugs = AuditEvent.objects.exclude(organisation="").values_list("organisation", flat=True)
+        return [(self.NONE, _("Aucune (la plateforme, ou plusieurs structures)"))] + [
+            (slug, slug) for slug in slugs.distinct().order_by("organisation")
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.NONE:
+            return queryset.filter(organisation="")
+        if self.value():
+            return queryset.filter(organisation=self.value())
+        return queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     """Read only: the journal is added to by the app, never changed."""
 
     list_display = ["at", "username", "organisation", "action", "summary", "ip"]
-    list_filter = ["action", "organisation"]
+    list_filter = ["action", OrganisationFilter]
     search_fields = ["username", "summary"]
     date_hierarchy = "at"
 

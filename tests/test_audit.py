@@ -177,3 +177,18 @@ def test_the_national_administrator_reads_the_journal_in_the_admin_and_coordinat
     assert "Statistiques" in client.get("/admin/mairie_mobile/auditevent/").content.decode()
     entry = AuditEvent.objects.get(action=Action.EXPORT)
     assert client.post(f"/admin/mairie_mobile/auditevent/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+
+
+def test_the_national_administrator_filters_the_journal_by_organisation(client):
+    client.force_login(User.objects.create_superuser("admin", "admin@example.org", "x"))
+    AuditEvent.objects.create(action=Action.EXPORT, summary="Export de Paris", organisation="paris")
+    AuditEvent.objects.create(action=Action.EXPORT, summary="Export de Libercourt", organisation="pimms-libercourt")
+    AuditEvent.objects.create(action=Action.LOGIN, summary="Connexion réussie")
+    listed = client.get("/admin/mairie_mobile/auditevent/").content.decode()
+    assert "Aucune (la plateforme, ou plusieurs structures)" in listed
+    paris = client.get("/admin/mairie_mobile/auditevent/", {"organisation": "paris"}).content.decode()
+    assert "Export de Paris" in paris
+    assert "Export de Libercourt" not in paris
+    none = client.get("/admin/mairie_mobile/auditevent/", {"organisation": "-"}).content.decode()
+    assert "Connexion réussie" in none
+    assert "Export de Paris" not in none
