@@ -29,7 +29,7 @@ WORKERS = 4  # gunicorn's rule, 2 × cores + 1, less one: wrk needs a share of t
 P99_GOAL_MS = 150
 
 
-def addresses(stop, today, month_end):
+def addresses(stop, today, month_end, ticket_code):
     month = f"start={today}&end={month_end}"
     return [
         ("minimal Django view (the floor)", "/bench/floor/", None),
@@ -38,7 +38,27 @@ def addresses(stop, today, month_end):
         ("API openings, one stop, one month", f"/api/v1/openings?{month}&stop={stop.slug}", "half"),
         ("API openings, every stop, one month", f"/api/v1/openings?{month}", None),
         ("ICS feed of a stop", f"/arrets/{stop.slug}/calendrier.ics", None),
+        ("live status of a stop, API", f"/api/v1/stops/{stop.slug}/status", None),
+        ("live status of a stop, the part its page asks for", f"/arrets/{stop.slug}/statut/", None),
+        ("a visitor's ticket page (computed each time)", f"/ticket/{ticket_code}/", None),
     ]
+
+
+def waiting_visitors(stop, day, count=5):
+    """`count` visitors waiting at `stop` today (the ticket pages' and the status's figures); the
+    code of the last one's ticket."""
+    from visits.intake import new_ticket_code, next_ticket
+    from visits.models import Status, Visit
+
+    for _ in range(count):
+        visit = Visit.objects.create(
+            stop=stop,
+            service_day=day,
+            ticket=next_ticket(stop, day),
+            ticket_code=new_ticket_code(),
+            status=Status.WAITING,
+        )
+    return visit.ticket_code
 
 
 def environment():
@@ -122,6 +142,8 @@ def _errors(output):
 def run():
     import datetime
 
+    from django.utils import timezone
+
     from bench.generate import generate_territory
     from stops.models import Stop
 
@@ -130,6 +152,7 @@ def run():
     generate_territory()
     stop = Stop.objects.active().filter(slug__startswith="bench-").order_by("slug")[11]
     today = datetime.date.today()
+    ticket_code = waiting_visitors(stop, timezone.localdate())  # the service day, in Paris
     os.makedirs(ROOT / "bench/results", exist_ok=True)
     rows = []
     with open(ROOT / "bench/results/gunicorn.log", "w") as log:
@@ -143,7 +166,7 @@ def run():
         )
         server = start_gunicorn(log)
         try:
-            for name, path, goal in addresses(stop, today, today + datetime.timedelta(days=30)):
+            for name, path, goal in addresses(stop, today, today + datetime.timedelta(days=30), ticket_code):
                 url = f"http://127.0.0.1:{PORT}{path}"
                 # Computed once, alone: otherwise each worker computes it at the same time.
                 urllib.request.urlopen(url, timeout=120).read()

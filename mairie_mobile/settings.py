@@ -289,6 +289,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "stops.tasks.sweep_notifications",
         "schedule": crontab(minute="*/2"),
     },
+    "ticket-alerts": {
+        "task": "visits.tasks.send_ticket_alerts",
+        "schedule": 60.0,
+    },
     "keep-activity": {
         "task": "visits.tasks.keep_yesterdays_activity",
         "schedule": crontab(hour=2, minute=30),

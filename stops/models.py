@@ -657,6 +657,7 @@ class SmsSent(models.Model):
         CHANGE = "change", _("Changement")
         REMINDER = "reminder", _("Rappel de la veille")
         CODE = "code", _("Code de confirmation")
+        TICKET = "ticket", _("Bientôt votre tour")
         TEXT = "text", _("Autre message")
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="sms_sent")

@@ -625,7 +625,7 @@ def _changes_sms(subscription, changes, news):
         "link": links.printed(links.short_url(first["stop"])),
         "leave": _leave_url(subscription),
     }
-    parts = {"sender": first["stop"].organisation.sender, "reason": items[0][1], "stop": _short_name(first["stop"])}
+    parts = {"sender": first["stop"].organisation.sender, "reason": items[0][1], "stop": short_name(first["stop"])}
     return _sms_to(subscription, sms_text("change", context, parts))
 
 
@@ -655,7 +655,7 @@ def _reminder_sms(subscription, stop, day):
     unusual = [o for o in openings if not o.is_open] or [o for o in openings if o.extra] or [None]
     what, reason = _what(day, unusual[0])
     context = {"what": what, "link": links.printed(links.short_url(stop)), "leave": _leave_url(subscription)}
-    parts = {"sender": stop.organisation.sender, "reason": reason, "stop": _short_name(stop)}
+    parts = {"sender": stop.organisation.sender, "reason": reason, "stop": short_name(stop)}
     return _sms_to(subscription, sms_text("reminder", context, parts))
 
 
@@ -664,7 +664,7 @@ def _lower_first(text):
     return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
-def _short_name(stop):
+def short_name(stop):
     """A stop's name without what all stops of a bus share: « Bus Mairie mobile – Esplanade Nathalie
     Sarraute » → « Esplanade Nathalie Sarraute »."""
     return stop.name.rsplit(" – ", 1)[-1]

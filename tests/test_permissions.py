@@ -36,6 +36,7 @@ PUBLIC = {
     "stops:stop_status",
     "tickets:ticket",
     "tickets:ticket_state",
+    "tickets:ticket_alert",
     "stops:organisation",
     "stops:organisation_calendar",
     "stops:subscribe",

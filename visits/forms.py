@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from mairie_mobile.validators import validate_day
 from organisations.models import Organisation
 from partners.models import OrientationTarget, Partner, Reason, reason_choices
+from stops.forms import MobileNumberField
 from visits.intake import AfterDeblayage
 from visits.models import CHECKLIST_FIELDS, PROFILE_FIELDS, STEPS_IN_HAND, AgeBand, Demand, HeardFrom, Visit
 from visits.stats import Filters, quick_periods
@@ -443,3 +444,16 @@ class FranceServicesForm(forms.Form):
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
         choose_organisation(self, organisations)
+
+
+class TicketAlertForm(forms.Form):
+    """On a ticket's page: an SMS when the visitor's turn is near (visits.tickets)."""
+
+    phone = MobileNumberField()
+    consent = forms.BooleanField(
+        label=_(
+            "J'accepte que ce numéro soit gardé pour m'envoyer ce SMS. "
+            "Il est effacé dès l'envoi, et ce soir au plus tard."
+        ),
+        error_messages={"required": _("Cochez la case : sans votre accord, nous ne pouvons pas garder votre numéro.")},
+    )

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from mairie_mobile import audit
 from partners.models import Reason
 from stops import live
+from visits import tasks
 from visits.models import (
     ACTIVE,
     CORRECTABLE_FIELDS,
@@ -383,11 +384,15 @@ def _move(visit, agent, allowed, target, **fields):
     Updates `visit`; True when this call moved it, False when `agent` had already
     made the very same move (a form posted twice). Raises IntakeError otherwise.
     """
+    left_the_line = visit.status == Status.WAITING
     if Visit.objects.filter(allowed, pk=visit.pk).update(status=target, **fields):
         visit.status = target
         for name, value in fields.items():
             setattr(visit, name, value)
         live.queue_changed(visit.stop)
+        if left_the_line:  # those behind move up: some may be due their SMS (visits.tickets)
+            stop = visit.stop
+            transaction.on_commit(lambda: tasks.alert_soon(stop), robust=True)
         return True
     visit.refresh_from_db()
     if _repeated(visit, agent, target):

@@ -6,6 +6,7 @@ person's consent, and erased after the retention period (`FollowUpContact`).
 
 import datetime
 
+import phonenumbers
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -398,3 +399,27 @@ class DailyActivity(models.Model):
 
     def __str__(self):
         return str(self.day)
+
+
+class TicketAlert(models.Model):
+    """A visitor asked, on their ticket's page, for an SMS when two people are left before them
+    (visits.tickets). The number is kept until that SMS leaves, never past the service day."""
+
+    visit = models.OneToOneField(Visit, on_delete=models.CASCADE, related_name="alert", verbose_name=_("passage"))
+    phone = models.CharField(_("numéro de mobile"), max_length=20, blank=True)
+    asked_at = models.DateTimeField(_("demandé le"), default=timezone.now)
+    sent_at = models.DateTimeField(_("SMS envoyé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("alerte SMS d'un ticket")
+        verbose_name_plural = _("alertes SMS des tickets")
+
+    def __str__(self):
+        return str(self.visit)
+
+    @property
+    def phone_shown(self):
+        """The number as its holder recognises it, its middle hidden: « 06 •• •• •• 78 »."""
+        number = phonenumbers.parse(self.phone)
+        national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL).split()
+        return " ".join([national[0], *["••"] * (len(national) - 2), national[-1]])

@@ -4,20 +4,38 @@ The code is given at the pré-accueil (visits.intake.new_ticket_code); the page 
 until the end of the visit's service day. It shows counts only: the number, the people
 before, the estimated wait (visits.queue, stops.live.estimated_wait), never a name, a
 reason or a note.
+
+A visitor may also ask there for an SMS when ALERT_AHEAD people are left before them, to
+wait elsewhere than on the pavement. The number is kept for that SMS alone: erased when it
+leaves, when the visitor is received before it is due, and at the latest once the service
+day is over (`forget_alerts`). The SMS is sent once at most, within the organisation's
+monthly budget; should the provider fail, it is not tried again (by then it would come too
+late), and the ticket's page goes on saying how many are left.
 """
 
+import bisect
+import logging
 from typing import NamedTuple
 
 import segno
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from stops import live
+from mairie_mobile import sms
+from stops import live, notifications
+from stops.models import SmsSent, Stop
 from visits import queue
-from visits.models import Visit
+from visits.models import Status, TicketAlert, Visit
+
+log = logging.getLogger(__name__)
+
+# An SMS when this many people, or fewer, are left before the visitor.
+ALERT_AHEAD = 2
 
 
 class TicketState(NamedTuple):
@@ -51,3 +69,87 @@ def qr_svg(visit):
     title = _("Code QR du ticket n° %(ticket)s") % {"ticket": visit.ticket}
     svg = segno.make(url_of(visit), error="m").svg_inline(scale=4, title=escape(title), svgclass="ticket-qr")
     return mark_safe(svg)  # drawn by segno from our own address, the title escaped
+
+
+def alert_offered(visit, state):
+    """Whether the ticket's page offers the SMS: SMS can be sent, and the visitor has more than
+    ALERT_AHEAD people before them (with fewer, the SMS would come as soon as asked)."""
+    return bool(settings.SMS_URL) and state.stage == "waiting" and state.ahead > ALERT_AHEAD
+
+
+def alert_of(visit):
+    """The visitor's SMS alert still to come, or None."""
+    return TicketAlert.objects.filter(visit=visit, sent_at=None).exclude(phone="").first()
+
+
+def ask_alert(visit, phone, now=None):
+    """Remember `phone` (E.164) for the SMS of `visit`; asked again, the new number replaces it."""
+    try:
+        with transaction.atomic():
+            TicketAlert.objects.update_or_create(
+                visit=visit, defaults={"phone": phone, "asked_at": now or timezone.now(), "sent_at": None}
+            )
+    except IntegrityError:  # the same form posted twice at once: the first one is kept
+        pass
+
+
+def cancel_alert(visit):
+    """The visitor no longer wants the SMS: their number is erased."""
+    TicketAlert.objects.filter(visit=visit).delete()
+
+
+def send_due_alerts(stop, day, now=None):
+    """Send the SMS of the visitors of `stop` on `day` who have ALERT_AHEAD people or fewer before
+    them, and erase the numbers of those received meanwhile; returns how many SMS left."""
+    alerts = list(
+        TicketAlert.objects.filter(visit__stop=stop, visit__service_day=day, sent_at=None)
+        .exclude(phone="")
+        .select_related("visit__stop__organisation")
+    )
+    if not alerts:
+        return 0
+    waiting = sorted(Visit.objects.of_day(stop, day).filter(status=Status.WAITING).values_list("ticket", flat=True))
+    sent = 0
+    for alert in alerts:
+        if alert.visit.status != Status.WAITING:
+            TicketAlert.objects.filter(pk=alert.pk).delete()  # received, or gone: no SMS
+            continue
+        ahead = bisect.bisect_left(waiting, alert.visit.ticket)
+        if ahead > ALERT_AHEAD:
+            continue
+        # Taken by one sender only, and the number erased in the same statement.
+        if not TicketAlert.objects.filter(pk=alert.pk, sent_at=None).update(sent_at=now or timezone.now(), phone=""):
+            continue
+        sent += _send_alert(alert, ahead, now)
+    return sent
+
+
+def alert_text(visit, ahead):
+    """The SMS of `visit` with `ahead` people before it, in one segment."""
+    context = {"ticket": visit.ticket, "ahead": ahead}
+    parts = {"sender": visit.stop.organisation.sender, "stop": notifications.short_name(visit.stop)}
+    return notifications.sms_text("ticket_soon", context, parts)
+
+
+def _send_alert(alert, ahead, now):
+    visit = alert.visit
+    try:
+        notifications.send_text(
+            visit.stop.organisation, alert.phone, alert_text(visit, ahead), kind=SmsSent.Kind.TICKET, now=now
+        )
+    except (notifications.OverBudget, sms.SendingFailed) as error:
+        log.warning("ticket SMS not sent", extra={"stop": visit.stop.slug, "error": type(error).__name__})
+        return 0
+    return 1
+
+
+def stops_with_alerts(day):
+    """The stops where some visitor of `day` waits for their SMS."""
+    pending = TicketAlert.objects.filter(visit__service_day=day, sent_at=None).exclude(phone="")
+    return Stop.objects.filter(pk__in=pending.values("visit__stop"))
+
+
+def forget_alerts(today):
+    """Erase the alerts of the service days before `today`: their numbers with them."""
+    deleted, _by_model = TicketAlert.objects.filter(visit__service_day__lt=today).delete()
+    return deleted

@@ -6,4 +6,5 @@ app_name = "tickets"
 urlpatterns = [
     path("<str:code>/", public.ticket, name="ticket"),
     path("<str:code>/etat/", public.ticket_state, name="ticket_state"),
+    path("<str:code>/sms/", public.ticket_alert, name="ticket_alert"),
 ]

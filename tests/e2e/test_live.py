@@ -93,3 +93,26 @@ def test_the_stop_page_says_whether_the_bus_is_here(live_server, phone, agent, o
     assert status.get_attribute("aria-live") == "polite"
     assert_accessible(phone)
     assert_fits(phone)
+
+
+def test_a_visitor_asks_on_their_phone_for_an_sms_when_their_turn_is_near(live_server, phone, agent, open_all_day):
+    caf = Reason.of(Partner.objects.get(code="caf"))
+    mine = [intake.register(open_all_day, agent, [caf]) for _ in range(4)][-1]  # 3 people before
+    phone.goto(f"{live_server.url}/ticket/{mine.ticket_code}/")
+    expect(phone.get_by_role("heading", name="Attendre ailleurs ? Recevez un SMS")).to_be_visible()
+    assert_accessible(phone)
+    assert_fits(phone)
+
+    phone.get_by_label("Votre numéro de mobile").fill("06 12 34 56 78")
+    phone.get_by_role("button", name="Me prévenir par SMS").click()
+    expect(phone.get_by_text("sans votre accord, nous ne pouvons pas garder votre numéro")).to_be_visible()
+    assert_accessible(phone)
+
+    phone.get_by_label("J'accepte que ce numéro soit gardé").check()
+    phone.get_by_role("button", name="Me prévenir par SMS").click()
+    expect(phone.get_by_text("Nous enverrons un SMS au 06 •• •• •• 78")).to_be_visible()
+    assert_accessible(phone)
+    assert_fits(phone)
+
+    phone.get_by_role("button", name="Ne plus me prévenir et effacer mon numéro").click()
+    expect(phone.get_by_role("heading", name="Attendre ailleurs ? Recevez un SMS")).to_be_visible()

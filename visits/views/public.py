@@ -1,16 +1,21 @@
 """The visitor's ticket page (/ticket/<code>/): their place in the queue, for the day."""
 
 from django.conf import settings
-from django.http import Http404
-from django.shortcuts import render
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from django_ratelimit.core import is_ratelimited
+from django_ratelimit.decorators import ratelimit
 
 from visits import tickets
+from visits.forms import TicketAlertForm
 
 # Codes that lead nowhere, per address IP: a ticket's holder never types one, so a few are plenty.
 TICKET_GUESSES_PER_HOUR = "30/h"
+# Numbers given for a ticket's SMS, per address IP: a bus's worth of visitors sharing one wifi.
+ALERTS_PER_HOUR = "30/h"
 # htmx stops polling on this status: the ticket's page will not change any more.
 STOP_POLLING = 286
 
@@ -39,10 +44,56 @@ def _ticket(request, code, fragment):
         status = STOP_POLLING if fragment else 410
         return _private(render(request, template, {"stop": visit.stop, "expired": True}, status=status))
     state = tickets.state(visit)
-    context = {"visit": visit, "stop": visit.stop, "state": state, "refresh_seconds": settings.LIVE_REFRESH_SECONDS}
-    template = "public/_ticket_state.html" if fragment else "public/ticket.html"
-    status = STOP_POLLING if fragment and state.stage == "finished" else 200
-    return _private(render(request, template, context, status=status))
+    if fragment:
+        status = STOP_POLLING if state.stage == "finished" else 200
+        return _private(render(request, "public/_ticket_state.html", {"visit": visit, "state": state}, status=status))
+    return _ticket_page(request, visit, state)
+
+
+def _ticket_page(request, visit, state, form=None, status=200):
+    context = {
+        "visit": visit,
+        "stop": visit.stop,
+        "state": state,
+        "refresh_seconds": settings.LIVE_REFRESH_SECONDS,
+        "alert": tickets.alert_of(visit) if settings.SMS_URL else None,
+        "alert_ahead": tickets.ALERT_AHEAD,
+    }
+    if not context["alert"] and tickets.alert_offered(visit, state):
+        context["alert_form"] = form or TicketAlertForm()
+    return _private(render(request, "public/ticket.html", context, status=status))
+
+
+@ratelimit(key="ip", rate=ALERTS_PER_HOUR, method="POST", block=False)
+def ticket_alert(request, code):
+    """Ask for an SMS when one's turn is near, or no longer (`action=cancel`)."""
+    if request.method != "POST":
+        return _private(HttpResponseNotAllowed(["POST"]))
+    if _guesses(request, count=False):
+        return _too_many_guesses(request)
+    visit = tickets.of_code(code)
+    if visit is None:
+        if _guesses(request, count=True):
+            return _too_many_guesses(request)
+        raise Http404
+    if visit.ticket_expired():
+        return _private(
+            render(request, "public/ticket_unavailable.html", {"stop": visit.stop, "expired": True}, status=410)
+        )
+    if request.POST.get("action") == "cancel":
+        tickets.cancel_alert(visit)
+        return redirect("tickets:ticket", code)
+    state = tickets.state(visit)
+    if not tickets.alert_offered(visit, state):  # their turn came meanwhile: the page says so
+        return redirect("tickets:ticket", code)
+    form = TicketAlertForm(request.POST)
+    if getattr(request, "limited", False):
+        form.add_error(None, _("Trop de numéros ont été donnés depuis cette connexion. Réessayez dans une heure."))
+        return _ticket_page(request, visit, state, form, status=429)
+    if not form.is_valid():
+        return _ticket_page(request, visit, state, form, status=400)
+    tickets.ask_alert(visit, form.cleaned_data["phone"])
+    return redirect("tickets:ticket", code)
 
 
 def _too_many_guesses(request):
@@ -59,5 +110,7 @@ def _private(response):
     address (the code) not passed on to the sites it links to."""
     add_never_cache_headers(response)
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    # The site's own policy, same-origin, already gives its address to no other site. Not
+    # no-referrer: the browser would then send its forms with "Origin: null", which Django's
+    # CSRF check refuses, as it must.
     return response
