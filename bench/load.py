@@ -41,6 +41,7 @@ def addresses(stop, today, month_end, ticket_code):
         ("live status of a stop, API", f"/api/v1/stops/{stop.slug}/status", None),
         ("live status of a stop, the part its page asks for", f"/arrets/{stop.slug}/statut/", None),
         ("a visitor's ticket page (computed each time)", f"/ticket/{ticket_code}/", None),
+        ("a visitor's ticket, the part its page asks for every 30 s", f"/ticket/{ticket_code}/etat/", None),
     ]
 
 
