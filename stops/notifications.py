@@ -90,9 +90,23 @@ def _followers(stops):
     return followers
 
 
+class Audience(NamedTuple):
+    """The confirmed subscribers a change reaches, by channel."""
+
+    by_mail: int
+    by_sms: int
+
+    @property
+    def total(self):
+        return self.by_mail + self.by_sms
+
+
 def audience(stops):
-    """How many confirmed subscribers a change of `stops` is mailed to."""
-    return Subscription.objects.following([stop.pk for stop in stops]).count()
+    """How many confirmed subscribers a change of `stops` reaches, by mail and by SMS: one query."""
+    counts = Subscription.objects.following([stop.pk for stop in stops]).aggregate(
+        by_mail=Count("pk", filter=~Q(email="")), by_sms=Count("pk", filter=~Q(phone=""))
+    )
+    return Audience(counts["by_mail"], counts["by_sms"])
 
 
 def _still_to_come(change, now):

@@ -317,7 +317,7 @@ def cancel_day(request, stop, day, *, back, from_queue=False):
     if request.method == "POST" and form.is_valid():
         editing.cancel_opening(stop, day, form.cleaned_data["reason"], request.user)
         day_name = wording.long_date(day, weekday=True)
-        message = _("Ouverture du %(day)s annulée. Les abonnés seront prévenus par courriel.") % {"day": day_name}
+        message = _("Ouverture du %(day)s annulée. Les abonnés seront prévenus.") % {"day": day_name}
         messages.success(request, message)
         return redirect(back)
     context = {

@@ -41,7 +41,7 @@ def test_cancel_tomorrows_opening_and_the_public_page_says_so(live_server, coord
     expect(page.get_by_label("Motif affiché au public")).to_have_value("Bus en panne")
     assert_accessible(page)
     page.get_by_role("button", name="Annuler cette ouverture").click()  # second click
-    expect(page.locator(".alert-success")).to_contain_text("annulée. Les abonnés seront prévenus par courriel.")
+    expect(page.locator(".alert-success")).to_contain_text("annulée. Les abonnés seront prévenus.")
     page.goto(live_server.url + "/coordination/arrets/porte-de-clignancourt/historique/")
     tomorrow_written = r"Annulé : [a-z]+ (1er|\d+) [a-zéû]+( \d{4})?, 9h30 – 13h\."  # « mercredi 1er avril »
     expect(page.locator("article").first).to_contain_text(re.compile(tomorrow_written))

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from bench.generate import NAMES
 from mairie_mobile import gsm, sms
-from stops import links, notifications, tasks
+from stops import links, notifications, schedule, tasks
 from stops.forms import CANCELLATION_REASONS
 from stops.models import Notification, SmsSent, Subscription, new_leave_code
 from stops.tasks import MAX_RETRIES, send_notifications
@@ -351,3 +351,11 @@ def test_a_number_confirmed_without_its_code_still_gets_its_link_to_leave(tuesda
     (message,) = sms_outbox
     assert message.body.endswith(f"/d/{subscription.leave_code}")
     assert "annulé (CAF fermée)" in message.body  # the reason lower-cased but its acronyms
+
+
+def test_the_preview_of_an_edit_counts_the_subscribers_by_mail_and_by_sms(coordination, tuesday_bus, by_sms, by_mail):
+    day = "2025-03-11"
+    data = {"first_day": day, "last_day": day, "reason": "Travaux", "preview": "1"}
+    with time_machine.travel(datetime.datetime(2025, 3, 4, 8, tzinfo=schedule.PARIS), tick=False):
+        page = text_of(coordination.post("/coordination/arrets/nathalie-sarraute/fermetures/nouvelle/", data))
+    assert "2 abonnés seront prévenus : 1 par courriel, 1 par SMS." in page
