@@ -422,4 +422,5 @@ class TicketAlert(models.Model):
         """The number as its holder recognises it, its middle hidden: « 06 •• •• •• 78 »."""
         number = phonenumbers.parse(self.phone)
         national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL).split()
-        return " ".join([national[0], *["••"] * (len(national) - 2), national[-1]])
+        # Non-breaking spaces: a number is not cut at the end of a line.
+        return "\u00a0".join([national[0], *["••"] * (len(national) - 2), national[-1]])

@@ -110,7 +110,7 @@ def test_a_visitor_asks_on_their_phone_for_an_sms_when_their_turn_is_near(live_s
 
     phone.get_by_label("J'accepte que ce numéro soit gardé").check()
     phone.get_by_role("button", name="Me prévenir par SMS").click()
-    expect(phone.get_by_text("Nous enverrons un SMS au 06 •• •• •• 78")).to_be_visible()
+    expect(phone.get_by_text("Nous enverrons un SMS au 06\u00a0••\u00a0••\u00a0••\u00a078")).to_be_visible()
     assert_accessible(phone)
     assert_fits(phone)
 
