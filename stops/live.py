@@ -16,7 +16,8 @@ stops does not import visits. The rules, in order:
 Counts only, nothing about a person. Every public answer that shows a status is cached per
 minute and keyed on versions kept in the cache (`version_keys`): the stop's own, moved on by
 its queue and its marks (`queue_changed`, `arrive`, `leave`), and for the lists of stops the
-marks' of every stop.
+marks' of every stop. A list's cards give the queues' figures as they were in that minute:
+a queue's change anywhere does not compute every list again.
 """
 
 import datetime
@@ -127,9 +128,15 @@ def estimated_wait(people, minutes_per_person):
     return max(5, 5 * round(people * minutes_per_person / 5))
 
 
-def queue_figures(stop, day):
-    """(people waiting, minutes per person or None) at `stop` on `day`, from the intake."""
-    return import_string(settings.LIVE_QUEUE_FIGURES)(stop, day)
+def queue_figures(stops, day):
+    """{stop id: (people waiting, minutes per person or None)} at `stops` on `day`, from the intake,
+    in a number of queries that does not grow with the stops."""
+    return import_string(settings.LIVE_QUEUE_FIGURES)(stops, day)
+
+
+def with_figures(found, figures):
+    waiting, per_person = figures
+    return found._replace(waiting=waiting, wait_minutes=estimated_wait(waiting, per_person))
 
 
 def status(stop, now=None):
@@ -140,20 +147,24 @@ def status(stop, now=None):
     found = status_from(stop, schedule.openings(today, today, [stop]), mark, now)
     if found.state != HERE:
         return found
-    waiting, per_person = queue_figures(stop, today)
-    return found._replace(waiting=waiting, wait_minutes=estimated_wait(waiting, per_person))
+    return with_figures(found, queue_figures([stop], today)[stop.pk])
 
 
 def statuses(stops, openings, now):
-    """{stop id: LiveStatus} of `stops` at `now`, without the queue's figures, from their
-    `openings` (today's at least, as the engine gives them), in one query."""
+    """{stop id: LiveStatus} of `stops` at `now`, from their `openings` (today's at least, as the
+    engine gives them): one query, and two more for the queues' figures when a bus is here."""
     today = timezone.localdate(now)
     marks = {mark.stop_id: mark for mark in LiveDay.objects.filter(stop__in=[stop.pk for stop in stops], day=today)}
     of_today = {stop.pk: [] for stop in stops}
     for opening in openings:
         if opening.date == today:
             of_today[opening.stop.pk].append(opening)
-    return {stop.pk: status_from(stop, of_today[stop.pk], marks.get(stop.pk), now) for stop in stops}
+    found = {stop.pk: status_from(stop, of_today[stop.pk], marks.get(stop.pk), now) for stop in stops}
+    here = [stop for stop in stops if found[stop.pk].state == HERE]
+    if here:
+        for pk, figures in queue_figures(here, today).items():
+            found[pk] = with_figures(found[pk], figures)
+    return found
 
 
 def status_from(stop, day_openings, mark, now):

@@ -13,6 +13,7 @@ nearest 5 minutes (stops.live.estimated_wait).
 """
 
 import datetime
+from collections import defaultdict
 
 from django.db.models import Count, Max, Min
 from django.db.models.functions import Coalesce
@@ -23,31 +24,49 @@ PACE_DAYS = 30
 MIN_RECEPTIONS = 20
 
 
-def figures(stop, day):
-    """(people waiting at `stop` on `day`, estimated minutes per person or None): two queries."""
-    waiting = Visit.objects.of_day(stop, day).filter(status=Status.WAITING).count()
-    return waiting, minutes_per_person(stop, day)
+def figures(stops, day):
+    """{stop id: (people waiting, estimated minutes per person or None)} at `stops` on `day`: two
+    queries, whatever the number of stops."""
+    ids = [stop.pk for stop in stops]
+    waiting = dict(
+        Visit.objects.filter(stop__in=ids, service_day=day, status=Status.WAITING)
+        .values("stop")
+        .annotate(count=Count("pk"))
+        .order_by()
+        .values_list("stop", "count")
+    )
+    paces = minutes_per_person_of(ids, day)
+    return {pk: (waiting.get(pk, 0), paces.get(pk)) for pk in ids}
 
 
 def minutes_per_person(stop, day):
-    """The formula above, in one query of at most PACE_DAYS rows."""
+    """The formula above for one stop: one query."""
+    return minutes_per_person_of([stop.pk], day).get(stop.pk)
+
+
+def minutes_per_person_of(stop_ids, day):
+    """{stop id: minutes per person} by the formula above, for the stops that have enough data: one
+    query of at most PACE_DAYS rows a stop."""
     days = (
-        Visit.objects.filter(stop=stop, service_day__range=(day - datetime.timedelta(days=PACE_DAYS), day))
+        Visit.objects.filter(stop__in=stop_ids, service_day__range=(day - datetime.timedelta(days=PACE_DAYS), day))
         .annotate(reception=Coalesce("deblayage_started_at", "accompagnement_started_at"))
         .filter(reception__isnull=False)
-        .values("service_day")
+        .values("stop", "service_day")
         .annotate(first=Min("reception"), last=Max("reception"), receptions=Count("pk"))
         .filter(receptions__gte=2)
         .order_by()
     )
-    spans, gaps, receptions = datetime.timedelta(), 0, 0
+    totals = defaultdict(lambda: [datetime.timedelta(), 0, 0])  # spans, gaps, receptions
     for row in days:
-        spans += row["last"] - row["first"]
-        gaps += row["receptions"] - 1
-        receptions += row["receptions"]
-    if receptions < MIN_RECEPTIONS:
-        return None
-    return spans.total_seconds() / 60 / gaps
+        total = totals[row["stop"]]
+        total[0] += row["last"] - row["first"]
+        total[1] += row["receptions"] - 1
+        total[2] += row["receptions"]
+    return {
+        pk: spans.total_seconds() / 60 / gaps
+        for pk, (spans, gaps, receptions) in totals.items()
+        if receptions >= MIN_RECEPTIONS
+    }
 
 
 def ahead_of(visit):

@@ -13,7 +13,7 @@ from stops import live
 from stops.models import Closure, LiveDay, ScheduleChange, Subscription
 from stops.schedule import PARIS
 from tests.conftest import text_of
-from tests.factories import OrganisationFactory, StopFactory, VisitFactory, agent_user
+from tests.factories import OrganisationFactory, StopFactory, VisitFactory, WeeklySlotFactory, agent_user
 from visits import intake
 
 pytestmark = pytest.mark.django_db
@@ -220,9 +220,27 @@ def test_the_timetable_cards_say_whether_the_bus_is_here(client, tuesday_bus, ag
     other = StopFactory(slug="porte-montmartre", name="Porte Montmartre")
     clock.move_to(at(10))
     live.arrive(tuesday_bus, agent)
+    VisitFactory(stop=tuesday_bus)
+    VisitFactory(stop=tuesday_bus)
     text = page_text(client.get("/"))
-    assert "Le bus est là jusqu'à 13h" in text
+    assert "Le bus est là jusqu'à 13h — 2 personnes attendent" in text
     assert other.name in text
+
+
+@pytest.mark.parametrize("stops", [2, 12])
+def test_the_timetable_counts_every_queue_in_the_same_queries(
+    client, tuesday_bus, agent, clock, stops, django_assert_max_num_queries
+):
+    clock.move_to(at(10))
+    for n in range(stops):
+        stop = WeeklySlotFactory(stop__slug=f"arret-{n}", weekday=1).stop
+        live.arrive(stop, agent)
+        VisitFactory(stop=stop)
+    # The same budget with 2 buses here or 12: the people waiting and the pace of every
+    # queue come in two queries (visits.queue.figures).
+    with django_assert_max_num_queries(11):
+        text = page_text(client.get("/"))
+    assert text.count("1 personne attend") == stops
 
 
 @pytest.mark.parametrize("visitors", [2, 40])

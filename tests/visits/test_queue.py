@@ -101,7 +101,7 @@ def test_the_figures_count_those_waiting(stop):
     received(stop, days_ago(7), 7, 21)  # 7 minutes per person
     for ticket, status in enumerate([Status.WAITING] * 4 + [Status.DEBLAYAGE, Status.READY], start=1):
         Visit.objects.create(stop=stop, service_day=TUESDAY, ticket=ticket, status=status, arrived_at=at(TUESDAY, 9))
-    waiting, per_person = queue.figures(stop, TUESDAY)
+    waiting, per_person = queue.figures([stop], TUESDAY)[stop.pk]
     assert (waiting, per_person) == (4, pytest.approx(7))
     assert live.estimated_wait(waiting, per_person) == 30  # 28 → 30
 
@@ -111,4 +111,4 @@ def test_the_figures_take_two_queries_whatever_the_data(stop, days, django_asser
     for day in range(1, days + 1):
         received(stop, days_ago(day), 5, 8)
     with django_assert_num_queries(2):  # the people waiting; the receptions of the last 30 days, by day
-        queue.figures(stop, TUESDAY)
+        queue.figures([stop], TUESDAY)
