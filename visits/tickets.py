@@ -126,7 +126,8 @@ def send_due_alerts(stop, day, now=None):
 
 def alert_text(visit, ahead):
     """The SMS of `visit` with `ahead` people before it, in one segment."""
-    context = {"ticket": visit.ticket, "ahead": ahead}
+    back = _("Revenez à la permanence") if visit.stop.kind == "permanence" else _("Revenez au bus")
+    context = {"ticket": visit.ticket, "ahead": ahead, "back": back}
     parts = {"sender": visit.stop.organisation.sender, "stop": notifications.short_name(visit.stop)}
     return notifications.sms_text("ticket_soon", context, parts)
 

@@ -159,3 +159,15 @@ def test_the_sms_fits_one_segment_with_the_longest_names(queue):
     for ahead in (0, 1, 2):
         text = tickets.alert_text(queue[5], ahead)
         assert gsm.fits(text), text
+
+
+def test_at_a_permanence_the_words_are_a_permanence_s(client, queue, agent, sms_outbox):
+    stop = queue[0].stop
+    stop.kind = "permanence"
+    stop.save()
+    page = text_of(client.get(f"/ticket/{queue[5].ticket_code}/"))
+    assert "pas loin de la permanence" in page
+    assert "bus" not in tickets.alert_text(queue[5], 2)
+    assert "Revenez à la permanence" in tickets.alert_text(queue[5], 2)
+    intake.start_deblayage(queue[5], agent)
+    assert "présentez-vous à l'accueil de la permanence" in text_of(client.get(f"/ticket/{queue[5].ticket_code}/"))
