@@ -76,8 +76,9 @@ def test_subscribing_sends_only_the_confirmation_mail(client, tuesday_bus):
 
 
 def test_subscribing_to_every_stop(client, tuesday_bus):
-    subscribe(client, stop="")
+    page = text_of(subscribe(client, stop=""))
     assert Subscription.objects.get().stop is None
+    assert "Retour à la page de Mairie mobile – Ville de Paris" in page  # back where the form was
     assert "- de tous les arrêts de « Mairie mobile – Ville de Paris »\n" in mail.outbox[0].body
 
 
