@@ -301,7 +301,7 @@ class Demand(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.partner} – {self.procedure.label if self.procedure else '—'}"
+        return f"{self.partner} – {self.procedure.label}" if self.procedure else str(self.partner)
 
     def save(self, *args, **kwargs):
         if self.service_day is None:

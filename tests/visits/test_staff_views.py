@@ -545,3 +545,12 @@ def test_a_visit_of_yesterday_cannot_be_corrected(logged_in, finished_visit):
     assert response.status_code == 400
     assert "Un passage ne se corrige que le jour même." in text_of(response)
     assert not VisitCorrection.objects.exists()
+
+
+def test_a_reason_without_a_procedure_reads_as_its_partner_alone(logged_in, stop, agent):
+    visit = VisitFactory(stop=stop)
+    assert visit.demands.get().procedure is None  # the factory's: the Caf, no procedure
+    intake.start_deblayage(visit, agent)
+    text = text_of(logged_in.get(f"/agents/passages/{visit.pk}/deblayage/"))
+    assert "Motif : Caf." in text
+    assert "– —" not in text
