@@ -8,6 +8,7 @@ class StopsConfig(AppConfig):
 
     def ready(self):
         # Django loads the models after this module: what uses them is imported once they are.
+        from stops import checks  # noqa: F401  (registers the system checks)
         from stops.caching import watch_schedule_models
 
         watch_schedule_models()

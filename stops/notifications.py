@@ -609,11 +609,25 @@ def leave_by_sms(phone):
 # The SMS -----------------------------------------------------------------------------
 
 
+# What an SMS may leave out, in this order, rather than cut its end (where its links are).
+SMS_OPTIONAL = {"change": ("more", "next")}
+
+
 def sms_text(name, context, parts):
     """The SMS of templates/sms/<name>.txt in one segment: `parts` (a stop's name, a reason: what
-    may be long) are shortened as much as needed, `context` is kept whole."""
+    may be long) are shortened as much as needed, `context` is kept whole. When even that is too
+    long, the keys of SMS_OPTIONAL[name] are left out of `context`, one after the other (the
+    template says nothing of a value left out), before the end of the text is cut: the links
+    are kept."""
     parts = {key: gsm.transliterate(" ".join(str(value).split())) for key, value in parts.items()}
-    return gsm.fit(lambda **shortened: _render_sms(name, context | shortened), parts)
+    kept = [str(context[key]) for key in ("link", "leave") if context.get(key)]
+    optional = SMS_OPTIONAL.get(name, ())
+    for left_out in range(len(optional) + 1):
+        shown = context | dict.fromkeys(optional[:left_out])
+        text = gsm.fit(lambda **shortened: _render_sms(name, shown | shortened), parts)  # noqa: B023
+        if all(link in text for link in kept):
+            break
+    return text
 
 
 def _render_sms(name, context):

@@ -270,6 +270,9 @@ def every_sms(sender, stop, reason):
 def test_every_sms_is_one_segment_with_the_longest_names(name, reason):
     for text in every_sms(name, name, reason):
         assert gsm.fits(text), text
+    change, reminder, _code = every_sms(name, name, reason)
+    for text in (change, reminder):  # the link to stop the SMS is never what is cut
+        assert text.endswith("Stop SMS: mairie-mobile.example.fr/d/xxxxxxxxx"), text
     code = list(every_sms(name, name, reason))[-1]
     assert "123456" in code
 
@@ -279,6 +282,9 @@ def test_every_sms_is_one_segment_with_the_longest_names(name, reason):
 def test_every_sms_is_one_segment_whatever_the_names(sender, stop, reason):
     for text in every_sms(sender, stop, reason):
         assert gsm.fits(text)
+    change, reminder, _code = every_sms(sender, stop, reason)
+    assert change.endswith("/d/xxxxxxxxx")
+    assert reminder.endswith("/d/xxxxxxxxx")
 
 
 def test_the_sms_of_the_longest_real_names_go_whole_through_the_sending(sms_outbox):
