@@ -48,7 +48,9 @@ def timetable(request):
         context["organisations"] = _subscription_of_every_stop().get("organisations")
         return render(request, "public/timetable.html", context)
 
-    page = Paginator(stops.search(query), STOPS_PER_PAGE).get_page(request.GET.get("page"))
+    found = stops.search(query)
+    # Without a search, the stops were just counted, and are few: listed, not counted again.
+    page = Paginator(found if query else list(found), STOPS_PER_PAGE).get_page(request.GET.get("page"))
     today = now.date()
     upcoming = schedule.openings(today, today + datetime.timedelta(days=TIMETABLE_DAYS - 1), page.object_list)
     cards = _stop_cards(page.object_list, upcoming, now)

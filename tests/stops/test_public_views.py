@@ -182,7 +182,7 @@ def test_filtered_results_are_paged(client):
 def test_timetable_queries_do_not_grow_with_the_stops(client, count, query, django_assert_max_num_queries):
     make_stops(count)
     queries = (
-        2  # how many active stops: to group a large territory, then for the paginator
+        1  # how many active stops: to group a large territory, or for the paginator of a search
         + ENGINE_QUERIES  # the page's stops and their openings
         + 1  # what the agents said today at the page's stops (the bus arrived, left)
     )
