@@ -93,10 +93,11 @@ def stop_schedule(request, slug):
     now = timezone.now()
     today = timezone.localdate(now)
     upcoming = schedule.openings(today, today + datetime.timedelta(days=UPCOMING_DAYS), [stop])
+    slots = list(stop.slots.all())  # read once: for the week in words and for the list
     context = {
         "stop": stop,
-        "week": wording.describe_week(stop, list(stop.slots.all()), today),
-        "slots": stop.slots.all(),
+        "week": wording.describe_week(stop, slots, today),
+        "slots": slots,
         "closures": schedule.closures_of(stop).filter(last_day__gte=today),
         "extras": stop.extra_openings.filter(date__gte=today),
         # Only what is not over yet can be cancelled.

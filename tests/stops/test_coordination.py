@@ -59,9 +59,9 @@ def test_stop_page_queries_do_not_grow(coordination, tuesday_bus, count, django_
     queries = (
         SESSION_QUERIES
         + ENGINE_QUERIES  # the coming openings (the stop is the engine's first)
-        + 1  # the weekly slots again, for the week in words
+        + 1  # the weekly slots again, for the week in words and their list
         + 1  # how many subscribers will be told
-        + 3  # the lists of weekly slots, closures and extra openings
+        + 2  # the lists of closures and extra openings
     )
     with django_assert_max_num_queries(queries):
         assert coordination.get("/coordination/arrets/nathalie-sarraute/").status_code == 200
