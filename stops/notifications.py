@@ -17,6 +17,7 @@
   still leave, the others are marked over budget for the coordinator to see.
 """
 
+import contextlib
 import datetime
 import secrets
 import smtplib
@@ -113,19 +114,37 @@ def _still_to_come(change, now):
     return any(not schedule.ended(o.date, o.end, now) for o in [*change.cancelled_openings, *change.added_openings])
 
 
-def deliver(subscription_ids):
-    """Mail each subscription its queued news; returns the number of mails sent.
+# What a sending may fail with for a while (the mail server, the SMS provider): tried again later.
+TRANSIENT_ERRORS = (smtplib.SMTPException, OSError, sms.SendingFailed)
 
-    Network errors propagate (the task retries them); an address the server refuses
-    marks its notifications failed.
+
+def deliver(subscription_ids):
+    """Send each subscription its queued news, by mail or by SMS; returns how many left.
+
+    An address or a number refused marks its notifications failed. A server or a provider that
+    fails leaves that subscription's notifications queued and the others are sent all the same
+    (an SMS provider out of credit does not hold up the mails); then the first such error is
+    raised, its `undelivered` naming the subscriptions to try again (the task retries them).
     """
-    sent = 0
+    sent, undelivered, first_error = 0, [], None
     news = {}
-    with get_connection() as mails, sms.get_connection() as texts:
+    with get_connection() as mails, _sms_connection() as texts:
         for subscription_id in subscription_ids:
-            for kind in (Notification.Kind.CHANGE, Notification.Kind.REMINDER):
-                sent += _deliver(subscription_id, kind, {"mail": mails, "sms": texts}, news)
+            try:
+                for kind in (Notification.Kind.CHANGE, Notification.Kind.REMINDER):
+                    sent += _deliver(subscription_id, kind, {"mail": mails, "sms": texts}, news)
+            except TRANSIENT_ERRORS as error:
+                undelivered.append(subscription_id)
+                first_error = first_error or error
+    if first_error is not None:
+        first_error.undelivered = undelivered
+        raise first_error
     return sent
+
+
+def _sms_connection():
+    """The SMS backend's connection, or none where SMS are not sent (SMS_URL empty)."""
+    return sms.get_connection() if settings.SMS_URL else contextlib.nullcontext()
 
 
 def _deliver(subscription_id, kind, connections, news):
@@ -145,6 +164,9 @@ def _deliver(subscription_id, kind, connections, news):
             return 0
         handled = Notification.objects.filter(pk__in=[n.pk for n in notifications])
         if notifications[0].subscription.by_sms:
+            if connections["sms"] is None:  # SMS turned off since this number subscribed
+                handled.update(state=Notification.State.FAILED, attempts=F("attempts") + 1, error="SMS_URL is empty")
+                return 0
             return _deliver_sms(notifications, kind, connections["sms"], handled, news)
         subscription = notifications[0].subscription
         messages = (

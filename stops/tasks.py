@@ -4,13 +4,12 @@ The chain of imports is editing → tasks → notifications → models.
 """
 
 import datetime
-import smtplib
 
 from celery import current_app, shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from mairie_mobile import faults, sms
+from mairie_mobile import faults
 from stops import caching, notifications, opening_counts
 
 # Retries wait 30 s, 1 min, 2 min… up to 10 min: well under the broker's visibility timeout.
@@ -55,11 +54,13 @@ def dispatch_changes(self):
 def send_notifications(self, subscription_ids):
     try:
         return notifications.deliver(subscription_ids)
-    except (smtplib.SMTPException, OSError, sms.SendingFailed) as error:
+    except notifications.TRANSIENT_ERRORS as error:
+        undelivered = getattr(error, "undelivered", subscription_ids)  # the others were sent
         if self.request.retries >= self.max_retries:
-            notifications.mark_failed(subscription_ids, error)
+            notifications.mark_failed(undelivered, error)
             raise
-        raise self.retry(exc=error, countdown=min(600, 30 * 2**self.request.retries)) from error
+        countdown = min(600, 30 * 2**self.request.retries)
+        raise self.retry(args=[undelivered], exc=error, countdown=countdown) from error
 
 
 @shared_task

@@ -139,6 +139,34 @@ def test_brevo_down_is_retried_with_backoff_then_the_notification_is_failed(tues
     assert not SmsSent.objects.exists()
 
 
+def test_brevo_down_holds_up_no_mail_and_only_the_sms_are_tried_again(tuesday_bus, by_sms, by_mail, fake_brevo):
+    fake_brevo.answers = [brevo.UNAVAILABLE] * 3
+    with time_machine.travel(MONDAY, tick=False):
+        close(tuesday_bus, D(2025, 3, 11))
+    ids, _next_due = notifications.dispatch_due_changes(AFTER_DEBOUNCE, tasks.debounce())
+    with pytest.raises(Retry) as retry:
+        send_notifications.apply(args=[sorted(ids, reverse=True)], throw=True)  # the SMS subscriber first
+    assert len(mail.outbox) == 1  # the mail went all the same
+    assert retry.value.sig.args == ([by_sms.pk],)  # only what failed is tried again
+    states = dict(Notification.objects.values_list("subscription", "state"))
+    assert states == {by_mail.pk: "sent", by_sms.pk: "queued"}
+    with pytest.raises(sms.SendingFailed):  # the last retry fails the SMS alone
+        send_notifications.apply(args=[[by_sms.pk]], retries=MAX_RETRIES, throw=True)
+    states = dict(Notification.objects.values_list("subscription", "state"))
+    assert states == {by_mail.pk: "sent", by_sms.pk: "failed"}
+
+
+def test_without_sms_the_mails_go_and_the_sms_subscribers_are_failed(tuesday_bus, by_sms, by_mail, settings):
+    settings.SMS_URL = ""  # the production default: mail only
+    with time_machine.travel(MONDAY, tick=False):
+        close(tuesday_bus, D(2025, 3, 11))
+    with time_machine.travel(AFTER_DEBOUNCE, tick=False):
+        assert dispatch_and_deliver(AFTER_DEBOUNCE) == 1
+    assert len(mail.outbox) == 1
+    states = dict(Notification.objects.values_list("subscription", "state"))
+    assert states == {by_mail.pk: "sent", by_sms.pk: "failed"}
+
+
 def test_brevo_back_before_the_last_retry_sends_once(tuesday_bus, by_sms, fake_brevo):
     fake_brevo.answers = [brevo.UNAVAILABLE]
     with time_machine.travel(MONDAY, tick=False):

@@ -146,6 +146,14 @@ def test_over_the_months_budget_the_sms_is_not_sent_and_the_number_still_erased(
     assert TicketAlert.objects.get().phone == ""
 
 
+def test_sms_turned_off_meanwhile_the_numbers_are_erased_and_nothing_fails(client, queue, agent, settings):
+    ask(client, queue[3])
+    settings.SMS_URL = ""
+    intake.take_next(queue[0].stop, agent)
+    assert tickets.send_due_alerts(queue[0].stop, TUESDAY) == 0
+    assert not TicketAlert.objects.exists()
+
+
 def test_an_unknown_ticket_takes_no_number(client, queue):
     assert client.post("/ticket/inconnu/sms/", {"phone": MOBILE, "consent": "on"}).status_code == 404
     assert client.get(f"/ticket/{queue[5].ticket_code}/sms/").status_code == 405
