@@ -1,6 +1,7 @@
 """Pages for residents: the timetable, a stop's page and the calendar feeds."""
 
 import datetime
+import re
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -22,6 +23,7 @@ from stops.caching import cached
 from stops.forms import SmsCodeForm, SmsLeaveForm, StopSearchForm, SubscriptionForm
 from stops.models import Stop
 
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 TIMETABLE_DAYS = 14
 STOPS_PER_PAGE = 20
 SUBSCRIPTIONS_PER_HOUR = "10/h"  # per address IP
@@ -275,7 +277,7 @@ def _subscribe_by_sms(request, form, context):
 def confirm_sms(request):
     """The code of the SMS, typed on the page: the subscriptions of the number start."""
     form = SmsCodeForm(request.POST)
-    context = {"code_form": form, "phone": request.POST.get("phone", "")}
+    context = {"code_form": form, "phone": request.POST.get("phone", "")} | _followed(request.POST)
     if getattr(request, "limited", False):
         return render(request, "public/too_many_attempts.html", status=429)
     if not form.is_valid():
@@ -287,6 +289,17 @@ def confirm_sms(request):
     except notifications.CodeExpired:
         return render(request, "public/sms_code.html", context | {"expired": True}, status=400)
     return render(request, "public/sms_confirmed.html", {"subscriptions": subscriptions})
+
+
+def _followed(data):
+    """The stop or the organisation a code page was for, from its hidden field: a new code is
+    asked for the same one."""
+    slug = data.get("stop") or data.get("organisation") or ""
+    if not SLUG.fullmatch(slug):
+        return {}
+    if data.get("stop"):
+        return {"stop": Stop.objects.active().filter(slug=slug).first()}
+    return {"organisation": Organisation.objects.active().filter(slug=slug).first()}
 
 
 @ratelimit(key="ip", rate=TOKEN_POSTS_PER_HOUR, method="POST", block=False)

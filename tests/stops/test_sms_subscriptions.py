@@ -35,7 +35,9 @@ def code_of(sms_outbox):
 
 
 def type_code(client, code, phone=PHONE):
-    return client.post("/abonnement/sms/code/", {"phone": phone, "code": code}, REMOTE_ADDR="192.0.2.10")
+    """As the code's page posts it: with the stop it was asked for, for a new code."""
+    data = {"phone": phone, "code": code, "stop": "nathalie-sarraute"}
+    return client.post("/abonnement/sms/code/", data, REMOTE_ADDR="192.0.2.10")
 
 
 def test_the_stop_page_offers_mail_or_sms(client, tuesday_bus):
@@ -121,6 +123,10 @@ def test_a_code_expires_after_15_minutes(client, tuesday_bus, sms_outbox):
     assert response.status_code == 400
     assert "il avait plus de 15 minutes" in text_of(response)
     assert Subscription.objects.get().confirmed_at is None
+    # The way on is on the page: a new code for the same stop, and the field said to be wrong.
+    assert "Recevoir un nouveau code" in text_of(response)
+    assert 'name="stop" value="nathalie-sarraute"' in text_of(response)
+    assert 'aria-invalid="true" aria-describedby="sms-code-problem"' in text_of(response)
 
 
 def test_a_new_code_voids_the_old_one(client, tuesday_bus, sms_outbox):
