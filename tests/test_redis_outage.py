@@ -160,7 +160,7 @@ def test_with_redis_killed_the_bus_is_marked_a_ticket_given_and_the_live_status_
     assert escape("1 personne attend") in visitor.get("/arrets/porte-montmartre/statut/").content.decode()
     ticket = visitor.get(f"/ticket/{stop.visits.get().ticket_code}/")
     assert ticket.status_code == 200
-    assert "Vous êtes le prochain" in ticket.content.decode()
+    assert "Plus personne avant vous" in ticket.content.decode()
 
 
 def test_a_hung_redis_holds_an_edit_for_one_timeout_and_its_old_answers_are_not_served_after(

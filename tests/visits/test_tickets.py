@@ -76,7 +76,8 @@ def test_the_place_in_line_follows_the_queue(client, tuesday_bus, agent, other_a
     intake.start_deblayage(first, agent)
     assert "1 personne avant vous" in page_text(ticket_page(client, mine))
     intake.start_accompagnement(second, other_agent)
-    assert "Vous êtes le prochain" in page_text(ticket_page(client, mine))
+    assert "Plus personne avant vous" in page_text(ticket_page(client, mine))
+    assert "arrivée à 10h00" in page_text(ticket_page(client, mine))  # 10h00, as people write it
 
     intake.start_deblayage(mine, agent)
     response = client.get(f"/ticket/{mine.ticket_code}/etat/")  # what htmx asks for
@@ -247,5 +248,5 @@ def test_the_printable_slip(logged_in, tuesday_bus, agent, rsa, clock):
     text = page_text(response)
     assert "Votre numéro : 1" in text
     assert "Bus Mairie mobile – Esplanade Nathalie Sarraute" in text
-    assert "Arrivée le 04/03/2025 à 10:00" in text
+    assert "Arrivée le 04/03/2025 à 10h00" in text
     assert str(tickets.qr_svg(visit)) in response.content.decode()
