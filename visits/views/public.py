@@ -31,18 +31,28 @@ def ticket_state(request, code):
     return _ticket(request, code, fragment=True)
 
 
-def _ticket(request, code, fragment):
+def _visit_or_answer(request, code, fragment=False):
+    """(the visit of ticket `code`, None), or (None, the answer instead): too many guesses from
+    this address (429), a ticket of a day over (410; for htmx, the status that stops it asking).
+    An unknown code is a 404, and counts as a guess."""
     if _guesses(request, count=False):
-        return _too_many_guesses(request)
+        return None, _too_many_guesses(request)
     visit = tickets.of_code(code)
     if visit is None:
         if _guesses(request, count=True):
-            return _too_many_guesses(request)
+            return None, _too_many_guesses(request)
         raise Http404
     if visit.ticket_expired():
         template = "public/_ticket_state.html" if fragment else "public/ticket_unavailable.html"
         status = STOP_POLLING if fragment else 410
-        return _private(render(request, template, {"stop": visit.stop, "expired": True}, status=status))
+        return None, _private(render(request, template, {"stop": visit.stop, "expired": True}, status=status))
+    return visit, None
+
+
+def _ticket(request, code, fragment):
+    visit, answer = _visit_or_answer(request, code, fragment)
+    if answer:
+        return answer
     state = tickets.state(visit)
     if fragment:
         status = STOP_POLLING if state.stage == "finished" else 200
@@ -69,17 +79,9 @@ def ticket_alert(request, code):
     """Ask for an SMS when one's turn is near, or no longer (`action=cancel`)."""
     if request.method != "POST":
         return _private(HttpResponseNotAllowed(["POST"]))
-    if _guesses(request, count=False):
-        return _too_many_guesses(request)
-    visit = tickets.of_code(code)
-    if visit is None:
-        if _guesses(request, count=True):
-            return _too_many_guesses(request)
-        raise Http404
-    if visit.ticket_expired():
-        return _private(
-            render(request, "public/ticket_unavailable.html", {"stop": visit.stop, "expired": True}, status=410)
-        )
+    visit, answer = _visit_or_answer(request, code)
+    if answer:
+        return answer
     if request.POST.get("action") == "cancel":
         tickets.cancel_alert(visit)
         return redirect("tickets:ticket", code)
