@@ -280,14 +280,20 @@ def subscribe(email, stop, organisation):
     only. See `ask_to_confirm` for when a mail leaves.
     """
     email = email.strip().lower()
+    subscription = _subscription(stop, organisation, email=email)
+    ask_to_confirm(email, again=True)
+    return subscription
+
+
+def _subscription(stop, organisation, **address):
+    """The subscription of `address` (email= or phone=) to `stop`, or without one to every stop of
+    `organisation`: found, or made. The same form posted twice at the same moment gives one."""
     followed = None if stop else organisation
     try:
         with transaction.atomic():
-            subscription, _created = Subscription.objects.get_or_create(email=email, stop=stop, organisation=followed)
-    except IntegrityError:  # the same address, posted twice at the same moment
-        subscription = Subscription.objects.get(email=email, stop=stop, organisation=followed)
-    ask_to_confirm(email, again=True)
-    return subscription
+            return Subscription.objects.get_or_create(stop=stop, organisation=followed, **address)[0]
+    except IntegrityError:
+        return Subscription.objects.get(stop=stop, organisation=followed, **address)
 
 
 def ask_to_confirm(email, now=None, *, again=False):
@@ -551,12 +557,7 @@ def send_text(organisation, phone, text, kind=SmsSent.Kind.TEXT, now=None):
 def subscribe_by_sms(phone, stop, organisation, now=None):
     """Register `phone` for the changes of `stop` (None: every stop of `organisation`) and send it a
     code to type on the page. Nothing but that code is sent before it is typed."""
-    followed = None if stop else organisation
-    try:
-        with transaction.atomic():
-            subscription, _created = Subscription.objects.get_or_create(phone=phone, stop=stop, organisation=followed)
-    except IntegrityError:  # the same number, posted twice at the same moment
-        subscription = Subscription.objects.get(phone=phone, stop=stop, organisation=followed)
+    subscription = _subscription(stop, organisation, phone=phone)
     if subscription.confirmed_at is None:
         send_code(phone, organisation, now)
     return subscription
