@@ -12,6 +12,7 @@ someone arriving now is then (people before them) × (minutes per person), round
 nearest 5 minutes (stops.live.estimated_wait).
 """
 
+import bisect
 import datetime
 from collections import defaultdict
 
@@ -76,3 +77,14 @@ def ahead_of(visit):
         .filter(status=Status.WAITING, ticket__lt=visit.ticket)
         .count()
     )
+
+
+def waiting_tickets(stop, day):
+    """The ticket numbers of the people waiting at `stop` on `day`, in order: for many visitors'
+    places at once (`ahead_in`)."""
+    return sorted(Visit.objects.of_day(stop, day).filter(status=Status.WAITING).values_list("ticket", flat=True))
+
+
+def ahead_in(waiting, ticket):
+    """The people before `ticket` among `waiting` (waiting_tickets): what ahead_of counts."""
+    return bisect.bisect_left(waiting, ticket)

@@ -13,7 +13,6 @@ monthly budget; should the provider fail, it is not tried again (by then it woul
 late), and the ticket's page goes on saying how many are left.
 """
 
-import bisect
 import logging
 from typing import NamedTuple
 
@@ -108,13 +107,13 @@ def send_due_alerts(stop, day, now=None):
     alerts = list(pending.select_related("visit__stop__organisation"))
     if not alerts:
         return 0
-    waiting = sorted(Visit.objects.of_day(stop, day).filter(status=Status.WAITING).values_list("ticket", flat=True))
+    waiting = queue.waiting_tickets(stop, day)
     sent = 0
     for alert in alerts:
         if alert.visit.status != Status.WAITING:
             TicketAlert.objects.filter(pk=alert.pk).delete()  # received, or gone: no SMS
             continue
-        ahead = bisect.bisect_left(waiting, alert.visit.ticket)
+        ahead = queue.ahead_in(waiting, alert.visit.ticket)
         if ahead > ALERT_AHEAD:
             continue
         # Taken by one sender only, and the number erased in the same statement.
