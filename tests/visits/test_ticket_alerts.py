@@ -10,19 +10,14 @@ import time_machine
 from mairie_mobile import gsm
 from partners.models import Procedure, Reason
 from stops.models import SmsSent
-from stops.schedule import PARIS
 from tests.conftest import text_of as raw_text_of
+from tests.visits.test_tickets import TUESDAY, at
 from visits import intake, tasks, tickets
 from visits.models import TicketAlert
 
 pytestmark = pytest.mark.django_db
 
-TUESDAY = datetime.date(2025, 3, 4)
 MOBILE = "06 12 34 56 78"
-
-
-def at(hour, minute=0, day=TUESDAY):
-    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=PARIS)
 
 
 @pytest.fixture
