@@ -8,6 +8,7 @@ import datetime
 
 import phonenumbers
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -151,6 +152,10 @@ class Visit(models.Model):
     residence = models.CharField(_("arrondissement ou commune"), max_length=80, blank=True)
     first_visit = models.BooleanField(_("première venue"), null=True, blank=True)
     heard_from = models.CharField(_("a connu le service par"), max_length=20, choices=HeardFrom.choices, blank=True)
+
+    # When the visitor gave their opinion on their ticket's page: one per ticket. The opinion
+    # itself (Feedback) does not point back to the visit.
+    feedback_given_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = VisitQuerySet.as_manager()
 
@@ -424,3 +429,137 @@ class TicketAlert(models.Model):
         national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL).split()
         # Non-breaking spaces: a number is not cut at the end of a line.
         return "\u00a0".join([national[0], *["••"] * (len(national) - 2), national[-1]])
+
+
+class Mood(models.TextChoices):
+    """How the visit went, for the person: three faces."""
+
+    GOOD = "good", _("Bien")
+    AVERAGE = "average", _("Moyen")
+    BAD = "bad", _("Pas bien")
+
+
+class Answered(models.TextChoices):
+    YES = "yes", _("Oui")
+    PARTLY = "partly", _("En partie")
+    NO = "no", _("Non")
+
+
+class FeedbackQuerySet(models.QuerySet):
+    def for_member(self, user, role):
+        """The opinions given at the stops of the organisations where `user` may act as `role`."""
+        return access.scope(self, user, role, "stop__organisation")
+
+    def published_notes(self):
+        """What was changed thanks to the opinions, as the coordinators chose to publish it."""
+        return self.filter(note_published=True).exclude(handled_note="").order_by("-handled_at")
+
+
+class Feedback(models.Model):
+    """A visitor's opinion, given on their ticket's page once the visit is over, or on the
+    bus's kiosk (visits.feedback). Anonymous: it names no visit, only the stop, the day and
+    the partners of the visit's demands (through the ticket); the ticket itself only records
+    that its opinion was given (`Visit.feedback_given_at`), so that it is given once."""
+
+    class Source(models.TextChoices):
+        TICKET = "ticket", _("Page du ticket")
+        KIOSK = "kiosk", _("Borne du bus")
+
+    stop = models.ForeignKey("stops.Stop", on_delete=models.CASCADE, related_name="feedback", verbose_name=_("arrêt"))
+    service_day = models.DateField(_("jour"))
+    source = models.CharField(_("donné sur"), max_length=10, choices=Source.choices)
+    partners = models.ManyToManyField(
+        "partners.Partner", blank=True, related_name="+", verbose_name=_("partenaires des demandes")
+    )
+    mood = models.CharField(_("comment ça s'est passé"), max_length=10, choices=Mood.choices)
+    answered = models.CharField(_("réponse à la demande"), max_length=10, choices=Answered.choices, blank=True)
+    clarity = models.PositiveSmallIntegerField(
+        _("clarté des explications (1 à 5)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    # E-mail addresses and phone numbers are masked before it is saved (visits.feedback.mask).
+    comment = models.TextField(_("commentaire"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("donné le"), default=timezone.now)
+
+    # "Feedback taken into account": a coordinator marks a comment as handled, says what was
+    # done, and may publish that note on the commitments page (never the comment itself).
+    handled_at = models.DateTimeField(_("traité le"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("traité par"),
+    )
+    handled_note = models.TextField(_("ce qui a été fait"), max_length=1000, blank=True)
+    note_published = models.BooleanField(_("publier ce qui a été fait"), default=False)
+
+    objects = FeedbackQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("avis")
+        verbose_name_plural = _("avis")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(clarity__isnull=True) | Q(clarity__range=(1, 5)), name="feedback_clarity_1_to_5"
+            ),
+            # The kiosk takes no free text: nobody types on it.
+            models.CheckConstraint(condition=~Q(source="kiosk") | Q(comment=""), name="feedback_kiosk_no_comment"),
+        ]
+        indexes = [
+            # The figures of a period at some stops, and the kiosk's rate.
+            models.Index(fields=["stop", "service_day"], name="feedback_stop_day"),
+            models.Index(fields=["service_day"], name="feedback_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.stop} – {self.service_day:%d/%m/%Y} – {self.get_mood_display()}"
+
+
+class Commitment(models.Model):
+    """A service commitment an organisation makes and publishes, measured by the app from the
+    activity it records (visits.quality): one of the kinds the app knows how to measure, with
+    the organisation's own threshold and target."""
+
+    class Kind(models.TextChoices):
+        QUICK_WELCOME = "quick_welcome", _("Accueil rapide")
+        RELIABLE_HOURS = "reliable_hours", _("Horaires fiables")
+        ANSWER_ON_SITE = "answer_on_site", _("Réponse sur place")
+        SATISFACTION = "satisfaction", _("Satisfaction")
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="commitments", verbose_name=_("structure")
+    )
+    kind = models.CharField(_("engagement"), max_length=20, choices=Kind.choices)
+    # Accueil rapide: received within this many minutes of arrival.
+    minutes = models.PositiveSmallIntegerField(
+        _("reçu en moins de (minutes)"), default=20, validators=[MinValueValidator(1), MaxValueValidator(240)]
+    )
+    # Horaires fiables: a cancellation announced at least this many hours before the opening.
+    notice_hours = models.PositiveSmallIntegerField(
+        _("annulation annoncée au moins (heures) avant"),
+        default=48,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 30)],
+    )
+    # The share the organisation aims for, in per cent.
+    target = models.PositiveSmallIntegerField(
+        _("objectif (%)"), default=80, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    text = models.CharField(_("précision publiée avec l'engagement"), max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["organisation", "position", "pk"]
+        verbose_name = _("engagement de service")
+        verbose_name_plural = _("engagements de service")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "kind"], name="commitment_once_per_kind"),
+            models.CheckConstraint(condition=Q(target__range=(1, 100)), name="commitment_target_percent"),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} – {self.get_kind_display()}"
