@@ -110,3 +110,46 @@ def _shade(share):
     """From almost white to the app's blue."""
     light, dark = (241, 245, 252), (11, 87, 179)
     return "#" + "".join(f"{round(a + (b - a) * share):02x}" for a, b in zip(light, dark, strict=True))
+
+
+@dataclass
+class ShareBar:
+    label: object  # the month
+    value: float | None  # a share, 0 to 1, or None: nothing measured
+    x: float
+    y: float
+    width: float
+    height: float
+
+    @property
+    def middle(self):
+        return self.x + self.width / 2
+
+    @property
+    def percent(self):
+        return None if self.value is None else round(self.value * 100)
+
+
+@dataclass
+class Shares:
+    bars: list[ShareBar]
+    width: float
+    height: float
+    target_y: float | None  # the line of the target, when there is one
+    bottom: float  # the y of 0 %
+    value_room = 16
+    label_room = 20
+
+
+def shares(values, labels, target=None, width=COLUMNS_WIDTH, height=200, gap=6):
+    """Vertical bars of shares on a fixed scale of 0 to 100 %, with the target as a line: a month
+    with nothing to measure has no bar (its value is written "—")."""
+    step = width / len(values) if values else 0
+    plot = height - Shares.value_room - Shares.label_room
+    bottom = Shares.value_room + plot
+    bars = []
+    for index, (label, value) in enumerate(zip(labels, values, strict=True)):
+        bar_height = plot * (value or 0)
+        bars.append(ShareBar(label, value, index * step + gap / 2, bottom - bar_height, step - gap, bar_height))
+    target_y = bottom - plot * target / 100 if target is not None else None
+    return Shares(bars, width, height, target_y, bottom)

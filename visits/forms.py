@@ -12,7 +12,16 @@ from organisations.models import Organisation
 from partners.models import OrientationTarget, Partner, Reason, reason_choices
 from stops.forms import MobileNumberField
 from visits.intake import AfterDeblayage
-from visits.models import CHECKLIST_FIELDS, PROFILE_FIELDS, STEPS_IN_HAND, AgeBand, Demand, HeardFrom, Visit
+from visits.models import (
+    CHECKLIST_FIELDS,
+    PROFILE_FIELDS,
+    STEPS_IN_HAND,
+    AgeBand,
+    Commitment,
+    Demand,
+    HeardFrom,
+    Visit,
+)
 from visits.stats import Filters, quick_periods
 
 SENSITIVE_DATA_WARNING = _(
@@ -457,3 +466,51 @@ class TicketAlertForm(forms.Form):
         ),
         error_messages={"required": _("Cochez la case : sans votre accord, nous ne pouvons pas garder votre numéro.")},
     )
+
+
+class CommitmentsForm(forms.Form):
+    """The service commitments an organisation makes, one group of fields per kind the app measures
+    (visits.quality): taken or not, its threshold, its target and a text published with it."""
+
+    THRESHOLDS = {Commitment.Kind.QUICK_WELCOME: "minutes", Commitment.Kind.RELIABLE_HOURS: "notice_hours"}
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        chosen = {c.kind: c for c in Commitment.objects.filter(organisation=organisation)}
+        self.groups = []
+        for kind, label in Commitment.Kind.choices:
+            current = chosen.get(kind) or Commitment(organisation=organisation, kind=kind)
+            names = [f"{kind}-chosen"]
+            self.fields[f"{kind}-chosen"] = forms.BooleanField(
+                label=_("Nous prenons cet engagement"), required=False, initial=kind in chosen
+            )
+            if threshold := self.THRESHOLDS.get(kind):
+                self.fields[f"{kind}-{threshold}"] = _model_field(threshold, current)
+                names.append(f"{kind}-{threshold}")
+            self.fields[f"{kind}-target"] = _model_field("target", current)
+            self.fields[f"{kind}-text"] = _model_field("text", current)
+            names += [f"{kind}-target", f"{kind}-text"]
+            self.groups.append((kind, label, [self[name] for name in names]))
+
+    def commitments(self):
+        """The commitments chosen, unsaved, in the order of the kinds."""
+        chosen = []
+        for position, kind in enumerate(Commitment.Kind.values):
+            if not self.cleaned_data[f"{kind}-chosen"]:
+                continue
+            values = {
+                name: self.cleaned_data[f"{kind}-{name}"]
+                for name in ("target", "text", self.THRESHOLDS.get(kind))
+                if name and f"{kind}-{name}" in self.cleaned_data
+            }
+            chosen.append(Commitment(organisation=self.organisation, kind=kind, position=position, **values))
+        return chosen
+
+
+def _model_field(name, commitment):
+    """The form field of Commitment's `name`, with the commitment's value."""
+    field = Commitment._meta.get_field(name).formfield()
+    field.initial = getattr(commitment, name)
+    field.required = name != "text"
+    return field

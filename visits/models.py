@@ -9,7 +9,7 @@ import datetime
 import phonenumbers
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -520,6 +520,19 @@ class Feedback(models.Model):
         return f"{self.stop} – {self.service_day:%d/%m/%Y} – {self.get_mood_display()}"
 
 
+class CommitmentQuerySet(models.QuerySet):
+    def replace(self, organisation, commitments):
+        """Make `commitments` (unsaved, of `organisation`) its commitments: those not among them end."""
+        kinds = [commitment.kind for commitment in commitments]
+        with transaction.atomic():
+            self.filter(organisation=organisation).exclude(kind__in=kinds).delete()
+            for commitment in commitments:
+                fields = {f.name: getattr(commitment, f.name) for f in self.model._meta.concrete_fields}
+                for name in ("id", "organisation", "kind"):
+                    fields.pop(name)
+                self.update_or_create(organisation=organisation, kind=commitment.kind, defaults=fields)
+
+
 class Commitment(models.Model):
     """A service commitment an organisation makes and publishes, measured by the app from the
     activity it records (visits.quality): one of the kinds the app knows how to measure, with
@@ -551,6 +564,8 @@ class Commitment(models.Model):
     )
     text = models.CharField(_("précision publiée avec l'engagement"), max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+
+    objects = CommitmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["organisation", "position", "pk"]

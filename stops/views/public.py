@@ -140,6 +140,9 @@ def stop_poster(request, slug):
         "short_url": short_url,
         "printed_link": printed,
         "qr_code": links.qr_code(short_url, _("Code QR menant à %(link)s") % {"link": printed}),
+        "commitments_link": links.printed(
+            settings.SITE_URL + reverse("quality:organisation", args=[stop.organisation.slug])
+        ),
     }
     return render(request, "public/stop_poster.html", context)
 

@@ -1,19 +1,22 @@
-"""The coordinator's statistics and exports. Every figure comes from visits/stats.py."""
+"""The coordinator's statistics and exports (every figure comes from visits/stats.py), and the service
+commitments their organisation makes (measured by visits/quality.py)."""
 
+from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from mairie_mobile import audit
 from organisations import access
-from organisations.models import Role
+from organisations.models import Organisation, Role
 from organisations.roles import coordinator_required
 from stops.models import Stop
 from stops.opening_counts import month_start, previous_month
 from visits import charts, exports, stats
-from visits.forms import FranceServicesForm, StatsForm, counted
+from visits.forms import CommitmentsForm, FranceServicesForm, StatsForm, counted
+from visits.models import Commitment
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -111,3 +114,32 @@ def _file(sections, fmt, name):
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = content_disposition_header(True, f"{name}.{fmt}")
     return response
+
+
+@coordinator_required
+def commitments_home(request):
+    """The commitments of the coordinator's organisation, or the list of them when there are several."""
+    organisations = _visible(request.user)
+    if len(organisations) == 1:
+        return redirect("commitments:edit", organisations[0].slug)
+    return render(request, "coordination/commitments_home.html", {"organisations": organisations})
+
+
+@coordinator_required
+def commitments_edit(request, slug):
+    organisation = access.get_for(Organisation.objects.all(), request.user, Role.COORDINATOR, "pk", slug=slug)
+    form = CommitmentsForm(request.POST or None, organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        commitments = form.commitments()
+        Commitment.objects.replace(organisation, commitments)
+        what = _("Engagements de service de %(organisation)s : %(kinds)s") % {
+            "organisation": organisation.name,
+            "kinds": ", ".join(str(c.get_kind_display()) for c in commitments) or _("aucun"),
+        }
+        audit.record(
+            audit.Action.COMMITMENTS_EDIT, what, user=request.user, request=request, organisations=[organisation]
+        )
+        messages.success(request, _("Engagements enregistrés : ils sont publiés sur la page de la structure."))
+        return redirect("commitments:edit", organisation.slug)
+    context = {"organisation": organisation, "form": form, "several": len(_visible(request.user)) > 1}
+    return render(request, "coordination/commitments.html", context, status=400 if form.errors else 200)

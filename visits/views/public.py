@@ -1,16 +1,24 @@
-"""The visitor's ticket page (/ticket/<code>/): their place in the queue, for the day."""
+"""The visitor's ticket page (/ticket/<code>/): their place in the queue, for the day; and the
+service commitments, published with their results."""
+
+import datetime
 
 from django.conf import settings
 from django.http import Http404, HttpResponseNotAllowed
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
-from visits import tickets
+from organisations.models import Organisation
+from stops import opening_counts
+from visits import charts, quality, tickets
 from visits.forms import TicketAlertForm
+from visits.models import Feedback
+from visits.stats import Filters
 
 # Codes that lead nowhere, per address IP: a ticket's holder never types one, so a few are plenty.
 TICKET_GUESSES_PER_HOUR = "30/h"
@@ -116,3 +124,64 @@ def _private(response):
     # no-referrer: the browser would then send its forms with "Origin: null", which Django's
     # CSRF check refuses, as it must.
     return response
+
+
+# The service commitments, published ------------------------------------------------------------
+
+# The results of this many months are published, up to the last month over.
+PUBLISHED_MONTHS = 12
+PUBLISHED_NOTES = 20
+
+
+@require_safe
+def organisation_commitments(request, slug):
+    """An organisation's commitments and their results month by month (visits.quality), with what
+    it changed thanks to the visitors' opinions."""
+    organisation = get_object_or_404(Organisation.objects.active(), slug=slug)
+    commitments = quality.commitments_of(organisation)
+    context = _commitments_page([organisation], commitments) | {"organisation": organisation}
+    return render(request, "quality/commitments.html", context)
+
+
+@require_safe
+def service_commitments(request):
+    """The whole service's results, measured against the default commitments, and every organisation's page."""
+    context = _commitments_page(None, quality.default_commitments())
+    context["organisations"] = Organisation.objects.active().order_by("name")
+    return render(request, "quality/commitments.html", context)
+
+
+def _commitments_page(organisations, commitments):
+    last = opening_counts.previous_month(timezone.localdate())
+    first = last
+    for _month in range(PUBLISHED_MONTHS - 1):
+        first = opening_counts.previous_month(first)
+    by_month = quality.monthly(organisations, first, last, commitments) if commitments else []
+    period = Filters(first, opening_counts.next_month(last) - datetime.timedelta(days=1), organisations=organisations)
+    feedback = Feedback.objects.filter(service_day__range=(period.start, period.end))
+    if organisations is not None:
+        feedback = feedback.filter(stop__organisation__in=organisations)
+    notes = Feedback.objects.published_notes().select_related("stop")
+    if organisations is not None:
+        notes = notes.filter(stop__organisation__in=organisations)
+    overall = quality.measure(period, commitments) if commitments else []
+    return {
+        "first": first,
+        "last": last,
+        "results": [
+            _results(commitment, index, by_month, overall[index]) for index, commitment in enumerate(commitments)
+        ],
+        "opinions": feedback.count(),
+        "notes": notes[:PUBLISHED_NOTES],
+    }
+
+
+def _results(commitment, index, by_month, overall):
+    """A commitment, its measure over the whole period, its months (month, measure) and the chart of them."""
+    months = [(month, measures[index]) for month, measures in by_month]
+    chart = charts.shares(
+        [measure.share.value if measure.share else None for _month, measure in months],
+        [month for month, _measure in months],
+        target=commitment.target,
+    )
+    return commitment, overall, months, chart

@@ -11,6 +11,7 @@ from visits.demo import (
     DEMO_PASSWORD,
     create_demo_visits,
     ensure_demo_accounts,
+    ensure_demo_commitments,
     ensure_demo_organisations,
     open_today,
 )
@@ -34,6 +35,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, force, **options):
         ensure_demo_organisations()
+        ensure_demo_commitments()
         for path in DEMO_STOPS:
             summary = import_stops(path.read_text(encoding="utf-8"))
             self.stdout.write(
