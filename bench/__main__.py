@@ -29,6 +29,7 @@ from bench.generate import (  # noqa: E402
     AGENT,
     AGENT_OF_TWO,
     COORDINATOR,
+    generate_feedback,
     generate_territory,
     generate_visits,
     organisations,
@@ -292,6 +293,33 @@ def organisation_benchmarks(runs):
     return rows, note
 
 
+def quality_benchmarks(runs):
+    """The published commitments over the last 12 months, with a million visits and their opinions: computed
+    for each visitor (the pages are not cached) from the daily counters, with their query counts."""
+    from visits.models import Commitment, Demand, Feedback, Visit
+
+    generate_visits(1_000_000)
+    generate_feedback()
+    _activity_kept()
+    first = organisations().order_by("slug").first()
+    chosen = [Commitment(organisation=first, kind=kind, position=n) for n, kind in enumerate(Commitment.Kind.values)]
+    Commitment.objects.replace(first, chosen)
+    visitor = Client()
+    pages = [
+        (
+            f"an organisation's commitments, 12 months ({first.stops.count()} stops)",
+            f"{first.get_absolute_url()}engagements/",
+        ),
+        (f"the whole service's commitments, 12 months ({Stop.objects.count():,} stops)", "/engagements/"),
+    ]
+    rows = [measure_with_queries(name, lambda url=url: _ok(visitor.get(url)), runs) for name, url in pages]
+    note = (
+        f"{Visit.objects.count():,} visits, {Demand.objects.count():,} demands and {Feedback.objects.count():,} "
+        f"opinions over 3 years; each past day's counters kept, as every night"
+    )
+    return rows, note
+
+
 def _activity_kept():
     """What the nightly tasks have done, month after month: each past month's openings summarized,
     each past day's tallies kept."""
@@ -361,6 +389,7 @@ def main():
             "intake",
             "stats",
             "organisations",
+            "quality",
             "notify",
             "notify-sms",
             "load",
@@ -400,6 +429,8 @@ def main():
         sections += on_postgresql(
             "organisations", lambda: [report("Organisations", *organisation_benchmarks(args.runs))]
         )
+    if args.only in (None, "quality"):
+        sections += on_postgresql("quality", lambda: [report("Service commitments", *quality_benchmarks(args.runs))])
     if args.only in (None, "notify"):
         if connection.vendor == "postgresql" and settings.REDIS_URL:
             from bench import notify

@@ -178,10 +178,11 @@ def generate_visits(target=1_000_000):
     """
     from django.db import connection
 
-    from visits.models import DailyActivity, Demand, Visit
+    from visits.models import DailyActivity, Demand, Feedback, Visit
 
     if Visit.objects.filter(stop__in=territory()).count() >= target:
         return
+    Feedback.objects.filter(stop__slug__startswith="bench-").delete()
     Visit.objects.filter(stop__slug__startswith="bench-").delete()
     DailyActivity.objects.all().delete()
     days_per_stop = math.ceil(target / territory().count() / 10)
@@ -244,3 +245,30 @@ def generate_visits(target=1_000_000):
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {Visit._meta.db_table}")
         cursor.execute(f"ANALYZE {Demand._meta.db_table}")
+
+
+def generate_feedback():
+    """The opinions of about one visitor in three received or oriented, as on the ticket's page: mostly
+    « bien ». Kept with the visits they follow (generate_visits empties both)."""
+    from django.db import connection
+
+    from visits.models import Feedback, Visit
+
+    if Feedback.objects.filter(stop__in=territory()).exists():
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {Feedback._meta.db_table} (
+                stop_id, service_day, source, mood, answered, clarity, comment, created_at,
+                handled_note, note_published
+            )
+            SELECT v.stop_id, v.service_day, 'ticket',
+                   (ARRAY['good', 'good', 'good', 'good', 'average', 'bad'])[1 + v.id %% 6],
+                   (ARRAY['yes', 'yes', 'partly', 'no'])[1 + v.id %% 4], 1 + v.id %% 5, '', v.ended_at, '', false
+            FROM {Visit._meta.db_table} v
+            WHERE v.stop_id IN (SELECT id FROM stops_stop WHERE slug LIKE 'bench-%%')
+              AND v.status IN ('done', 'oriented') AND v.id %% 3 = 0
+            """
+        )
+        cursor.execute(f"ANALYZE {Feedback._meta.db_table}")

@@ -39,6 +39,8 @@ PUBLIC = {
     "tickets:ticket_alert",
     "stops:organisation",
     "stops:organisation_calendar",
+    "quality:service",
+    "quality:organisation",
     "stops:subscribe",
     "stops:confirm",
     "stops:unsubscribe",
@@ -62,7 +64,7 @@ PUBLIC = {
 ACCOUNT = {"two_factor_verify", "two_factor_setup"}
 PUBLIC_NAMESPACES = {"api"}  # the public API: schedule data only (checked below)
 AGENT_NAMESPACES = {"agents"}
-COORDINATOR_NAMESPACES = {"coordination", "stats", "team", "partners"}
+COORDINATOR_NAMESPACES = {"coordination", "stats", "team", "partners", "commitments"}
 ADMIN_NAMESPACES = {"admin"}
 PUBLIC_API_PATHS = {"/api/v1/organisations", "/api/v1/stops", "/api/v1/openings", "/api/v1/stops/{slug}/status"}
 

@@ -57,8 +57,12 @@ def every_route(stop, visit):
         "code": visit.ticket_code or "code-inconnu",
     }
     found = []
+    # The pages of an organisation name it by its slug.
+    of_organisation = {"quality:organisation", "commitments:edit"}
     for namespace, prefix, pattern in all_patterns():
         kwargs = {parameter: values[parameter] for parameter in parameters(prefix, pattern)}
+        if f"{namespace}:{pattern.name}" in of_organisation:
+            kwargs["slug"] = stop.organisation.slug
         name = f"{namespace}:{pattern.name or pattern.pattern}".strip(":")
         found.append((name, namespace.split(":")[0], prefix, pattern, kwargs))
     return found
