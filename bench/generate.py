@@ -269,6 +269,7 @@ def generate_feedback():
             FROM {Visit._meta.db_table} v
             WHERE v.stop_id IN (SELECT id FROM stops_stop WHERE slug LIKE 'bench-%%')
               AND v.status IN ('done', 'oriented') AND v.id %% 3 = 0
-            """
+            """,
+            [],
         )
         cursor.execute(f"ANALYZE {Feedback._meta.db_table}")
