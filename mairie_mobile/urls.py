@@ -19,6 +19,7 @@ urlpatterns = [
     path("agents/", include("visits.urls_agents")),
     path("ticket/", include("visits.urls_tickets")),
     path("coordination/statistiques/", include("visits.urls_statistics")),
+    path("coordination/avis/", include("visits.urls_feedback")),
     path("coordination/equipe/", include("organisations.urls_team")),
     path("coordination/partenaires/", include("partners.urls_coordination")),
     path("coordination/", include("stops.urls_coordination")),
