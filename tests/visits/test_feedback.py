@@ -332,7 +332,8 @@ def test_a_comment_marked_handled_says_who_when_and_what(coordination, comments,
 
 
 def test_a_comment_is_not_handled_without_saying_what_was_done(coordination, comments, clock):
-    response = coordination.post(f"/coordination/avis/{comments[0].pk}/traite/", {"note": ""}, follow=True)
+    response = coordination.post(f"/coordination/avis/{comments[0].pk}/traite/", {"note": " ", "publish": "on"})
+    assert response.status_code == 400
     assert "Dites en quelques mots ce qui a été fait." in page_text(response)
     assert Feedback.objects.get(pk=comments[0].pk).handled_at is None
 

@@ -8,7 +8,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -130,7 +129,12 @@ def _file(sections, fmt, name):
 
 @coordinator_required
 def comments(request):
-    """The visitors' comments at the organisation's stops, newest first: to handle, or handled."""
+    return _comments_page(request)
+
+
+def _comments_page(request, invalid=None):
+    """The visitors' comments at the organisation's stops, newest first: to handle, or handled.
+    `invalid`: (the id of a comment, its handling form sent with an error), shown at its place."""
     state = request.GET.get("etat", "a-traiter")
     if state not in COMMENT_STATES:
         state = "a-traiter"
@@ -147,8 +151,10 @@ def comments(request):
         "moods": _moods(mine.filter(service_day__gte=timezone.localdate() - datetime.timedelta(days=MOOD_DAYS))),
         "mood_days": MOOD_DAYS,
         "form": HandleFeedbackForm(),
+        "invalid_pk": invalid and invalid[0],
+        "invalid_form": invalid and invalid[1],
     }
-    return render(request, "coordination/feedback.html", context)
+    return render(request, "coordination/feedback.html", context, status=400 if invalid else 200)
 
 
 def _moods(opinions):
@@ -169,19 +175,17 @@ def handle_comment(request, pk):
         pk=pk,
     )
     form = HandleFeedbackForm(request.POST)
-    back = reverse("feedback:comments")
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors.get("note", [])) or _("Ce formulaire n'est pas valide."))
-        return redirect(back)
+        return _comments_page(request, invalid=(opinion.pk, form))
     note, publish = form.cleaned_data["note"], form.cleaned_data["publish"]
     if not feedback.mark_handled(opinion, request.user, note, publish):
         messages.info(request, _("Ce commentaire était déjà traité."))
-        return redirect(back)
-    what = _("Avis du %(day)s à %(stop)s traité%(published)s") % {
-        "day": format(opinion.service_day, "%d/%m/%Y"),
-        "stop": opinion.stop.name,
-        "published": _(" (ce qui a été fait est publié)") if publish else "",
-    }
+        return redirect("feedback:comments")
+    what = (
+        _("Avis du %(day)s à %(stop)s traité, ce qui a été fait publié")
+        if publish
+        else _("Avis du %(day)s à %(stop)s traité")
+    ) % {"day": format(opinion.service_day, "%d/%m/%Y"), "stop": opinion.stop.name}
     audit.record(
         audit.Action.FEEDBACK_HANDLED,
         what,
@@ -190,4 +194,4 @@ def handle_comment(request, pk):
         organisations=[opinion.stop.organisation],
     )
     messages.success(request, _("C'est noté : le commentaire est marqué comme traité."))
-    return redirect(back)
+    return redirect("feedback:comments")
