@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from stops.models import Stop
 from stops.schedule import PARIS
-from visits.models import Feedback, Visit
+from visits.models import Feedback, Status, Visit
 
 MASKED_ADDRESS = gettext_lazy("[adresse masquée]")
 MASKED_NUMBER = gettext_lazy("[numéro masqué]")
@@ -68,7 +68,7 @@ def may_give_on_ticket(visit):
 def asks_whether_answered(visit):
     """Whether the questions about the answer and the explanations make sense: not for someone
     who left without being received."""
-    return visit.status != "left"
+    return visit.status != Status.LEFT
 
 
 def give_on_ticket(visit, answers):
@@ -100,7 +100,7 @@ def give_on_kiosk(stop, answers, now=None):
         raise FeedbackRefused(_("La borne ne prend pas de commentaire."))
     now = now or timezone.now()
     with transaction.atomic():
-        Stop.objects.select_for_update().filter(pk=stop.pk).first()
+        Stop.objects.select_for_update().filter(pk=stop.pk).first()  # one kiosk's answer counted at a time
         recent = Feedback.objects.filter(stop=stop, source=Feedback.Source.KIOSK, created_at__gt=now - _HOUR)
         if recent.filter(created_at__gt=now - KIOSK_MIN_GAP).exists() or recent.count() >= KIOSK_PER_HOUR:
             raise TooFast(_("Merci ! Beaucoup d'avis viennent d'être donnés ici : réessayez dans un moment."))
