@@ -36,7 +36,7 @@ class AuditEvent(models.Model):
         MEMBERSHIP_ENDED = "membership_ended", _("Retrait de l'équipe")
         PARTNERS_EDIT = "partners_edit", _("Partenaires et lieux d'orientation")
         BUS_LIVE = "bus_live", _("Arrivée ou départ du bus")
-        FEEDBACK_HANDLED = "feedback_handled", _("Avis traité")
+        FEEDBACK_HANDLED = "feedback_handled", _("Avis d'un visiteur traité")
         COMMITMENTS_EDIT = "commitments_edit", _("Engagements de service")
 
     at = models.DateTimeField(_("le"), auto_now_add=True, db_index=True)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("ticket/", include("visits.urls_tickets")),
     path("coordination/statistiques/", include("visits.urls_statistics")),
     path("coordination/engagements/", include("visits.urls_commitments")),
+    path("coordination/avis/", include("visits.urls_feedback")),
     path("coordination/equipe/", include("organisations.urls_team")),
     path("coordination/partenaires/", include("partners.urls_coordination")),
     path("coordination/", include("stops.urls_coordination")),

@@ -23,6 +23,7 @@ from tests.factories import (
     coordinator_user,
 )
 from tests.urlwalk import every_route, every_url, url_of
+from visits.models import Feedback
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +38,7 @@ PUBLIC = {
     "tickets:ticket",
     "tickets:ticket_state",
     "tickets:ticket_alert",
+    "tickets:ticket_feedback",
     "stops:organisation",
     "stops:organisation_calendar",
     "quality:service",
@@ -64,7 +66,7 @@ PUBLIC = {
 ACCOUNT = {"two_factor_verify", "two_factor_setup"}
 PUBLIC_NAMESPACES = {"api"}  # the public API: schedule data only (checked below)
 AGENT_NAMESPACES = {"agents"}
-COORDINATOR_NAMESPACES = {"coordination", "stats", "team", "partners", "commitments"}
+COORDINATOR_NAMESPACES = {"coordination", "stats", "team", "partners", "commitments", "feedback"}
 ADMIN_NAMESPACES = {"admin"}
 PUBLIC_API_PATHS = {"/api/v1/organisations", "/api/v1/stops", "/api/v1/openings", "/api/v1/stops/{slug}/status"}
 
@@ -141,6 +143,9 @@ def test_the_walk_covers_the_staff_pages(urls):
         "coordination:cancel_opening",
         "agents:bus_breakdown",
         "agents:ticket_slip",
+        "agents:kiosk",
+        "feedback:comments",
+        "feedback:handle",
         "stats:statistics",
         "stats:export",
         "admin:index",
@@ -181,6 +186,9 @@ def elsewhere():
         organisation=pimms, first_day=datetime.date(2030, 1, 4), last_day=datetime.date(2030, 1, 4), reason="Grève"
     )
     member = agent_user(ELSEWHERE_TEAM, organisation=pimms)
+    opinion = Feedback.objects.create(
+        stop=stop, service_day=visit.service_day, source="ticket", mood="bad", comment="Trop d'attente"
+    )
     invitation = InvitationFactory(organisation=pimms, email=f"{ELSEWHERE_TEAM}-2@example.org")
     named = {
         "coordination:closure_edit": closure.pk,
@@ -189,6 +197,7 @@ def elsewhere():
         "coordination:closure_everywhere_delete": everywhere.pk,
         "team:end_membership": member.memberships.get().pk,
         "team:cancel_invitation": invitation.pk,
+        "feedback:handle": opinion.pk,
     }
     return pimms, stop, visit, named
 

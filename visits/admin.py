@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from mairie_mobile.admin import ReadOnlyAdmin
-from visits.models import Demand, Visit, VisitCorrection
+from visits.models import Demand, Feedback, Visit, VisitCorrection
 
 
 class ReadOnlyInline(admin.StackedInline):
@@ -33,3 +33,15 @@ class VisitAdmin(ReadOnlyAdmin):
     date_hierarchy = "service_day"
     list_select_related = ["stop"]
     inlines = [DemandInline, VisitCorrectionInline]
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(ReadOnlyAdmin):
+    """Read only: an opinion is never rewritten, and handled on the coordinators' page, which
+    writes the audit journal. Deletable, for a comment that has no place here."""
+
+    deletable = True
+    list_display = ["service_day", "stop", "source", "mood", "answered", "clarity", "handled_at"]
+    list_filter = ["source", "mood", "service_day"]
+    date_hierarchy = "service_day"
+    list_select_related = ["stop"]

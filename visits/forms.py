@@ -17,9 +17,11 @@ from visits.models import (
     PROFILE_FIELDS,
     STEPS_IN_HAND,
     AgeBand,
+    Answered,
     Commitment,
     Demand,
     HeardFrom,
+    Mood,
     Visit,
 )
 from visits.stats import Filters, quick_periods
@@ -514,3 +516,80 @@ def _model_field(name, commitment):
     field.initial = getattr(commitment, name)
     field.required = name != "text"
     return field
+
+
+COMMENT_WARNING = _(
+    "Ce commentaire est anonyme : n'écrivez ni votre nom, ni votre adresse, ni votre numéro de téléphone. "
+    "Les adresses électroniques et les numéros de téléphone sont masqués avant l'enregistrement."
+)
+CLARITY_CHOICES = [(n, str(n)) for n in range(1, 6)]
+
+
+class FeedbackQuestions(forms.Form):
+    """The three questions of an opinion, each answered by a touch (visits.feedback)."""
+
+    mood = forms.ChoiceField(
+        label=_("Comment ça s'est passé ?"),
+        choices=Mood.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choisissez un des trois visages.")},
+    )
+    answered = forms.ChoiceField(
+        label=_("Avez-vous eu une réponse à votre demande ?"),
+        choices=Answered.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    clarity = forms.TypedChoiceField(
+        label=_("Les explications étaient-elles claires ?"),
+        choices=CLARITY_CHOICES,
+        coerce=int,
+        empty_value=None,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+
+class KioskFeedbackForm(FeedbackQuestions):
+    """The opinion given on the bus's kiosk: no free text."""
+
+    def clean(self):
+        data = super().clean()
+        if self.data.get("comment"):  # nobody types on the kiosk: text there is not a visitor's
+            raise forms.ValidationError(_("La borne ne prend pas de commentaire."))
+        return data
+
+
+class TicketFeedbackForm(FeedbackQuestions):
+    """The opinion given on one's ticket's page, once the visit is over (visits.feedback)."""
+
+    comment = forms.CharField(
+        label=_("Un commentaire ? (facultatif)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": 500}),
+        help_text=COMMENT_WARNING,
+    )
+
+    def __init__(self, *args, asks_whether_answered=True, **kwargs):
+        """`asks_whether_answered`: False for a visitor who left without being received."""
+        super().__init__(*args, **kwargs)
+        if not asks_whether_answered:
+            del self.fields["answered"]
+            del self.fields["clarity"]
+
+
+class HandleFeedbackForm(forms.Form):
+    """A coordinator's answer to a comment: what was done about it."""
+
+    note = forms.CharField(
+        label=_("Ce que nous avons fait"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
+        error_messages={"required": _("Dites en quelques mots ce qui a été fait.")},
+    )
+    publish = forms.BooleanField(
+        label=_("Publier ce que nous avons fait sur la page des engagements"),
+        help_text=_("Seul ce texte est publié, jamais le commentaire."),
+        required=False,
+    )

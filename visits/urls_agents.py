@@ -10,6 +10,7 @@ urlpatterns = [
     path("arrets/<slug:slug>/file/", agents.queue_table, name="queue_table"),
     path("arrets/<slug:slug>/accueil/", agents.register, name="register"),
     path("arrets/<slug:slug>/suivant/", agents.take_next, name="take_next"),
+    path("arrets/<slug:slug>/avis/", agents.kiosk, name="kiosk"),
     path("arrets/<slug:slug>/bus-arrive/", bus.arrive, name="bus_arrived"),
     path("arrets/<slug:slug>/bus-repart/", bus.leave, name="bus_left"),
     path("arrets/<slug:slug>/bus-en-panne/", bus.breakdown, name="bus_breakdown"),

@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
                     ("membership_ended", "Retrait de l'équipe"),
                     ("partners_edit", "Partenaires et lieux d'orientation"),
                     ("bus_live", "Arrivée ou départ du bus"),
-                    ("feedback_handled", "Avis traité"),
+                    ("feedback_handled", "Avis d'un visiteur traité"),
                     ("commitments_edit", "Engagements de service"),
                 ],
                 max_length=20,

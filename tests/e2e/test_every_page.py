@@ -14,6 +14,7 @@ from tests.e2e.conftest import WCAG_21_AA, log_in, new_page
 from tests.factories import PartnerFactory, UserFactory, VisitFactory, WeeklySlotFactory
 from tests.urlwalk import every_url
 from visits import intake
+from visits.models import Feedback
 
 pytestmark = transactional
 
@@ -47,7 +48,20 @@ def a_morning(tuesday_bus, agent):
     ccas = PartnerFactory(organisation=organisation, short_name="CCAS")
     Procedure.objects.create(partner=ccas, label="Aide facultative", organisation=organisation)
     OrientationTarget.objects.create(name="Maison des solidarités", organisation=organisation)
+    # Visitors' comments, one to handle and one handled.
+    opinion = Feedback.objects.create(stop=tuesday_bus, service_day=today, source="ticket", mood="bad", comment="Long")
+    Feedback.objects.create(
+        stop=tuesday_bus,
+        service_day=today,
+        source="ticket",
+        mood="good",
+        comment="Merci",
+        handled_at=done.ended_at,
+        handled_by=agent,
+        handled_note="Dit à l'équipe",
+    )
     return {
+        "opinion": opinion,
         "stop": tuesday_bus,
         "waiting": waiting,
         "deblayage": in_deblayage,
@@ -101,6 +115,8 @@ def staff_urls(morning):
             f"/coordination/partenaires/lieux-d-orientation/{target.pk}/",
             f"/admin/stops/stop/{stop.pk}/change/",
             f"/admin/visits/visit/{morning['done'].pk}/change/",
+            "/coordination/avis/?etat=traites",
+            f"/admin/visits/feedback/{morning['opinion'].pk}/change/",
         }
     )
 

@@ -11,8 +11,8 @@ from django.db import connection, connections, transaction
 from partners.models import Partner, Reason
 from tests.conftest import transactional
 from tests.factories import StopFactory, VisitFactory
-from visits import intake
-from visits.models import Visit
+from visits import feedback, intake
+from visits.models import Feedback, Visit
 
 pytestmark = [
     *transactional,
@@ -26,7 +26,7 @@ def in_thread(function, *args):
     def run():
         try:
             return function(*args), None
-        except intake.IntakeError as error:
+        except (intake.IntakeError, feedback.FeedbackRefused) as error:
             return None, error
         finally:
             connections.close_all()
@@ -104,3 +104,16 @@ def test_the_same_form_posted_twice_at_the_same_moment_gives_one_visit(agent, ca
     assert error is None
     assert visit.pk == first.pk
     assert Visit.objects.count() == 1
+
+
+def test_one_ticket_posting_its_opinion_twice_at_once_keeps_one(agent):
+    visit = VisitFactory(stop=StopFactory(), status="done")
+    with transaction.atomic():
+        feedback.give_on_ticket(Visit.objects.get(pk=visit.pk), {"mood": "good"})
+        # The same form sent again from a second tab while the first is being saved.
+        second = in_thread(feedback.give_on_ticket, Visit.objects.get(pk=visit.pk), {"mood": "bad"})
+        wait_until_a_transaction_waits_for_a_lock()
+    result, error = second.result(timeout=10)
+    assert result is None
+    assert isinstance(error, feedback.AlreadyGiven)
+    assert list(Feedback.objects.values_list("mood", flat=True)) == ["good"]

@@ -19,11 +19,12 @@ from organisations.roles import agent_required, may_correct
 from stops import live, schedule
 from stops.forms import StopSearchForm
 from stops.models import Stop
-from visits import intake, stats, tickets
+from visits import feedback, intake, stats, tickets
 from visits.forms import (
     AccompagnementForm,
     CorrectionForm,
     DeblayageForm,
+    KioskFeedbackForm,
     PreAccueilForm,
     TakeOverForm,
     demand_formset,
@@ -35,6 +36,10 @@ STOPS_LISTED = 30
 EARLIER_LISTED = 20
 # The page of each step an agent has in hand.
 STEP_PAGES = {Status.DEBLAYAGE: "agents:deblayage", Status.ACCOMPAGNEMENT: "agents:accompagnement"}
+# The kiosk's thank-you screen goes back to a blank form after this many seconds...
+KIOSK_THANKS_SECONDS = 6
+# ...and a form left half-answered is cleared after these.
+KIOSK_IDLE_SECONDS = 90
 
 
 def _get_stop(user, slug):
@@ -333,3 +338,31 @@ def correct(request, pk):
     corrections = visit.corrections.select_related("agent")
     context = {"visit": visit, "form": form, "demands": demands, "corrections": corrections}
     return render(request, "staff/correct.html", context, status=400 if form.errors or demands.errors else 200)
+
+
+@agent_required
+@require_http_methods(["GET", "POST"])
+def kiosk(request, slug):
+    """The bus's kiosk: a tablet by the door where visitors without a phone give their opinion,
+    for the stop and today, whether or not the stop opens today."""
+    stop = _get_stop(request.user, slug)
+    form = KioskFeedbackForm(request.POST or None)
+    status, refusal = 200, ""
+    if form.is_bound and form.is_valid():
+        try:
+            feedback.give_on_kiosk(stop, form.cleaned_data)
+        except feedback.TooFast as error:
+            status, refusal = 429, str(error)
+        else:
+            return redirect(reverse("agents:kiosk", args=[stop.slug]) + "?merci=1")
+    elif form.is_bound:
+        status = 400
+    context = {
+        "stop": stop,
+        "form": form,
+        "refusal": refusal,
+        "thanks": request.method == "GET" and "merci" in request.GET,
+        "thanks_seconds": KIOSK_THANKS_SECONDS,
+        "idle_seconds": KIOSK_IDLE_SECONDS,
+    }
+    return render(request, "staff/kiosk.html", context, status=status)

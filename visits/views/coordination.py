@@ -1,12 +1,18 @@
-"""The coordinator's statistics and exports (every figure comes from visits/stats.py), and the service
-commitments their organisation makes (measured by visits/quality.py)."""
+"""The coordinator's statistics and exports (every figure comes from visits/stats.py), the service
+commitments their organisation makes (measured by visits/quality.py), and the visitors' comments
+to handle."""
+
+import datetime
 
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from mairie_mobile import audit
 from organisations import access
@@ -14,9 +20,15 @@ from organisations.models import Organisation, Role
 from organisations.roles import coordinator_required
 from stops.models import Stop
 from stops.opening_counts import month_start, previous_month
-from visits import charts, exports, stats
-from visits.forms import CommitmentsForm, FranceServicesForm, StatsForm, counted
-from visits.models import Commitment
+from visits import charts, exports, feedback, stats
+from visits.forms import CommitmentsForm, FranceServicesForm, HandleFeedbackForm, StatsForm, counted
+from visits.models import Commitment, Feedback, Mood
+
+COMMENTS_PER_PAGE = 20
+# The comments listed: those still to handle, or those handled.
+COMMENT_STATES = {"a-traiter": True, "traites": False}
+# The counts of opinions by mood cover this many days.
+MOOD_DAYS = 30
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -143,3 +155,73 @@ def commitments_edit(request, slug):
         return redirect("commitments:edit", organisation.slug)
     context = {"organisation": organisation, "form": form, "several": len(_visible(request.user)) > 1}
     return render(request, "coordination/commitments.html", context, status=400 if form.errors else 200)
+
+
+@coordinator_required
+def comments(request):
+    return _comments_page(request)
+
+
+def _comments_page(request, invalid=None):
+    """The visitors' comments at the organisation's stops, newest first: to handle, or handled.
+    `invalid`: (the id of a comment, its handling form sent with an error), shown at its place."""
+    state = request.GET.get("etat", "a-traiter")
+    if state not in COMMENT_STATES:
+        state = "a-traiter"
+    mine = Feedback.objects.for_member(request.user, Role.COORDINATOR)
+    listed = (
+        mine.exclude(comment="")
+        .filter(handled_at__isnull=COMMENT_STATES[state])
+        .select_related("stop", "handled_by")
+        .order_by("-service_day", "-pk")
+    )
+    context = {
+        "page": Paginator(listed, COMMENTS_PER_PAGE).get_page(request.GET.get("page")),
+        "state": state,
+        "moods": _moods(mine.filter(service_day__gte=timezone.localdate() - datetime.timedelta(days=MOOD_DAYS))),
+        "mood_days": MOOD_DAYS,
+        "form": HandleFeedbackForm(),
+        "invalid_pk": invalid and invalid[0],
+        "invalid_form": invalid and invalid[1],
+    }
+    return render(request, "coordination/feedback.html", context, status=400 if invalid else 200)
+
+
+def _moods(opinions):
+    """[(Mood, count)] of `opinions`, every mood named, none counted as 0."""
+    counts = dict(opinions.values_list("mood").annotate(n=Count("pk")).order_by())
+    return [(mood, counts.get(mood.value, 0)) for mood in Mood]
+
+
+@coordinator_required
+@require_POST
+def handle_comment(request, pk):
+    """Mark a comment as handled, with what was done about it."""
+    opinion = access.get_for(
+        Feedback.objects.select_related("stop__organisation"),
+        request.user,
+        Role.COORDINATOR,
+        "stop__organisation",
+        pk=pk,
+    )
+    form = HandleFeedbackForm(request.POST)
+    if not form.is_valid():
+        return _comments_page(request, invalid=(opinion.pk, form))
+    note, publish = form.cleaned_data["note"], form.cleaned_data["publish"]
+    if not feedback.mark_handled(opinion, request.user, note, publish):
+        messages.info(request, _("Ce commentaire était déjà traité."))
+        return redirect("feedback:comments")
+    what = (
+        _("Avis du %(day)s à %(stop)s traité, ce qui a été fait publié")
+        if publish
+        else _("Avis du %(day)s à %(stop)s traité")
+    ) % {"day": format(opinion.service_day, "%d/%m/%Y"), "stop": opinion.stop.name}
+    audit.record(
+        audit.Action.FEEDBACK_HANDLED,
+        what,
+        user=request.user,
+        request=request,
+        organisations=[opinion.stop.organisation],
+    )
+    messages.success(request, _("C'est noté : le commentaire est marqué comme traité."))
+    return redirect("feedback:comments")

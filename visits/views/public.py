@@ -1,11 +1,13 @@
-"""The visitor's ticket page (/ticket/<code>/): their place in the queue, for the day; and the
-service commitments, published with their results."""
+"""The visitor's ticket page (/ticket/<code>/): their place in the queue, for the day, and their
+opinion once the visit is over; the service commitments, published with their results."""
 
 import datetime
+from functools import wraps
 
 from django.conf import settings
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -15,8 +17,8 @@ from django_ratelimit.decorators import ratelimit
 
 from organisations.models import Organisation
 from stops import opening_counts
-from visits import charts, quality, tickets
-from visits.forms import TicketAlertForm
+from visits import charts, feedback, quality, tickets
+from visits.forms import TicketAlertForm, TicketFeedbackForm
 from visits.models import Feedback
 from visits.stats import Filters
 
@@ -24,6 +26,8 @@ from visits.stats import Filters
 TICKET_GUESSES_PER_HOUR = "30/h"
 # Numbers given for a ticket's SMS, per address IP: a bus's worth of visitors sharing one wifi.
 ALERTS_PER_HOUR = "30/h"
+# Opinions given, per address IP: one per ticket, a bus's worth of visitors sharing one wifi.
+OPINIONS_PER_HOUR = "30/h"
 # htmx stops polling on this status: the ticket's page will not change any more.
 STOP_POLLING = 286
 
@@ -64,11 +68,13 @@ def _ticket(request, code, fragment):
     state = tickets.state(visit)
     if fragment:
         status = STOP_POLLING if state.stage == "finished" else 200
-        return _private(render(request, "public/_ticket_state.html", {"visit": visit, "state": state}, status=status))
+        # The form is not in the part htmx replaces: once the visit is over, a button reloads the page.
+        context = {"visit": visit, "state": state, "offer_feedback": feedback.may_give_on_ticket(visit)}
+        return _private(render(request, "public/_ticket_state.html", context, status=status))
     return _ticket_page(request, visit, state)
 
 
-def _ticket_page(request, visit, state, form=None, status=200):
+def _ticket_page(request, visit, state, form=None, status=200, feedback_form=None, feedback_message=""):
     context = {
         "visit": visit,
         "stop": visit.stop,
@@ -79,23 +85,35 @@ def _ticket_page(request, visit, state, form=None, status=200):
     }
     if not context["alert"] and tickets.alert_offered(visit, state):
         context["alert_form"] = form or TicketAlertForm()
+    if feedback.may_give_on_ticket(visit):
+        context["feedback_form"] = feedback_form or _feedback_form(visit)
+    context["feedback_message"] = feedback_message
     return _private(render(request, "public/ticket.html", context, status=status))
 
 
+def _ticket_form(view):
+    """A form of a ticket's page: posted only, to the ticket of a day not over; `view` gets the visit."""
+
+    @wraps(view)
+    def guarded(request, code):
+        if request.method != "POST":
+            return _private(HttpResponseNotAllowed(["POST"]))
+        visit, answer = _visit_or_answer(request, code)
+        return answer or view(request, visit)
+
+    return guarded
+
+
 @ratelimit(key="ip", rate=ALERTS_PER_HOUR, method="POST", block=False)
-def ticket_alert(request, code):
+@_ticket_form
+def ticket_alert(request, visit):
     """Ask for an SMS when one's turn is near, or no longer (`action=cancel`)."""
-    if request.method != "POST":
-        return _private(HttpResponseNotAllowed(["POST"]))
-    visit, answer = _visit_or_answer(request, code)
-    if answer:
-        return answer
     if request.POST.get("action") == "cancel":
         tickets.cancel_alert(visit)
-        return redirect("tickets:ticket", code)
+        return redirect("tickets:ticket", visit.ticket_code)
     state = tickets.state(visit)
     if not tickets.alert_offered(visit, state):  # their turn came meanwhile: the page says so
-        return redirect("tickets:ticket", code)
+        return redirect("tickets:ticket", visit.ticket_code)
     form = TicketAlertForm(request.POST)
     if getattr(request, "limited", False):
         form.add_error(None, _("Trop de numéros ont été donnés depuis cette connexion. Réessayez dans une heure."))
@@ -103,7 +121,29 @@ def ticket_alert(request, code):
     if not form.is_valid():
         return _ticket_page(request, visit, state, form, status=400)
     tickets.ask_alert(visit, form.cleaned_data["phone"])
-    return redirect("tickets:ticket", code)
+    return redirect("tickets:ticket", visit.ticket_code)
+
+
+@ratelimit(key="ip", rate=OPINIONS_PER_HOUR, method="POST", block=False)
+@_ticket_form
+def ticket_feedback(request, visit):
+    """The visitor's opinion, once their visit is over; once per ticket."""
+    state = tickets.state(visit)
+    form = _feedback_form(visit, request.POST)
+    if getattr(request, "limited", False):
+        form.add_error(None, _("Trop d'avis ont été donnés depuis cette connexion. Réessayez dans une heure."))
+        return _ticket_page(request, visit, state, feedback_form=form, status=429)
+    if not form.is_valid():
+        return _ticket_page(request, visit, state, feedback_form=form, status=400)
+    try:
+        feedback.give_on_ticket(visit, form.cleaned_data)
+    except feedback.FeedbackRefused as refusal:
+        return _ticket_page(request, visit, state, feedback_message=str(refusal), status=409)
+    return redirect(reverse("tickets:ticket", args=[visit.ticket_code]) + "#avis")
+
+
+def _feedback_form(visit, data=None):
+    return TicketFeedbackForm(data, asks_whether_answered=feedback.asks_whether_answered(visit))
 
 
 def _too_many_guesses(request):
