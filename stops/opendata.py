@@ -91,13 +91,14 @@ def _selector(slot, days, today, period_end):
         return bounds
     first_week = (days[0].isocalendar().week - 1) % slot.every_weeks + 1
     weeks = range(first_week, 54, slot.every_weeks)
-    same_weekday = slot_days_every_week(slot.weekday, since or today, min(slot.ends_on or period_end, period_end))
+    same_weekday = _every_week(slot.weekday, since or today, min(slot.ends_on or period_end, period_end))
     if [day for day in same_weekday if day.isocalendar().week in weeks] != days:
         return None
     return " ".join(filter(None, [bounds, f"week {first_week:02d}-53/{slot.every_weeks}"]))
 
 
-def slot_days_every_week(weekday, first, last):
+def _every_week(weekday, first, last):
+    """Every date of `weekday` from `first` to `last`: what week numbers select among."""
     day = first + datetime.timedelta(days=(weekday - first.weekday()) % 7)
     while day <= last:
         yield day
