@@ -293,6 +293,28 @@ def organisation_benchmarks(runs):
     return rows, note
 
 
+def opendata_benchmarks(runs):
+    """Each open-data file of the whole territory computed once (the cache emptied before each call),
+    with its query count: what a reuser's first download after a schedule change costs the server."""
+    first = organisations().order_by("slug").first()
+    stops = Stop.objects.active().count()
+    files = [
+        (f"places of the national standard, CSV ({stops:,} stops)", "/donnees/lieux-mediation-numerique.csv"),
+        ("places of the national standard, JSON", "/donnees/lieux-mediation-numerique.json"),
+        ("data·inclusion structures", "/donnees/data-inclusion/structures.json"),
+        ("data·inclusion services", "/donnees/data-inclusion/services.json"),
+        ("stops in GeoJSON", "/donnees/arrets.geojson"),
+        (
+            f"stops in GeoJSON of one organisation ({first.stops.count()} stops)",
+            f"/donnees/arrets.geojson?organisation={first.slug}",
+        ),
+        ("API stops, with opening_hours", "/api/v1/stops"),
+        ("the /donnees/ page", "/donnees/"),
+    ]
+    client = Client()
+    return [measure_with_queries(name, get(client, url), runs) for name, url in files]
+
+
 def quality_benchmarks(runs):
     """The published commitments over the last 12 months, with a million visits and their opinions: computed
     for each visitor (the pages are not cached) from the daily counters, with their query counts."""
@@ -390,6 +412,7 @@ def main():
             "stats",
             "organisations",
             "quality",
+            "opendata",
             "notify",
             "notify-sms",
             "load",
@@ -431,6 +454,8 @@ def main():
         )
     if args.only in (None, "quality"):
         sections += on_postgresql("quality", lambda: [report("Service commitments", *quality_benchmarks(args.runs))])
+    if args.only in (None, "opendata"):
+        sections += on_postgresql("open data", lambda: [report("Open data", opendata_benchmarks(args.runs))])
     if args.only in (None, "notify"):
         if connection.vendor == "postgresql" and settings.REDIS_URL:
             from bench import notify

@@ -6,6 +6,7 @@ from typing import Literal
 from django.conf import settings
 from django.http import JsonResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from ninja import Field, Query, Router, Schema
@@ -15,7 +16,7 @@ from pydantic import BaseModel
 
 from mairie_mobile.validators import FIRST_DAY, LAST_DAY
 from organisations.models import Organisation
-from stops import live, schedule
+from stops import live, opendata, schedule
 from stops.caching import cached
 from stops.models import Stop
 
@@ -46,6 +47,13 @@ class StopOut(BaseModel):
         )
     )
     closed_on_public_holidays: bool
+    opening_hours: str = Field(
+        description=gettext_noop(
+            "La semaine habituelle au format OpenStreetMap opening_hours, par exemple "
+            "« Tu 09:30-13:00,14:00-17:00; SH off; PH off » (SH : vacances scolaires de la zone, PH : jours fériés). "
+            "Sans les fermetures ponctuelles ni les ouvertures exceptionnelles, que donne /openings."
+        )
+    )
     partners: list[str] = Field(description=gettext_noop("Codes des partenaires dont les démarches sont accompagnées."))
     url: str = Field(description=gettext_noop("Page publique de l'arrêt."))
     calendar_url: str = Field(description=gettext_noop("Calendrier de l'arrêt au format iCalendar."))
@@ -116,7 +124,7 @@ class StopsQuery(Schema):
     )
 
 
-def stop_out(stop):
+def stop_out(stop, today):
     return {
         "slug": stop.slug,
         "organisation": stop.organisation.slug,
@@ -131,6 +139,7 @@ def stop_out(stop):
         "accessibility_note": stop.accessibility_note,
         "school_holidays_zone": stop.school_holidays_zone or None,
         "closed_on_public_holidays": stop.closed_on_public_holidays,
+        "opening_hours": opendata.stop_opening_hours(stop, today),
         "partners": [partner.code for partner in stop.partners.all()],
         "url": settings.SITE_URL + stop.get_absolute_url(),
         "calendar_url": settings.SITE_URL + reverse("stops:stop_calendar", args=[stop.slug]),
@@ -151,10 +160,13 @@ def opening_out(opening):
 
 
 @router.get("/stops", response={200: list[StopOut], 400: Error}, summary=gettext_noop("Les arrêts actifs"))
-@decorate_view(cached())
+@decorate_view(cached(per="day"))  # opening_hours: the period of alternate weeks moves on daily
 def list_stops(request, query: Query[StopsQuery]):
     stops = _of_organisation(Stop.objects.active(), query.organisation)
-    return [stop_out(stop) for stop in stops.select_related("organisation").prefetch_related("partners")]
+    today = timezone.localdate()
+    return [
+        stop_out(stop, today) for stop in stops.select_related("organisation").prefetch_related("partners", "slots")
+    ]
 
 
 def _of_organisation(stops, slug):

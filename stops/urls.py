@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from stops.views import public
+from stops.views import opendata, public
 
 app_name = "stops"
 urlpatterns = [
@@ -14,6 +14,12 @@ urlpatterns = [
     path("arrets/<slug:slug>/calendrier.ics", public.stop_calendar, name="stop_calendar"),
     path("structures/<slug:slug>/", public.organisation, name="organisation"),
     path("structures/<slug:slug>/calendrier.ics", public.organisation_calendar, name="organisation_calendar"),
+    path("donnees/", opendata.index, name="opendata"),
+    path("donnees/lieux-mediation-numerique.csv", opendata.mediation_csv, name="opendata_mediation_csv"),
+    path("donnees/lieux-mediation-numerique.json", opendata.mediation_json, name="opendata_mediation_json"),
+    path("donnees/data-inclusion/structures.json", opendata.data_inclusion_structures, name="opendata_structures"),
+    path("donnees/data-inclusion/services.json", opendata.data_inclusion_services, name="opendata_services"),
+    path("donnees/arrets.geojson", opendata.stops_geojson, name="opendata_geojson"),
     path("abonnement/", public.subscribe, name="subscribe"),
     path("abonnement/confirmer/<str:token>/", public.confirm, name="confirm"),
     path("abonnement/desabonner/<str:token>/", public.unsubscribe, name="unsubscribe"),

@@ -117,6 +117,18 @@ KEPT_AS_THEY_ARE = {
             "Espace parisien des solidarités (EPS)",
         ]
     ),
+    # The values of the national standard of digital-mediation places: its vocabulary, not our words.
+    *(
+        ("stops/opendata.py", value)
+        for value in [
+            "Itinérant",
+            "Aide aux démarches administratives",
+            "Se présenter",
+            "Gratuit",
+            "France Services",
+            "Accompagnement individuel",
+        ]
+    ),
 }
 
 

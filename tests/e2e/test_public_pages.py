@@ -127,3 +127,14 @@ def test_long_words_wrap_on_a_phone(live_server, phone, tuesday_bus):
         phone.goto(live_server.url + url)
         expect(phone.get_by_text("dechausséeetdetrottoir", exact=False).first).to_be_visible()
         assert_fits(phone)
+
+
+def test_the_open_data_page_on_a_phone(live_server, phone, stops):
+    phone.goto(live_server.url + "/")
+    phone.get_by_role("contentinfo").get_by_role("link", name="Données ouvertes").click()
+    expect(phone).to_have_url(live_server.url + "/donnees/")
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Données ouvertes")
+    expect(phone.get_by_role("link", name="Licence Ouverte / Open Licence 2.0 (Etalab)")).to_be_visible()
+    expect(phone.get_by_role("link", name="lieux-mediation-numerique.csv")).to_be_visible()
+    assert_fits(phone)
+    assert_accessible(phone)

@@ -24,6 +24,7 @@ def test_stops_lists_the_active_stops(client, tuesday_bus):
     assert stop["latitude"] == pytest.approx(48.8893)
     assert stop["url"].endswith("/arrets/nathalie-sarraute/")
     assert stop["calendar_url"].endswith("/arrets/nathalie-sarraute/calendrier.ics")
+    assert stop["opening_hours"] == "Tu 09:30-13:00,14:00-17:00; SH off; PH off"
 
 
 def test_openings_of_a_stop(client, tuesday_bus):
@@ -127,7 +128,7 @@ def test_api_queries_do_not_grow_with_the_stops(client, count, django_assert_max
     make_stops(count)
     with django_assert_max_num_queries(ENGINE_QUERIES):
         assert client.get("/api/v1/openings", {"start": "2025-03-01", "end": "2025-03-31"}).status_code == 200
-    with django_assert_max_num_queries(2):  # the stops, their partners
+    with django_assert_max_num_queries(3):  # the stops, their partners, their slots (opening_hours)
         assert len(client.get("/api/v1/stops").json()) == count
 
 

@@ -48,7 +48,18 @@ def without_token(response):
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
 
 
-@pytest.mark.parametrize("url", [*PUBLIC_ANSWERS, POSTER, *LIVE_ANSWERS])
+# The open-data files (stops/opendata.py), cached for the day.
+OPEN_DATA = [
+    "/donnees/",
+    "/donnees/lieux-mediation-numerique.csv",
+    "/donnees/lieux-mediation-numerique.json",
+    "/donnees/data-inclusion/structures.json",
+    "/donnees/data-inclusion/services.json",
+    "/donnees/arrets.geojson?organisation=paris",
+]
+
+
+@pytest.mark.parametrize("url", [*PUBLIC_ANSWERS, POSTER, *LIVE_ANSWERS, *OPEN_DATA])
 def test_a_second_visitor_is_answered_without_the_database(url, client, tuesday_bus, django_assert_num_queries):
     first = client.get(url)
     with django_assert_num_queries(0):
