@@ -8,11 +8,13 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from organisations.models import Membership, Organisation, Role
 from partners.models import OrientationTarget, Partner, Procedure
 from stops import editing, schedule
 from stops.models import ExtraOpening, LiveDay, Stop
+from visits import feedback
 from visits.intake import new_ticket_code, next_ticket
 from visits.models import AgeBand, Answered, Commitment, Demand, Feedback, HeardFrom, Mood, Status, Visit
 
@@ -102,14 +104,16 @@ DEMO_COMMITMENTS = {
     Commitment.Kind.RELIABLE_HOURS: {
         "notice_hours": 48,
         "target": 95,
-        "text": "En cas de panne du bus, nous prévenons les abonnés par SMS et par courriel dans l'heure.",
+        "text": gettext_lazy(
+            "En cas de panne du bus, nous prévenons les abonnés par SMS et par courriel dans l'heure."
+        ),
     },
     Commitment.Kind.ANSWER_ON_SITE: {"target": 70},
     Commitment.Kind.SATISFACTION: {"target": 85},
 }
 # What the demo's visitors answer, when they give their opinion (visits.feedback).
 DEMO_OPINIONS = [(Mood.GOOD, 80), (Mood.AVERAGE, 14), (Mood.BAD, 6)]
-DEMO_HANDLED_NOTE = (
+DEMO_HANDLED_NOTE = gettext_lazy(
     "Des visiteurs attendaient debout sous la pluie : le bus emporte désormais des chaises pliantes et un abri."
 )
 
@@ -260,36 +264,27 @@ def _visit(stop, agents, day, status, arrived, rng):
                 )
     visit.save()
     outcome = {Status.DONE: None, Status.ORIENTED: Demand.Outcome.REDIRECTED}.get(status, "")
-    partners = []
     for partner, procedure in _reasons(rng):
         chosen = outcome if outcome is not None else rng.choices(Demand.Outcome.values, [70, 15, 10, 5])[0]
         Demand.objects.create(visit=visit, partner=partner, procedure=procedure, outcome=chosen)
-        partners.append(partner)
     if status in (Status.DONE, Status.ORIENTED) and day < timezone.localdate() and rng.random() < 0.6:
-        _opinion(visit, partners, rng)
+        _opinion(visit, rng)
 
 
-def _opinion(visit, partners, rng):
+def _opinion(visit, rng):
     """The opinion a visitor gave on their ticket's page after the visit (one in two or so do)."""
     mood = rng.choices(*zip(*DEMO_OPINIONS, strict=True))[0]
-    feedback = Feedback.objects.create(
-        stop=visit.stop,
-        service_day=visit.service_day,
-        source=Feedback.Source.TICKET,
-        mood=mood,
-        answered=Answered.YES if mood == Mood.GOOD else rng.choice([Answered.PARTLY, Answered.NO]),
-        clarity=rng.choice([4, 5, 5]) if mood == Mood.GOOD else rng.choice([2, 3]),
-        created_at=visit.ended_at,
-    )
-    feedback.partners.set(partners)
-    Visit.objects.filter(pk=visit.pk).update(feedback_given_at=visit.ended_at)
+    answers = {
+        "mood": mood,
+        "answered": Answered.YES if mood == Mood.GOOD else rng.choice([Answered.PARTLY, Answered.NO]),
+        "clarity": rng.choice([4, 5, 5]) if mood == Mood.GOOD else rng.choice([2, 3]),
+    }
     if mood == Mood.BAD and not Feedback.objects.published_notes().filter(stop=visit.stop).exists():
         # A comment a coordinator read, acted upon, and said so on the commitments page.
-        feedback.comment = "Trop longtemps debout dehors, il pleuvait."
-        feedback.handled_at = visit.ended_at + datetime.timedelta(days=1)
-        feedback.handled_note = DEMO_HANDLED_NOTE
-        feedback.note_published = True
-        feedback.save()
+        given = feedback.give_on_ticket(visit, answers | {"comment": _("Trop longtemps debout dehors, il pleuvait.")})
+        feedback.mark_handled(given, None, str(DEMO_HANDLED_NOTE), publish=True, now=visit.ended_at)
+    else:
+        feedback.give_on_ticket(visit, answers)
 
 
 def _deblayage(visit, agent, arrived, rng):
