@@ -19,7 +19,8 @@ QUERIES = (
     + 1  # the organisations the coordinator sees (one: no choice to offer)
     + 1  # which days are kept (the country's tallies)
     + 1  # the kept days' tallies of the coordinator's organisations
-    + 6  # the other days counted from the visits and demands (stats.count)
+    + 7  # the other days counted from the visits and demands (stats.count)
+    + 1  # the schedule's changes that cancelled openings of the other days (none: no engine)
     + 2  # partners and procedures named
     + 5  # openings: months summarized, then the schedule of the others (stops, closures, slots, extras)
     + 1  # stops named
