@@ -47,6 +47,9 @@ STATISTICS = (
     + 1  # the SMS its organisation sent, by month
     + 2  # last month's France services report: demands by partner, the partners
     + 1  # the partners of the filter's list
+    + 3  # the commitments measured: the organisation concerned, its commitments, the months summarized
+    + ENGINE_QUERIES  # the openings held this month
+    + 1  # the opinions, by month
 )
 TIMETABLE_BY_COMMUNE = (
     1  # how many active stops: a large territory is grouped by commune

@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from organisations.models import Organisation
 from stops import opening_counts
@@ -94,6 +96,36 @@ class Measure:
     @property
     def label(self):
         return self.commitment.get_kind_display()
+
+    @property
+    def headline(self):
+        """What the headline share counts, in words."""
+        return HEADLINES[self.kind]
+
+    @property
+    def threshold(self):
+        """The commitment's threshold, in words."""
+        return threshold(self.commitment)
+
+
+HEADLINES = {
+    Commitment.Kind.QUICK_WELCOME: gettext_lazy("Visiteurs reçus dans le délai"),
+    Commitment.Kind.RELIABLE_HOURS: gettext_lazy("Ouvertures prévues qui ont eu lieu"),
+    Commitment.Kind.ANSWER_ON_SITE: gettext_lazy("Demandes résolues pendant le passage"),
+    Commitment.Kind.SATISFACTION: gettext_lazy("Avis « Bien »"),
+}
+
+
+def threshold(commitment):
+    if commitment.kind == Commitment.Kind.QUICK_WELCOME:
+        return ngettext(
+            "reçu en %(minutes)s minute au plus", "reçu en %(minutes)s minutes au plus", commitment.minutes
+        ) % {"minutes": commitment.minutes}
+    if commitment.kind == Commitment.Kind.RELIABLE_HOURS:
+        return _("annulation annoncée au moins %(hours)s h avant") % {"hours": commitment.notice_hours}
+    if commitment.kind == Commitment.Kind.SATISFACTION:
+        return _("pas de pourcentage sous %(answers)s avis") % {"answers": MIN_ANSWERS}
+    return ""
 
 
 # The indicators, on tallies and counters -----------------------------------------------

@@ -420,6 +420,7 @@ class Statistics(Rates):
     hours: list = field(default_factory=list)
     age_bands: list = field(default_factory=list)  # (label, visits)
     residences: list = field(default_factory=list)  # (place, visits)
+    tally: Tally = field(default_factory=Tally, repr=False)  # what the figures were read from
 
     @property
     def by_organisation(self):
@@ -463,6 +464,7 @@ def compute(filters):
         duration=percentiles(tally["durations"]),
         age_bands=[(str(label), tally["age"][value]) for value, label in AgeBand.choices],
         residences=sorted(tally["places"].items(), key=lambda row: (-row[1], row[0])),
+        tally=tally,
     )
     result.hours, result.heatmap = _heatmap(tally["arrival_hours"])
     _demand_figures(result, tally, filters.organisations)

@@ -6,14 +6,16 @@ March 2025 (tests/visits/conftest.py): stop A opens on Tuesdays 9h30 – 13h (4,
 
 import datetime
 import io
+import re
 from collections import Counter
 
+import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 
 from stops import opening_counts
 from stops.models import ScheduleChange
-from tests.conftest import ENGINE_QUERIES
+from tests.conftest import ENGINE_QUERIES, text_of
 from tests.factories import ClosureFactory, ExtraOpeningFactory, OrganisationFactory, StopFactory, WeeklySlotFactory
 from tests.visits.conftest import D, at
 from visits import quality, stats
@@ -327,3 +329,150 @@ def test_the_command_keeps_every_stale_day_at_once(waits):
     assert stats.stale_days() == []
     with pytest.raises(CommandError, match="--since"):
         call_command("summarize_activity")
+
+
+# The coordinator's statistics -----------------------------------------------------------
+
+
+def commitments_section(response):
+    """The words of the page's section on the commitments, without its tags."""
+    text = text_of(response)
+    section = text[text.index('<section aria-labelledby="engagements"') : text.index('aria-labelledby="tendance"')]
+    return " ".join(re.sub(r"<[^>]+>", " ", section).split())
+
+
+def test_the_statistics_page_shows_the_commitments_with_the_defaults(coordination, busy_march):
+    section = commitments_section(coordination.get("/coordination/statistiques/", {"period": "last-month"}))
+    assert "seuils et les objectifs par défaut" in section
+    assert "Visiteurs reçus dans le délai (reçu en 20 minutes au plus) 50,0 % (2 sur 4)" in section
+    assert "Ouvertures prévues qui ont eu lieu" in section
+    assert "Annulations annoncées au moins 48 h avant : 33,3 % (1 sur 3) ; préavis médian : 47,0 h" in section
+    assert "Avis « Bien » (pas de pourcentage sous 20 avis) 90,0 % (18 sur 20) 80 % · atteint" in section
+
+
+def test_the_statistics_page_uses_the_commitments_of_the_organisation(coordination, busy_march):
+    a, _b = busy_march
+    Commitment.objects.create(organisation=a.organisation, kind="quick_welcome", minutes=21, target=70)
+    section = commitments_section(
+        coordination.get("/coordination/statistiques/", {"period": "last-month", "stop": "a"})
+    )
+    assert "que la structure a choisis" in section
+    assert "(reçu en 21 minutes au plus) 75,0 % (3 sur 4) 70 % · atteint" in section
+    assert "Satisfaction" not in section
+
+
+def test_too_few_answers_give_no_percentage_on_the_page_nor_in_the_export(coordination, stops):
+    a, _b = stops
+    opinions(a, TUE4, good=19)
+    text = text_of(coordination.get("/coordination/statistiques/", {"period": "last-month"}))
+    assert "19 avis : trop peu pour donner un pourcentage." in text
+    export = coordination.get("/coordination/statistiques/export.csv", {"period": "last-month"})
+    assert "Satisfaction;Avis « Bien »;pas de pourcentage sous 20 avis;;19;;80;\r\n" in export.content.decode(
+        "utf-8-sig"
+    )
+
+
+def test_the_exports_have_the_commitments(coordination, busy_march):
+    export = coordination.get("/coordination/statistiques/export.csv", {"period": "last-month"})
+    text = export.content.decode("utf-8-sig")
+    quality_part = text[text.index("Qualité\r\n") :]
+    assert (
+        "Accueil rapide;Visiteurs reçus dans le délai;reçu en 20 minutes au plus;2;4;50,0 %;80;non\r\n" in quality_part
+    )
+    assert (
+        "Horaires fiables;Annulations annoncées à temps;annulation annoncée au moins 48 h avant;1;3;33,3 %;;\r\n"
+        in (quality_part)
+    )
+    assert "Horaires fiables;Préavis médian des annulations (heures);;47,0\r\n" in quality_part
+    assert "Seuils;les seuils par défaut\r\n" in quality_part
+    workbook = openpyxl.load_workbook(io.BytesIO(coordination.get("/coordination/statistiques/export.xlsx").content))
+    assert next(workbook["Qualité"].iter_rows(values_only=True))[:3] == ("Engagement", "Indicateur", "Seuil")
+
+
+# The API ----------------------------------------------------------------------------------
+
+
+def test_the_api_gives_the_default_commitments_of_last_month(client, busy_march):
+    answer = client.get("/api/v1/organisations/paris/quality")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert (body["organisation"], body["month"], body["chosen"]) == ("paris", "2025-03", False)
+    welcome, hours, on_site, opinion = body["commitments"]
+    assert welcome == {
+        "kind": "quick_welcome",
+        "label": "Accueil rapide",
+        "text": "",
+        "target": 80,
+        "minutes": 20,
+        "notice_hours": None,
+        "value": 0.5,
+        "part": 2,
+        "whole": 4,
+        "met": False,
+        "details": {
+            "counted": 4,
+            "held": None,
+            "announced": None,
+            "median_notice_hours": None,
+            "cancellations": None,
+            "demands": None,
+            "answers": None,
+            "moods": None,
+        },
+    }
+    assert (hours["notice_hours"], hours["part"], hours["whole"]) == (48, 5, 8)
+    assert hours["details"]["announced"] == {"part": 1, "whole": 3, "value": pytest.approx(1 / 3)}
+    assert hours["details"]["median_notice_hours"] == 47.0
+    assert (on_site["value"], on_site["details"]["demands"]) == (None, 0)
+    assert (opinion["value"], opinion["details"]["moods"]) == (0.9, {"good": 18, "average": 0, "bad": 2})
+
+
+def test_the_api_gives_the_commitments_the_organisation_chose(client, busy_march):
+    a, _b = busy_march
+    Commitment.objects.create(organisation=a.organisation, kind="satisfaction", target=95, text="Votre avis compte.")
+    body = client.get("/api/v1/organisations/paris/quality", {"month": "2025-03"}).json()
+    assert body["chosen"] is True
+    [opinion] = body["commitments"]
+    assert (opinion["kind"], opinion["text"], opinion["met"]) == ("satisfaction", "Votre avis compte.", False)
+
+
+def test_the_api_gives_no_satisfaction_rate_under_twenty_answers(client, stops):
+    a, _b = stops
+    opinions(a, TUE4, good=19)
+    opinion = client.get("/api/v1/organisations/paris/quality", {"month": "2025-03"}).json()["commitments"][3]
+    assert (opinion["value"], opinion["part"], opinion["whole"], opinion["met"]) == (None, None, 19, None)
+    assert opinion["details"]["moods"] == {}
+
+
+@pytest.mark.parametrize(
+    ("month", "message"),
+    [
+        ("2025-13", "Le paramètre « month » doit être un mois au format AAAA-MM, par exemple 2025-03."),
+        ("mars", "Le paramètre « month » doit être un mois au format AAAA-MM, par exemple 2025-03."),
+        ("2025-05", "Le mois 2025-05 n'a pas encore commencé."),
+        ("1999-12", "Le mois doit être en 2000 ou après."),
+    ],
+)
+def test_the_api_refuses_a_bad_month(client, stops, month, message):
+    answer = client.get("/api/v1/organisations/paris/quality", {"month": month})
+    assert (answer.status_code, answer.json()) == (400, {"detail": message})
+
+
+def test_the_api_this_month_so_far(client, stops):
+    assert client.get("/api/v1/organisations/paris/quality", {"month": "2025-04"}).status_code == 200
+
+
+@pytest.mark.parametrize("slug", ["inconnue", "endormie"])
+def test_the_api_does_not_know_an_unknown_or_inactive_organisation(client, stops, slug):
+    OrganisationFactory(slug="endormie", active=False)
+    answer = client.get(f"/api/v1/organisations/{slug}/quality")
+    assert (answer.status_code, answer.json()) == (
+        404,
+        {"detail": f"Aucune structure ne porte l'identifiant « {slug} »."},
+    )
+
+
+def test_the_api_is_in_the_schema(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    operation = paths["/api/v1/organisations/{slug}/quality"]["get"]
+    assert set(operation["responses"]) == {"200", "400", "404"}
