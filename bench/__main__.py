@@ -250,6 +250,48 @@ def stats_sections(runs):
     return [report("Statistics", rows, note)] + [f"EXPLAIN, {title}:\n\n```\n{plan}\n```" for title, plan in plans]
 
 
+def quality_benchmarks(runs, visits=1_000_000):
+    """The commitments measured month by month over the last 12 months (visits/quality.py), for one
+    organisation (as its commitments page) and for the whole service, and the API's answer for a
+    month: from the kept days, with their query counts."""
+    from bench.generate import generate_opinions_and_cancellations
+    from stops import opening_counts
+    from stops.models import ScheduleChange
+    from visits import quality
+    from visits.models import Feedback, Visit
+
+    generate_visits(visits)
+    generate_opinions_and_cancellations()
+    _activity_kept()
+    today = datetime.date.today()
+    last_month = opening_counts.previous_month(today)
+    first_month = opening_counts.month_start(last_month - datetime.timedelta(days=330))
+    first = organisations().order_by("slug").first()
+    defaults = quality.default_commitments()
+    rows = [
+        measure_with_queries(
+            f"quality.monthly(), 12 months, {name}",
+            lambda concerned=concerned: quality.monthly(concerned, first_month, last_month, defaults),
+            runs,
+        )
+        for name, concerned in ((f"one organisation ({first.stops.count()} stops)", [first]), ("every stop", None))
+    ]
+    api = Client()
+    rows.append(
+        measure_with_queries(
+            "API quality of one organisation, last month",
+            lambda: _ok(api.get(f"/api/v1/organisations/{first.slug}/quality")),
+            runs,
+        )
+    )
+    note = (
+        f"{Visit.objects.count():,} visits, {Feedback.objects.count():,} opinions, "
+        f"{ScheduleChange.objects.exclude(cancelled=[]).count():,} changes that cancelled openings; "
+        f"{Stop.objects.count():,} stops; the days kept (as the nightly task does)"
+    )
+    return rows, note
+
+
 def organisation_benchmarks(runs):
     """What must not grow with the number of organisations, with 150 organisations of 20 stops and a
     million visits: the national pages, an organisation's, and its staff's, each with its query count."""
@@ -304,6 +346,7 @@ def _activity_kept():
     if not OpeningSummary.objects.filter(month=first).exists():
         opening_counts.summarize(first, opening_counts.previous_month(today))
     stats.keep_recent_days(today, days=(today - first).days)
+    stats.keep_stale_days(limit=None)  # kept before the tallies last changed (TALLY_VERSION)
 
 
 def _ok(response):
@@ -353,6 +396,12 @@ def main():
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--runs", type=int, default=7, help="runs per measure (median)")
     parser.add_argument(
+        "--visits",
+        type=int,
+        default=1_000_000,
+        help="visits generated for the quality benchmark (fewer: a quick try; the others use a million)",
+    )
+    parser.add_argument(
         "--only",
         choices=[
             "schedule",
@@ -361,6 +410,7 @@ def main():
             "intake",
             "stats",
             "organisations",
+            "quality",
             "notify",
             "notify-sms",
             "load",
@@ -399,6 +449,10 @@ def main():
     if args.only in (None, "organisations"):
         sections += on_postgresql(
             "organisations", lambda: [report("Organisations", *organisation_benchmarks(args.runs))]
+        )
+    if args.only in (None, "quality"):
+        sections += on_postgresql(
+            "quality", lambda: [report("Service commitments", *quality_benchmarks(args.runs, args.visits))]
         )
     if args.only in (None, "notify"):
         if connection.vendor == "postgresql" and settings.REDIS_URL:

@@ -5,6 +5,7 @@ March 2025 (tests/visits/conftest.py): stop A opens on Tuesdays 9h30 – 13h (4,
 """
 
 import datetime
+import html
 import io
 import re
 from collections import Counter
@@ -476,3 +477,9 @@ def test_the_api_is_in_the_schema(client):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     operation = paths["/api/v1/organisations/{slug}/quality"]["get"]
     assert set(operation["responses"]) == {"200", "400", "404"}
+
+
+def test_the_api_documentation_describes_it(client):
+    text = html.unescape(text_of(client.get("/api/v1/docs")))
+    assert "Les engagements de service d'une structure, mesurés sur un mois" in text
+    assert "false : elle n'en a pas choisi, les engagements par défaut sont mesurés." in text
