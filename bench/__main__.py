@@ -29,7 +29,6 @@ from bench.generate import (  # noqa: E402
     AGENT,
     AGENT_OF_TWO,
     COORDINATOR,
-    generate_feedback,
     generate_territory,
     generate_visits,
     organisations,
@@ -251,6 +250,60 @@ def stats_sections(runs):
     return [report("Statistics", rows, note)] + [f"EXPLAIN, {title}:\n\n```\n{plan}\n```" for title, plan in plans]
 
 
+def quality_benchmarks(runs, visits=1_000_000):
+    """The commitments measured month by month over the last 12 months (visits/quality.py), for one
+    organisation (as its commitments page) and for the whole service, and the API's answer for a
+    month: from the kept days, with their query counts."""
+    from bench.generate import generate_opinions_and_cancellations
+    from stops import opening_counts
+    from stops.models import ScheduleChange
+    from visits import quality
+    from visits.models import Commitment, Feedback, Visit
+
+    generate_visits(visits)
+    generate_opinions_and_cancellations()
+    _activity_kept()
+    today = datetime.date.today()
+    last_month = opening_counts.previous_month(today)
+    first_month = opening_counts.month_start(last_month - datetime.timedelta(days=330))
+    first = organisations().order_by("slug").first()
+    defaults = quality.default_commitments()
+    rows = [
+        measure_with_queries(
+            f"quality.monthly(), 12 months, {name}",
+            lambda concerned=concerned: quality.monthly(concerned, first_month, last_month, defaults),
+            runs,
+        )
+        for name, concerned in ((f"one organisation ({first.stops.count()} stops)", [first]), ("every stop", None))
+    ]
+    visitor = Client()
+    rows.append(
+        measure_with_queries(
+            "API quality of one organisation, last month",
+            lambda: _ok(visitor.get(f"/api/v1/organisations/{first.slug}/quality")),
+            runs,
+        )
+    )
+    # The published pages, computed for each visitor (they are not cached): the organisation with its
+    # four commitments, the whole service with the defaults.
+    chosen = [Commitment(organisation=first, kind=kind, position=n) for n, kind in enumerate(Commitment.Kind.values)]
+    Commitment.objects.replace(first, chosen)
+    pages = [
+        (
+            f"an organisation's commitments page ({first.stops.count()} stops)",
+            f"{first.get_absolute_url()}engagements/",
+        ),
+        (f"the whole service's commitments page ({Stop.objects.count():,} stops)", "/engagements/"),
+    ]
+    rows += [measure_with_queries(name, lambda url=url: _ok(visitor.get(url)), runs) for name, url in pages]
+    note = (
+        f"{Visit.objects.count():,} visits, {Feedback.objects.count():,} opinions, "
+        f"{ScheduleChange.objects.exclude(cancelled=[]).count():,} changes that cancelled openings; "
+        f"{Stop.objects.count():,} stops; the days kept (as the nightly task does)"
+    )
+    return rows, note
+
+
 def organisation_benchmarks(runs):
     """What must not grow with the number of organisations, with 150 organisations of 20 stops and a
     million visits: the national pages, an organisation's, and its staff's, each with its query count."""
@@ -315,33 +368,6 @@ def opendata_benchmarks(runs):
     return [measure_with_queries(name, get(client, url), runs) for name, url in files]
 
 
-def quality_benchmarks(runs):
-    """The published commitments over the last 12 months, with a million visits and their opinions: computed
-    for each visitor (the pages are not cached) from the daily counters, with their query counts."""
-    from visits.models import Commitment, Demand, Feedback, Visit
-
-    generate_visits(1_000_000)
-    generate_feedback()
-    _activity_kept()
-    first = organisations().order_by("slug").first()
-    chosen = [Commitment(organisation=first, kind=kind, position=n) for n, kind in enumerate(Commitment.Kind.values)]
-    Commitment.objects.replace(first, chosen)
-    visitor = Client()
-    pages = [
-        (
-            f"an organisation's commitments, 12 months ({first.stops.count()} stops)",
-            f"{first.get_absolute_url()}engagements/",
-        ),
-        (f"the whole service's commitments, 12 months ({Stop.objects.count():,} stops)", "/engagements/"),
-    ]
-    rows = [measure_with_queries(name, lambda url=url: _ok(visitor.get(url)), runs) for name, url in pages]
-    note = (
-        f"{Visit.objects.count():,} visits, {Demand.objects.count():,} demands and {Feedback.objects.count():,} "
-        f"opinions over 3 years; each past day's counters kept, as every night"
-    )
-    return rows, note
-
-
 def _activity_kept():
     """What the nightly tasks have done, month after month: each past month's openings summarized,
     each past day's tallies kept."""
@@ -354,6 +380,7 @@ def _activity_kept():
     if not OpeningSummary.objects.filter(month=first).exists():
         opening_counts.summarize(first, opening_counts.previous_month(today))
     stats.keep_recent_days(today, days=(today - first).days)
+    stats.keep_stale_days(limit=None)  # kept before the tallies last changed (TALLY_VERSION)
 
 
 def _ok(response):
@@ -402,6 +429,12 @@ def report(title, rows, note=""):
 def main():
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--runs", type=int, default=7, help="runs per measure (median)")
+    parser.add_argument(
+        "--visits",
+        type=int,
+        default=1_000_000,
+        help="visits generated for the quality benchmark (fewer: a quick try; the others use a million)",
+    )
     parser.add_argument(
         "--only",
         choices=[
@@ -453,7 +486,9 @@ def main():
             "organisations", lambda: [report("Organisations", *organisation_benchmarks(args.runs))]
         )
     if args.only in (None, "quality"):
-        sections += on_postgresql("quality", lambda: [report("Service commitments", *quality_benchmarks(args.runs))])
+        sections += on_postgresql(
+            "quality", lambda: [report("Service commitments", *quality_benchmarks(args.runs, args.visits))]
+        )
     if args.only in (None, "opendata"):
         sections += on_postgresql("open data", lambda: [report("Open data", opendata_benchmarks(args.runs))])
     if args.only in (None, "notify"):

@@ -8,18 +8,21 @@ from ninja.errors import ValidationError
 from organisations.api import router as organisations_router
 from stops.api import router as stops_router
 from stops.api import validation_error_response
+from visits.api import router as quality_router
 
 api = NinjaAPI(
     title="Mairie mobile",
     version="1",
     description=gettext_noop(
-        "Horaires publics de la Mairie mobile : arrêts et ouvertures. Les heures sont celles de Paris (Europe/Paris)."
+        "Horaires publics de la Mairie mobile : arrêts et ouvertures ; engagements de service des structures, "
+        "mesurés chaque mois. Les heures sont celles de Paris (Europe/Paris)."
     ),
     urls_namespace="api",
     docs_url=None,  # documented in French by mairie_mobile.views.api_docs
 )
 api.add_router("", organisations_router)
 api.add_router("", stops_router)
+api.add_router("", quality_router)
 api.exception_handler(ValidationError)(validation_error_response)
 
 
@@ -82,11 +85,14 @@ TYPES = {
     "integer": gettext_noop("entier"),
     "boolean": gettext_noop("booléen"),
     "array": gettext_noop("liste"),
+    "object": gettext_noop("objet"),
 }
 FORMATS = {"date": gettext_noop("date AAAA-MM-JJ")}
 
 
 def _type_of(field):
+    if "$ref" in field:
+        return _(TYPES["object"])
     if "anyOf" in field:
         return f" {_('ou')} ".join(_type_of(option) for option in field["anyOf"])
     if "enum" in field:

@@ -38,7 +38,8 @@ STATISTICS = (
     + 1  # the organisations the coordinator sees (one: no choice to offer)
     + 1  # which days are kept (the country's tallies)
     + 1  # the kept days' tallies of the coordinator's organisation
-    + 6  # today, counted from the visits and demands (stats.count)
+    + 7  # today, counted from the visits and demands (stats.count)
+    + 1  # the schedule's changes that cancelled openings today (none: no engine)
     + 1  # the partners named (no procedure to name)
     + 1  # the months whose openings are summarized
     + ENGINE_QUERIES  # the openings of the others, at the organisation's stops
@@ -46,6 +47,9 @@ STATISTICS = (
     + 1  # the SMS its organisation sent, by month
     + 2  # last month's France services report: demands by partner, the partners
     + 1  # the partners of the filter's list
+    + 3  # the commitments measured: the organisation concerned, its commitments, the months summarized
+    + ENGINE_QUERIES  # the openings held this month
+    + 1  # the opinions, by month
 )
 TIMETABLE_BY_COMMUNE = (
     1  # how many active stops: a large territory is grouped by commune
@@ -66,7 +70,8 @@ ORGANISATION_PAGE = (
 )
 # The nightly task, for a day at every organisation's stops:
 KEEP_DAY = (
-    6  # the day's visits and demands counted, grouped by organisation (stats.count_by_organisation)
+    7  # the day's visits and demands counted, grouped by organisation (stats.count_by_organisation)
+    + 1  # the schedule's changes that cancelled openings of the day (none: no engine)
     + 1  # its tallies of each organisation replaced: the old ones deleted,
     + 1  # the new ones written at once
     + 2  # the country's tally, locked then written

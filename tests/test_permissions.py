@@ -70,11 +70,17 @@ PUBLIC = {
 }
 # Pages of one's own account: logging in is enough.
 ACCOUNT = {"two_factor_verify", "two_factor_setup"}
-PUBLIC_NAMESPACES = {"api"}  # the public API: schedule data only (checked below)
+PUBLIC_NAMESPACES = {"api"}  # the public API: schedule data and monthly quality figures only (checked below)
 AGENT_NAMESPACES = {"agents"}
 COORDINATOR_NAMESPACES = {"coordination", "stats", "team", "partners", "commitments", "feedback"}
 ADMIN_NAMESPACES = {"admin"}
-PUBLIC_API_PATHS = {"/api/v1/organisations", "/api/v1/stops", "/api/v1/openings", "/api/v1/stops/{slug}/status"}
+PUBLIC_API_PATHS = {
+    "/api/v1/organisations",
+    "/api/v1/stops",
+    "/api/v1/openings",
+    "/api/v1/stops/{slug}/status",
+    "/api/v1/organisations/{slug}/quality",
+}
 
 
 @pytest.fixture

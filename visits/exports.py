@@ -115,6 +115,30 @@ def sections(stats):
     ]
 
 
+def quality_section(measures, chosen):
+    """The commitments measured (visits.quality): a line per headline figure and per detail."""
+    rows = []
+    for measure in measures:
+        rows.append(_quality_row(measure, str(measure.headline), measure.share, measure.commitment.target, measure.met))
+        if measure.kind == "reliable_hours":
+            rows.append(_quality_row(measure, _("Annulations annoncées à temps"), measure.details["announced"]))
+            median = measure.details["median_notice_hours"]
+            rows.append((measure.label, _("Préavis médian des annulations (heures)"), "", median))
+    rows.append((_("Seuils"), _("ceux choisis par la structure") if chosen else _("les seuils par défaut")))
+    header = [_("Engagement"), _("Indicateur"), _("Seuil"), _("Nombre"), _("Sur"), _("Part")]
+    return Section(_("Qualité"), [*header, _("Objectif (%)"), _("Atteint")], rows)
+
+
+def _quality_row(measure, what, share, target=None, met=None):
+    """The part is withheld with the share (too few answers to give one)."""
+    part = None if share.value is None else share.part
+    return (measure.label, what, measure.threshold, part, share.whole, _share(share.value), target, _yes_no(met))
+
+
+def _yes_no(met):
+    return {True: _("oui"), False: _("non"), None: None}[met]
+
+
 def france_services_sections(month, rows):
     return [
         Section(

@@ -18,13 +18,15 @@ number of stops.
 """
 
 import datetime
+import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import partial
+from operator import attrgetter
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, Exists, F, FloatField, Func, OuterRef, When
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, Round, TruncMonth
+from django.db.models import Case, Count, Exists, F, FloatField, Func, IntegerField, OuterRef, When
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, Least, Round, TruncMonth
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -35,6 +37,7 @@ from stops.schedule import each_day
 from visits.models import AgeBand, DailyActivity, Demand, Status, Visit
 
 WEEKDAYS = [str(capfirst(label)) for label in Weekday.labels]
+ONE_MINUTE = datetime.timedelta(minutes=1)
 TOP = 15  # procedures, stops and places listed on the page (exports have them all)
 
 
@@ -80,7 +83,14 @@ TALLY_FIELDS = [
     "durations",  # minutes of a finished accompaniment -> visits
     "demands",  # "partner id|procedure id or empty|outcome" -> demands
     "demand_months",  # "YYYY-MM" -> demands
+    "received",  # minutes from arrival to the first step with an agent, rounded up -> visits (not oriented)
+    "left_unreceived",  # minutes from arrival to leaving, never received, rounded down -> visits
+    "cancellations",  # hours of notice of a cancelled opening, rounded down (negative: after its start) -> openings
 ]
+# What a kept day's tally holds: a day kept before a field was added is counted again from
+# the visits (`tally_of`) until the nightly task keeps it again (`keep_stale_days`).
+TALLY_VERSION = 2
+STALE_DAYS_A_NIGHT = 60
 
 
 class Tally(dict):
@@ -96,18 +106,24 @@ class Tally(dict):
 
 
 def count(visits, demands):
-    """The tally of these visits and demands, in six grouped queries."""
-    return _count(visits, demands, by_organisation=False)[None]
+    """The tally of these visits and demands, in seven grouped queries."""
+    return _count(visits, demands)[None]
 
 
 def count_by_organisation(visits, demands):
-    """{organisation id: the tally of the visits and demands at its stops}, in the same six queries."""
-    return dict(_count(visits, demands, by_organisation=True))
+    """{organisation id: the tally of the visits and demands at its stops}, in the same seven queries."""
+    return dict(_count(visits, demands, "stop__organisation", "visit__stop__organisation"))
 
 
-def _count(visits, demands, by_organisation):
-    """{organisation id, or None for them all: tally}."""
-    key, demand_key = ("stop__organisation", "visit__stop__organisation") if by_organisation else (None, None)
+def count_by_month(visits, demands):
+    """{first day of a month: the tally of its visits and demands}, in the same seven queries."""
+    month = TruncMonth("service_day")
+    return dict(_count(visits.annotate(tally_month=month), demands.annotate(tally_month=month), "tally_month"))
+
+
+def _count(visits, demands, key=None, demand_key=None):
+    """{the `key` of a group (None without one): tally}."""
+    demand_key = demand_key or key
     tallies = defaultdict(Tally)
     facets = visits.annotate(month=TruncMonth("service_day"))
     for group, month, status, age_band, first_visit, n in _grouped(
@@ -131,6 +147,11 @@ def _count(visits, demands, by_organisation):
             tallies[group]["waits"][str(int(wait))] += n
         if minutes is not None:
             tallies[group]["durations"][str(minutes)] += n
+    for group, received, left, n in _reception(visits.exclude(status=Status.ORIENTED), key):
+        if received is not None:
+            tallies[group]["received"][str(received)] += n
+        elif left is not None:
+            tallies[group]["left_unreceived"][str(left)] += n
     months = demands.annotate(month=TruncMonth("service_day"))
     for group, partner, procedure, outcome, month, n in _grouped(
         months, demand_key, "partner", "procedure", "outcome", "month"
@@ -167,23 +188,74 @@ def _minutes(visits, key):
     return [(*row, n) for row, n in rows.items()]
 
 
+def _reception(visits, key):
+    """(group, minutes before being received rounded up, minutes before leaving unreceived rounded
+    down, count). Received: the start of the déblayage, or of the accompaniment without one.
+    Rounded up, a wait of 19 min 59 s is 20 minutes: within 20. Rounded down, someone who left
+    after 19 min 59 s had not waited 20 minutes."""
+    if connection.vendor == "postgresql":
+        received = Least("deblayage_started_at", "accompagnement_started_at")
+        left = Case(When(status=Status.LEFT, then=F("ended_at")))
+        rows = _grouped(visits, key, _minutes_since_arrival(received, "CEIL"), _minutes_since_arrival(left, "FLOOR"))
+        return [(group, _int(received), _int(left), n) for group, received, left, n in rows]
+    rows = Counter()
+    fields = ("deblayage_started_at", "accompagnement_started_at", "ended_at", "status", "arrived_at")
+    for group, deblayage, accompagnement, ended, status, arrived, n in _grouped(visits, key, *fields):
+        received = min((moment for moment in (deblayage, accompagnement) if moment), default=None)
+        left = ended if status == Status.LEFT and not received else None
+        rows[
+            group,
+            math.ceil((received - arrived) / ONE_MINUTE) if received else None,
+            math.floor((left - arrived) / ONE_MINUTE) if left else None,
+        ] += n
+    return [(*row, n) for row, n in rows.items()]
+
+
+def _int(value):
+    return None if value is None else int(value)
+
+
+def _minutes_since_arrival(moment, rounding):
+    return Func(
+        moment - F("arrived_at"),
+        template=f"{rounding}(EXTRACT(EPOCH FROM %(expressions)s) / 60)",
+        output_field=IntegerField(),
+    )
+
+
+def _add_cancellations(tallies, cancellations, key):
+    for cancellation in cancellations:
+        tallies[key(cancellation)]["cancellations"][str(cancellation.notice_hours)] += 1
+
+
 def keep_day(day):
     """Keep the tallies of a day that is over (the nightly task; `summarize_activity` for past days):
-    one per organisation that had visitors, and the country's, which marks the day as kept."""
-    by_organisation = count_by_organisation(
-        Visit.objects.filter(service_day=day), Demand.objects.filter(service_day=day)
+    one per organisation that had visitors or cancelled an opening, and the country's, which marks
+    the day as kept."""
+    by_organisation = defaultdict(
+        Tally, count_by_organisation(Visit.objects.filter(service_day=day), Demand.objects.filter(service_day=day))
     )
+    _add_cancellations(by_organisation, opening_counts.cancellations(day, day), key=attrgetter("organisation_id"))
     national = Tally()
     for tally in by_organisation.values():
         national += tally
     with transaction.atomic():
         DailyActivity.objects.filter(day=day, organisation__isnull=False).delete()
         DailyActivity.objects.bulk_create(
-            DailyActivity(day=day, organisation_id=organisation_id, figures=tally)
+            DailyActivity(day=day, organisation_id=organisation_id, figures=_versioned(tally))
             for organisation_id, tally in by_organisation.items()
         )
-        DailyActivity.objects.update_or_create(day=day, organisation=None, defaults={"figures": national})
+        DailyActivity.objects.update_or_create(day=day, organisation=None, defaults={"figures": _versioned(national)})
     return national
+
+
+def _versioned(tally):
+    return {**tally, "version": TALLY_VERSION}
+
+
+def _kept(rows):
+    """The kept days' rows whose tallies hold every field of today's (`TALLY_VERSION`)."""
+    return rows.filter(figures__version=TALLY_VERSION)
 
 
 def count_again_once_saved(visit):
@@ -213,24 +285,70 @@ def keep_recent_days(today, days=7):
     return len(missing)
 
 
+def stale_days(limit=None):
+    """The kept days whose tallies are of an older version, newest first (at most `limit`)."""
+    national = DailyActivity.objects.filter(organisation=None)
+    stale = national.exclude(pk__in=_kept(national).values("pk")).order_by("-day").values_list("day", flat=True)
+    return list(stale[:limit] if limit else stale)
+
+
+def keep_stale_days(limit=STALE_DAYS_A_NIGHT):
+    """Keep again the newest `limit` days kept with an older version of the tallies (nightly: a
+    few at a time, so that an upgrade does not make one night's task last hours); returns how
+    many. Meanwhile those days are counted from the visits: right, only slower."""
+    days = stale_days(limit)
+    for day in days:
+        keep_day(day)
+    return len(days)
+
+
 def tally_of(filters):
     """The tally of the period: kept days added up, the others counted from the visits."""
-    visits, demands = _visits(filters), _demands(filters)
     tally = Tally()
+    for month_tally in tallies_by_month(filters).values():
+        tally += month_tally
+    return tally
+
+
+def tallies_by_month(filters):
+    """{first day of a month: its tally} over the period, from the kept days (of the current version)
+    and, for the other days, from the visits and the schedule's changes: the same queries
+    whatever the number of months, stops or visits."""
+    visits, demands = _visits(filters), _demands(filters)
+    tallies = defaultdict(Tally)
+    others = None  # every day of the period
     if filters.stop is None and filters.partner is None:
-        period = DailyActivity.objects.filter(day__range=(filters.start, filters.end))
-        kept = set(period.filter(organisation=None).values_list("day", flat=True))
-        if filters.organisations is None:
-            rows = period.filter(organisation=None)
-        else:
-            rows = period.filter(organisation__in=filters.organisations)
-        for figures in rows.values_list("figures", flat=True):
-            tally += Tally(figures)
+        period = _kept(DailyActivity.objects.filter(day__range=(filters.start, filters.end)))
+        national = period.filter(organisation=None)
+        rows = national if filters.organisations is None else period.filter(organisation__in=filters.organisations)
+        for day, figures in rows.values_list("day", "figures"):
+            tallies[opening_counts.month_start(day)] += Tally(figures)
+        # A day is kept once the country's row is: an organisation without activity that day has none.
+        kept = set(national.values_list("day", flat=True))
         # Only the days not kept are read, by the index on the day (today, usually).
         others = [day for day in each_day(filters.start, filters.end) if day not in kept]
         visits, demands = visits.filter(service_day__in=others), demands.filter(service_day__in=others)
-    tally += count(visits, demands)
-    return tally
+    for month, tally in count_by_month(visits, demands).items():
+        tallies[month] += tally
+    if others is None or others:
+        first, last = (min(others), max(others)) if others else (filters.start, filters.end)
+        found = opening_counts.cancellations(first, last, stops_of(filters))
+        wanted = None if others is None else set(others)
+        _add_cancellations(
+            tallies,
+            [c for c in found if wanted is None or c.date in wanted],
+            key=lambda cancellation: opening_counts.month_start(cancellation.date),
+        )
+    return tallies
+
+
+def stops_of(filters):
+    """The stops whose openings the figures count (a partner's figures count every opening)."""
+    if filters.stop:
+        return [filters.stop]
+    if filters.organisations is not None:
+        return Stop.objects.filter(organisation__in=filters.organisations)
+    return None
 
 
 def _visits(filters):
@@ -302,6 +420,7 @@ class Statistics(Rates):
     hours: list = field(default_factory=list)
     age_bands: list = field(default_factory=list)  # (label, visits)
     residences: list = field(default_factory=list)  # (place, visits)
+    tally: Tally = field(default_factory=Tally, repr=False)  # what the figures were read from
 
     @property
     def by_organisation(self):
@@ -345,6 +464,7 @@ def compute(filters):
         duration=percentiles(tally["durations"]),
         age_bands=[(str(label), tally["age"][value]) for value, label in AgeBand.choices],
         residences=sorted(tally["places"].items(), key=lambda row: (-row[1], row[0])),
+        tally=tally,
     )
     result.hours, result.heatmap = _heatmap(tally["arrival_hours"])
     _demand_figures(result, tally, filters.organisations)
@@ -395,13 +515,7 @@ def _demand_figures(result, tally, organisations):
 
 
 def _by_stop(visits_by_stop, filters):
-    if filters.stop:
-        stops = [filters.stop]
-    elif filters.organisations is not None:
-        stops = Stop.objects.filter(organisation__in=filters.organisations)
-    else:
-        stops = None
-    opened = opening_counts.totals(filters.start, filters.end, stops)
+    opened = opening_counts.totals(filters.start, filters.end, stops_of(filters))
     ids = {int(pk) for pk in visits_by_stop} | set(opened)
     names = {
         pk: (name, organisation)

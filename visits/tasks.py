@@ -15,8 +15,9 @@ def purge_expired_follow_up_contacts():
 
 @shared_task
 def keep_yesterdays_activity():
-    """Nightly: keep the tallies of the last days (yesterday, and any day missed in the week)."""
-    return stats.keep_recent_days(timezone.localdate())
+    """Nightly: keep the tallies of the last days (yesterday, and any day missed in the week), then
+    keep again a batch of the days kept with an older version of the tallies."""
+    return stats.keep_recent_days(timezone.localdate()) + stats.keep_stale_days()
 
 
 def alert_soon(stop):

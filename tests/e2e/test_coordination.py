@@ -83,6 +83,8 @@ def test_the_statistics_page_is_accessible(live_server, coordinator_page, tomorr
     expect(page.get_by_role("heading", level=1)).to_have_text("Statistiques d'activité")
     expect(page.get_by_role("img", name="Demandes par partenaire")).to_be_visible()
     expect(page.get_by_role("img", name="Passages par mois")).to_be_visible()
+    expect(page.get_by_role("heading", name="Engagements de service")).to_be_visible()
+    expect(page.get_by_role("region", name="Tableau des engagements de service")).to_contain_text("Accueil rapide")
     expect(page.get_by_label("Période")).to_have_value("this-month")
     for details in page.locator("details").all():
         details.evaluate("element => element.open = true")

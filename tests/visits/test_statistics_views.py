@@ -7,25 +7,30 @@ import pytest
 from django.contrib.auth.models import User
 
 from stops.models import Stop
-from tests.conftest import text_of
+from tests.conftest import ENGINE_QUERIES, text_of
 from tests.factories import OrganisationFactory
 from tests.visits.conftest import D, at, visit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mid_april")]
 
 # The statistics page, whatever its period:
+# The commitments measured (visits.quality): the organisation concerned and its commitments, the
+# openings held (the months summarized, then the schedule of the others), the opinions by month.
+QUALITY = 1 + 1 + 1 + ENGINE_QUERIES + 1
 QUERIES = (
     2  # session and user
     + 1  # the organisations the coordinator sees (one: no choice to offer)
     + 1  # which days are kept (the country's tallies)
     + 1  # the kept days' tallies of the coordinator's organisations
-    + 6  # the other days counted from the visits and demands (stats.count)
+    + 7  # the other days counted from the visits and demands (stats.count)
+    + 1  # the schedule's changes that cancelled openings of the other days (none: no engine)
     + 2  # partners and procedures named
     + 5  # openings: months summarized, then the schedule of the others (stops, closures, slots, extras)
     + 1  # stops named
     + 1  # the SMS sent, by month
     + 2  # last month's France services report: demands by partner, the partners
     + 1  # the partners of the filter's list
+    + QUALITY
 )
 
 
@@ -183,6 +188,7 @@ def test_every_sheet_of_the_xlsx_exports_has_a_whole_name(coordination, march):
         "Arrivées par jour et heure",
         "Tranches d'âge",
         "Lieux de résidence",
+        "Qualité",
     ]
 
 

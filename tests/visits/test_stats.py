@@ -153,8 +153,9 @@ def test_queries_do_not_grow_with_the_stops_or_the_period(march, count, django_a
     for n in range(count):
         WeeklySlotFactory(weekday=n % 5)
     queries = (
-        1  # the kept days' tallies
-        + 6  # the other days counted from the visits and demands (stats.count)
+        2  # the kept days' tallies, and which days are kept
+        + 7  # the other days counted from the visits and demands (stats.count)
+        + 1  # the schedule's changes that cancelled openings of the other days (none: no engine)
         + 2  # partners and procedures named
         + 1  # the months whose openings are summarized
         + ENGINE_QUERIES  # the openings of the other months

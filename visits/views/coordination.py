@@ -20,7 +20,7 @@ from organisations.models import Organisation, Role
 from organisations.roles import coordinator_required
 from stops.models import Stop
 from stops.opening_counts import month_start, previous_month
-from visits import charts, exports, feedback, stats
+from visits import charts, exports, feedback, quality, stats
 from visits.forms import CommitmentsForm, FranceServicesForm, HandleFeedbackForm, StatsForm, counted
 from visits.models import Commitment, Feedback, Mood
 
@@ -63,6 +63,7 @@ def statistics(request):
         return render(request, "staff/statistics.html", context, status=400)
     filters = form.filters(_counted(request.user))
     result = stats.compute(filters)
+    measures, chosen = _quality(filters, result)
     context |= {
         "stats": result,
         "filters": filters,
@@ -73,6 +74,8 @@ def statistics(request):
         "top": stats.TOP,
         "france_services": stats.france_services_report(last_month, filters.organisations),
         "last_month": last_month,
+        "quality": measures,
+        "commitments_chosen": chosen,
     }
     return render(request, "staff/statistics.html", context)
 
@@ -83,7 +86,8 @@ def export(request, fmt):
     if not form.is_valid():
         return _bad_filters(_("Période ou filtre invalide"), form)
     filters = form.filters(_counted(request.user))
-    sections = exports.sections(stats.compute(filters))
+    result = stats.compute(filters)
+    sections = [*exports.sections(result), exports.quality_section(*_quality(filters, result))]
     response = _file(sections, fmt, f"mairie-mobile-statistiques-{filters.start}-{filters.end}")
     what = _("Statistiques du %(start)s au %(end)s (%(format)s)") % {
         "start": format(filters.start, "%d/%m/%Y"),
@@ -107,6 +111,13 @@ def france_services(request, fmt):
     what = _("Rapport France services de %(month)s (%(format)s)") % {"month": format(month, "%m/%Y"), "format": fmt}
     audit.record(audit.Action.EXPORT, what, user=request.user, request=request, organisations=organisations or ())
     return response
+
+
+def _quality(filters, result):
+    """(the commitments measured over the figures of `result`, whether with an organisation's
+    own thresholds rather than the defaults)."""
+    commitments, chosen = quality.commitments_for(filters)
+    return quality.measure(filters, commitments, tally=result.tally), chosen
 
 
 def _bad_filters(what, form):

@@ -16,9 +16,21 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--since", required=True, help=_("premier jour, AAAA-MM-JJ"))
+        parser.add_argument("--since", help=_("premier jour, AAAA-MM-JJ"))
+        parser.add_argument(
+            "--stale",
+            action="store_true",
+            help=_("compter à nouveau toutes les journées comptées par une version précédente (après une mise à jour)"),
+        )
 
-    def handle(self, *args, since, **options):
+    def handle(self, *args, since, stale, **options):
+        if stale:
+            days = stats.keep_stale_days(limit=None)
+            self.stdout.write(_("%(days)s journées comptées à nouveau.") % {"days": days})
+        if since is None:
+            if not stale:
+                raise CommandError(_("Indiquez --since AAAA-MM-JJ, ou --stale."))
+            return
         first = parse_day(since)
         if first is None:
             raise CommandError(
