@@ -512,7 +512,9 @@ class CommitmentsForm(forms.Form):
 
 def _model_field(name, commitment):
     """The form field of Commitment's `name`, with the commitment's value."""
-    field = Commitment._meta.get_field(name).formfield()
+    model_field = Commitment._meta.get_field(name)
+    # A plain form does not run the model's validators (a ModelForm would): they go with the field.
+    field = model_field.formfield(validators=model_field.validators)
     field.initial = getattr(commitment, name)
     field.required = name != "text"
     return field

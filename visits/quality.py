@@ -208,6 +208,22 @@ def measure(filters: stats.Filters, commitments, tally=None) -> list[Measure]:
 def monthly(organisations, first_month, last_month, commitments) -> list[tuple[datetime.date, list[Measure]]]:
     """[(first day of a month, its measures)] of every month from `first_month` to `last_month`,
     at the stops of `organisations` (a queryset, a list, one organisation; None: the whole service)."""
+    return published(organisations, first_month, last_month, commitments).months
+
+
+@dataclass
+class Published:
+    """What a commitments page shows: each month's measures, the whole period's, and the number of
+    opinions given over it."""
+
+    months: list  # [(first day of a month, [Measure])]
+    overall: list  # [Measure] over every month together
+    opinions: int
+
+
+def published(organisations, first_month, last_month, commitments) -> Published:
+    """The measures of every month from `first_month` to `last_month` and of them all together, read
+    in the same queries as `monthly()`."""
     if isinstance(organisations, Organisation):
         organisations = [organisations]
     end = opening_counts.next_month(last_month) - datetime.timedelta(days=1)
@@ -215,10 +231,19 @@ def monthly(organisations, first_month, last_month, commitments) -> list[tuple[d
     tallies = stats.tallies_by_month(filters)
     held = opening_counts.held_by_month(first_month, end, stats.stops_of(filters))
     moods = _moods_by_month(filters)
-    return [
-        (month, _measures(commitments, tallies.get(month) or stats.Tally(), held[month], moods[month]))
-        for month in opening_counts.months(first_month, last_month)
-    ]
+    months = list(opening_counts.months(first_month, last_month))
+    whole_tally, whole_moods = stats.Tally(), Counter()
+    for month in months:
+        whole_tally += tallies.get(month) or stats.Tally()
+        whole_moods.update(moods[month])
+    return Published(
+        months=[
+            (month, _measures(commitments, tallies.get(month) or stats.Tally(), held[month], moods[month]))
+            for month in months
+        ],
+        overall=_measures(commitments, whole_tally, sum(held[month] for month in months), whole_moods),
+        opinions=whole_moods.total(),
+    )
 
 
 def _measures(commitments, tally, held, moods):

@@ -1,7 +1,6 @@
 """The visitor's ticket page (/ticket/<code>/): their place in the queue, for the day, and their
 opinion once the visit is over; the service commitments, published with their results."""
 
-import datetime
 from functools import wraps
 
 from django.conf import settings
@@ -20,7 +19,6 @@ from stops import opening_counts
 from visits import charts, feedback, quality, tickets
 from visits.forms import TicketAlertForm, TicketFeedbackForm
 from visits.models import Feedback
-from visits.stats import Filters
 
 # Codes that lead nowhere, per address IP: a ticket's holder never types one, so a few are plenty.
 TICKET_GUESSES_PER_HOUR = "30/h"
@@ -196,22 +194,19 @@ def _commitments_page(organisations, commitments):
     first = last
     for _month in range(PUBLISHED_MONTHS - 1):
         first = opening_counts.previous_month(first)
-    by_month = quality.monthly(organisations, first, last, commitments) if commitments else []
-    period = Filters(first, opening_counts.next_month(last) - datetime.timedelta(days=1), organisations=organisations)
-    feedback = Feedback.objects.filter(service_day__range=(period.start, period.end))
-    if organisations is not None:
-        feedback = feedback.filter(stop__organisation__in=organisations)
+    # Measured with the defaults when none is chosen, for the number of opinions.
+    figures = quality.published(organisations, first, last, commitments or quality.default_commitments())
     notes = Feedback.objects.published_notes().select_related("stop")
     if organisations is not None:
         notes = notes.filter(stop__organisation__in=organisations)
-    overall = quality.measure(period, commitments) if commitments else []
     return {
         "first": first,
         "last": last,
         "results": [
-            _results(commitment, index, by_month, overall[index]) for index, commitment in enumerate(commitments)
+            _results(commitment, index, figures.months, figures.overall[index])
+            for index, commitment in enumerate(commitments)
         ],
-        "opinions": feedback.count(),
+        "opinions": figures.opinions,
         "notes": notes[:PUBLISHED_NOTES],
     }
 
