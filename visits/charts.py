@@ -141,9 +141,10 @@ class Shares:
     label_room = 20
 
 
-def shares(values, labels, target=None, width=COLUMNS_WIDTH, height=200, gap=6):
+def shares(values, labels, target=None, width=360, height=180, gap=4):
     """Vertical bars of shares on a fixed scale of 0 to 100 %, with the target as a line: a month
-    with nothing to measure has no bar (its value is written "—")."""
+    with nothing to measure has no bar (its value is written "—"). Narrow, for a phone's width:
+    twelve months are read there without scrolling."""
     step = width / len(values) if values else 0
     plot = height - Shares.value_room - Shares.label_room
     bottom = Shares.value_room + plot
