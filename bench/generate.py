@@ -248,6 +248,9 @@ def generate_visits(target=1_000_000):
         cursor.execute(f"ANALYZE {Demand._meta.db_table}")
 
 
+CANCELLED = "Ouverture annulée (données du banc d'essai)"
+
+
 def generate_opinions_and_cancellations(every=60):
     """What the commitments are measured from, beside the visits: an opinion for one finished visit in
     five (seven in ten "Bien"), and one opening in `every` of the last year cancelled by a change of
@@ -280,7 +283,7 @@ def _opinions_and_cancellations(every):
             )
             SELECT v.stop_id, v.service_day, 'ticket',
                    (ARRAY['good', 'good', 'good', 'good', 'good', 'good', 'good', 'average', 'average', 'bad'])
-                   [1 + v.id %% 10],
+                   [1 + v.id / 5 %% 10],
                    'yes', '', v.ended_at, '', false
             FROM {Visit._meta.db_table} v
             JOIN stops_stop s ON s.id = v.stop_id AND s.slug LIKE 'bench-%%'
@@ -289,12 +292,15 @@ def _opinions_and_cancellations(every):
             [],
         )
         cursor.execute(f"ANALYZE {Feedback._meta.db_table}")
+    # Those of visits generated before, if any: cancelled again below.
+    ScheduleChange.objects.filter(stop__in=territory(), description=CANCELLED).delete()
+    Closure.objects.filter(stop__in=territory(), reason=CANCELLED).delete()
     today = timezone.localdate()
     year = schedule.openings(today - datetime.timedelta(days=365), today - datetime.timedelta(days=1), territory())
     changes = [
         ScheduleChange(
             stop=opening.stop,
-            description="Bus en panne",
+            description=CANCELLED,
             cancelled=[{"date": f"{opening.date}", "start": f"{opening.start:%H:%M}", "end": f"{opening.end:%H:%M}"}],
             created_at=opening.starts_at - datetime.timedelta(minutes=n % 193 * 30 - 30),
             dispatched_at=opening.starts_at,

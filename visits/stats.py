@@ -7,7 +7,9 @@ minute.
 
 Figures are sums of counters (`Tally`): counts by step, month, weekday and hour, stop,
 age band, place, partner, procedure and outcome, and minute-by-minute histograms of
-waits and accompaniments, from which medians and percentiles are read. A day's visits
+waits and accompaniments, from which medians and percentiles are read; and what the service
+commitments are measured from (visits/quality.py): the minutes before a visitor was received
+or left, and the notice of each cancelled opening. A day's visits
 seldom change once the day is over (corrections are made the same day), so each past
 day's tally is kept (`DailyActivity`, written nightly): a year of every stop adds up
 365 tallies instead of reading a million visits. When a visit left in progress is
