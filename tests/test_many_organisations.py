@@ -77,7 +77,7 @@ KEEP_DAY = (
     + 2  # the country's tally, locked then written
     + 4  # savepoints and their releases: the transaction's (inside the test's), update_or_create's
 )
-API_STOPS = 1 + 1  # the stops with their organisations, their partners
+API_STOPS = 1 + 1 + 1  # the stops with their organisations, their partners, their slots (opening_hours)
 API_OPENINGS = ENGINE_QUERIES
 
 
