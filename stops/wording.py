@@ -88,8 +88,8 @@ def long_date(day, *, weekday=False, year=None):
 
 
 def spoken_time(value):
-    """« 9 h 30 », « 13 h »."""
-    return f"{value.hour} h {value.minute:02d}" if value.minute else f"{value.hour} h"
+    """« 9 h 30 », « 13 h », with no-break spaces: one piece, never cut at the end of a line."""
+    return f"{value.hour}\u00a0h\u00a0{value.minute:02d}" if value.minute else f"{value.hour}\u00a0h"
 
 
 def easy_read_hours(day, start, end):
