@@ -31,7 +31,8 @@ run: $(VENV)/.run-deps
 
 # The pages and forms of every kind of user, run once more with a REDIS_URL where nothing
 # answers: Redis is an accelerator, never needed for them.
-PAGES_AND_FORMS := tests/stops/test_public_views.py tests/stops/test_poster.py tests/stops/test_api.py \
+PAGES_AND_FORMS := tests/stops/test_public_views.py tests/stops/test_poster.py tests/stops/test_easy_read.py \
+	tests/stops/test_api.py \
 	tests/stops/test_ics.py tests/stops/test_opendata.py tests/stops/test_live.py tests/stops/test_subscriptions.py \
 	tests/stops/test_sms_subscriptions.py tests/stops/test_coordination.py tests/visits/test_staff_views.py \
 	tests/visits/test_tickets.py tests/visits/test_ticket_alerts.py tests/visits/test_feedback.py \

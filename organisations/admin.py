@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from organisations.models import Membership, Organisation
 
@@ -20,6 +21,35 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_filter = ["active", "kind", "departement"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "kind",
+                    "departement",
+                    "contact_email",
+                    "contact_phone",
+                    "sender_name",
+                    "sms_monthly_budget",
+                    "school_holidays_zone",
+                    "active",
+                ]
+            },
+        ),
+        (
+            _("Relecture des pages « Facile à lire »"),
+            {
+                "fields": ["easy_read_checked_on", "easy_read_checked_by"],
+                "description": _(
+                    "Quand des personnes en situation de handicap intellectuel ont relu les pages faciles à lire "
+                    "de ses arrêts, ces pages le disent. Sans relecture, elles disent qu'elles n'ont pas été relues."
+                ),
+            },
+        ),
+    ]
     inlines = [MembershipInline]
 
 

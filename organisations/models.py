@@ -5,10 +5,12 @@ another (agents rotate between structures). The national administrator is a supe
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 slug_validator = RegexValidator(
@@ -30,6 +32,10 @@ class SchoolZone(models.TextChoices):
 class OrganisationQuerySet(models.QuerySet):
     def active(self):
         return self.filter(active=True)
+
+    def easy_read_checked(self):
+        """Those whose readers checked the easy-to-read pages, the latest check first."""
+        return self.exclude(easy_read_checked_on=None).order_by("-easy_read_checked_on", "name")
 
 
 class Organisation(models.Model):
@@ -70,6 +76,22 @@ class Organisation(models.Model):
         help_text=_("Proposée par défaut pour ses nouveaux arrêts."),
     )
     active = models.BooleanField(_("active"), default=True)
+    # The European easy-to-read rules ask that people with intellectual disabilities check the
+    # texts: until they have, the easy-to-read pages say so.
+    easy_read_checked_on = models.DateField(
+        _("« Facile à lire » relu le"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Le jour où des personnes en situation de handicap intellectuel ont relu les pages faciles à lire."
+        ),
+    )
+    easy_read_checked_by = models.CharField(
+        _("« Facile à lire » relu par"),
+        max_length=200,
+        blank=True,
+        help_text=_("Par exemple : le groupe de relecture de l'ESAT des Lilas. Affiché sur les pages faciles à lire."),
+    )
 
     objects = OrganisationQuerySet.as_manager()
 
@@ -77,6 +99,13 @@ class Organisation(models.Model):
         ordering = ["name"]
         verbose_name = _("structure")
         verbose_name_plural = _("structures")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(easy_read_checked_on=None, easy_read_checked_by="")
+                | (~Q(easy_read_checked_on=None) & ~Q(easy_read_checked_by="")),
+                name="organisation_easy_read_check_complete",
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -87,6 +116,13 @@ class Organisation(models.Model):
     @property
     def sender(self):
         return self.sender_name or self.name
+
+    def clean(self):
+        super().clean()
+        if bool(self.easy_read_checked_on) != bool(self.easy_read_checked_by):
+            raise ValidationError(_("Indiquez le jour de la relecture et qui l'a faite, ou ni l'un ni l'autre."))
+        if self.easy_read_checked_on and self.easy_read_checked_on > timezone.localdate():
+            raise ValidationError({"easy_read_checked_on": _("La relecture ne peut pas avoir lieu dans le futur.")})
 
 
 class Role(models.TextChoices):

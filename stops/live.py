@@ -97,6 +97,26 @@ class LiveStatus(NamedTuple):
             CLOSED: _("Pas d'ouverture aujourd'hui"),
         }
 
+    @property
+    def easy_read(self):
+        """The status in short sentences, one idea each, for the easy-to-read page of a stop: the
+        same for a bus and a permanence, « la Mairie mobile » both."""
+        if self.state == NOT_ARRIVED:
+            return [_("Aujourd'hui, la Mairie mobile ouvre à %(time)s.") % {"time": wording.spoken_time(self.starts)}]
+        if self.state == HERE:
+            return [
+                _("La Mairie mobile est là maintenant."),
+                _("Elle ferme à %(time)s.") % {"time": wording.spoken_time(self.until)},
+            ]
+        if self.state == GONE:
+            return [_("Aujourd'hui, la Mairie mobile est déjà partie.")]
+        if self.state == CANCELLED:
+            return [
+                _("Aujourd'hui, la Mairie mobile ne vient pas."),
+                _("Pourquoi ? %(reason)s") % {"reason": self.reason},
+            ]
+        return [_("Aujourd'hui, la Mairie mobile ne vient pas.")]
+
 
 def _lower_first(text):
     """« Bus en panne » → « bus en panne », inside a sentence; « CAF fermée » stays."""

@@ -7,11 +7,13 @@ urlpatterns = [
     path("", public.timetable, name="timetable"),
     path("calendrier.ics", public.calendar, name="calendar"),
     path("arrets/<slug:slug>/", public.stop_detail, name="stop"),
+    path("arrets/<slug:slug>/facile-a-lire/", public.stop_easy_read, name="stop_easy_read"),
     path("arrets/<slug:slug>/statut/", public.stop_status, name="stop_status"),
     path("arrets/<slug:slug>/affiche/", public.stop_poster, name="stop_poster"),
     # Typed from an SMS or a poster: the last slash is optional.
     re_path(r"^a/(?P<short_code>[0-9a-zA-Z]{1,8})/?$", public.short_link, name="short_link"),
     path("arrets/<slug:slug>/calendrier.ics", public.stop_calendar, name="stop_calendar"),
+    path("facile-a-lire/", public.easy_read, name="easy_read"),
     path("structures/<slug:slug>/", public.organisation, name="organisation"),
     path("structures/<slug:slug>/calendrier.ics", public.organisation_calendar, name="organisation_calendar"),
     path("donnees/", opendata.index, name="opendata"),

@@ -83,6 +83,25 @@ def long_date(day, *, weekday=False, year=None):
     return f"{date_format(day, 'l')} {text}" if weekday else text
 
 
+# Easy to read (« Facile à lire »): hours spaced as they are said, a day and its hours in one
+# line with its weekday in full, as the European easy-to-read rules ask.
+
+
+def spoken_time(value):
+    """« 9 h 30 », « 13 h », with no-break spaces: one piece, never cut at the end of a line."""
+    return f"{value.hour}\u00a0h\u00a0{value.minute:02d}" if value.minute else f"{value.hour}\u00a0h"
+
+
+def easy_read_hours(day, start, end):
+    """« Mardi 3 décembre, de 9 h 30 à 13 h »."""
+    day = long_date(day, weekday=True)
+    return _("%(day)s, de %(start)s à %(end)s") % {
+        "day": day[:1].upper() + day[1:],
+        "start": spoken_time(start),
+        "end": spoken_time(end),
+    }
+
+
 def closed_on(stop):
     """« Fermé pendant les vacances scolaires (zone C) et les jours fériés », or "" when it opens on both;
     the last line of describe_week."""

@@ -32,6 +32,8 @@ PUBLIC = {
     "stops:calendar",
     "stops:stop",
     "stops:stop_poster",
+    "stops:stop_easy_read",
+    "stops:easy_read",
     "stops:short_link",
     "stops:stop_calendar",
     "stops:stop_status",

@@ -39,3 +39,15 @@ def day_label(day, now):
     if day == today + datetime.timedelta(days=1):
         return "Demain"
     return wording.long_date(day, weekday=True)
+
+
+@register.filter
+def easy_read_hours(opening):
+    """« Mardi 3 décembre, de 9 h 30 à 13 h »."""
+    return wording.easy_read_hours(opening.date, opening.start, opening.end)
+
+
+@register.filter
+def date_with_year(day):
+    """« 1er mars 2025 »."""
+    return wording.long_date(day, year=True)

@@ -25,6 +25,8 @@ from stops.models import Stop
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 TIMETABLE_DAYS = 14
+# An easy-to-read list is short: the next few times, one a line.
+EASY_READ_OPENINGS = 4
 STOPS_PER_PAGE = 20
 SUBSCRIPTIONS_PER_HOUR = "10/h"  # per address IP
 # Confirming or leaving takes a secret token from a mail: a few tries an hour are plenty.
@@ -115,6 +117,30 @@ def stop_detail(request, slug):
         "feed_url": request.build_absolute_uri(reverse("stops:stop_calendar", args=[stop.slug])),
     }
     return render(request, "public/stop_detail.html", context)
+
+
+@cached()
+def easy_read(request):
+    """« Ce que la Mairie mobile peut faire pour vous », easy to read. The same text serves every
+    organisation: once one of them records that its readers checked it, the page names that check."""
+    check = Organisation.objects.active().easy_read_checked().first()
+    return render(request, "public/easy_read.html", {"checked_by": check})
+
+
+@cached(per="minute", live=live.stop_version_keys)
+def stop_easy_read(request, slug):
+    """A stop's page, easy to read: today, where, the next times, what to bring, whom to call; and
+    whether its organisation's readers checked the text."""
+    stop = get_object_or_404(Stop.objects.active().select_related("organisation"), slug=slug)
+    now = timezone.localtime()
+    upcoming = schedule.next_openings(stop, now, count=EASY_READ_OPENINGS)
+    context = {
+        "stop": stop,
+        "live": live.status(stop, now),
+        "runs": schedule.cancelled_runs(upcoming),
+        "checked_by": stop.organisation if stop.organisation.easy_read_checked_on else None,
+    }
+    return render(request, "public/stop_easy_read.html", context)
 
 
 @cached(per="day")  # the week in words moves on with the date ("à partir du…", slots ended)
