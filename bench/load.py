@@ -31,6 +31,7 @@ P99_GOAL_MS = 150
 
 def addresses(stop, today, month_end, ticket_code):
     month = f"start={today}&end={month_end}"
+    commitments = f"/structures/{stop.organisation.slug}/engagements/"
     return [
         ("minimal Django view (the floor)", "/bench/floor/", None),
         ("public timetable /", "/", "half"),
@@ -42,6 +43,12 @@ def addresses(stop, today, month_end, ticket_code):
         ("live status of a stop, the part its page asks for", f"/arrets/{stop.slug}/statut/", None),
         ("a visitor's ticket page (computed each time)", f"/ticket/{ticket_code}/", None),
         ("a visitor's ticket, the part its page asks for every 30 s", f"/ticket/{ticket_code}/etat/", None),
+        ("open data: places of the national standard, CSV", "/donnees/lieux-mediation-numerique.csv", None),
+        ("open data: data·inclusion services", "/donnees/data-inclusion/services.json", None),
+        ("open data: the stops in GeoJSON", "/donnees/arrets.geojson", None),
+        ("open data: the page that lists the files", "/donnees/", None),
+        ("API stops, every stop, with opening_hours", "/api/v1/stops", None),
+        ("an organisation's commitments, 12 months (computed each time)", commitments, None),
     ]
 
 
