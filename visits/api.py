@@ -25,7 +25,8 @@ from visits import quality
 from visits.models import Commitment
 
 router = Router(tags=[gettext_noop("Engagements de service")])
-MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+# ASCII digits only: \d would take other scripts' digits too.
+MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
 class ShareOut(BaseModel):
@@ -113,18 +114,19 @@ def _month(text):
     this_month = month_start(timezone.localdate())
     if text is None:
         return previous_month(this_month)
-    found = MONTH.match(text)
+    found = MONTH.fullmatch(text)
     if not found or not 1 <= int(found[2]) <= 12:
         raise HttpError(
             400,
             _("Le paramètre « month » doit être un mois au format AAAA-MM, par exemple %(example)s.")
             % {"example": f"{previous_month(this_month):%Y-%m}"},
         )
+    # The year is checked before the date is made: there is no year 0000.
+    if int(found[1]) < FIRST_DAY.year:
+        raise HttpError(400, _("Le mois doit être en %(year)s ou après.") % {"year": FIRST_DAY.year})
     first_day = datetime.date(int(found[1]), int(found[2]), 1)
     if first_day > this_month:
         raise HttpError(400, _("Le mois %(month)s n'a pas encore commencé.") % {"month": text})
-    if first_day < FIRST_DAY:
-        raise HttpError(400, _("Le mois doit être en %(year)s ou après.") % {"year": FIRST_DAY.year})
     return first_day
 
 

@@ -452,6 +452,8 @@ def test_the_api_gives_no_satisfaction_rate_under_twenty_answers(client, stops):
         ("mars", "Le paramètre « month » doit être un mois au format AAAA-MM, par exemple 2025-03."),
         ("2025-05", "Le mois 2025-05 n'a pas encore commencé."),
         ("1999-12", "Le mois doit être en 2000 ou après."),
+        ("0000-01", "Le mois doit être en 2000 ou après."),
+        ("٢٠٢٥-٠٣", "Le paramètre « month » doit être un mois au format AAAA-MM, par exemple 2025-03."),
     ],
 )
 def test_the_api_refuses_a_bad_month(client, stops, month, message):
