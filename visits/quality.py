@@ -30,12 +30,15 @@ visits, in the same number of queries whatever the number of months, stops or vi
 - **Satisfaction**: among the opinions given (`Feedback`), the share of "Bien". Under
   MIN_ANSWERS answers there is no percentage (the share's value, its part and the detail
   of the answers are withheld): a handful of opinions would be read as a rate, and could
-  point at a person. The number of answers is always given.
+  point at a person. The number of answers is always given. Nor is the share of a period
+  made of months given when the months withheld have fewer than MIN_ANSWERS answers
+  together: less the months shown, it would give theirs away (`published`).
 
 A commitment is met when its headline share reaches its target (per cent); without a
 figure (no visitor, no opening, too few answers) it is neither met nor missed (None).
 """
 
+import dataclasses
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -57,15 +60,18 @@ ANNOUNCE_WINDOW = opening_counts.ANNOUNCE_WINDOW
 
 @dataclass(frozen=True)
 class Share:
-    """`part` out of `whole`; no value under `minimum` (at least one)."""
+    """`part` out of `whole`; no value under `minimum` (at least one), nor when `withheld`."""
 
     part: int
     whole: int
     minimum: int = 1
+    withheld: bool = False  # the value would give away another one, withheld
 
     @property
     def value(self) -> float | None:
-        return self.part / self.whole if self.whole and self.whole >= self.minimum else None
+        if self.withheld or not self.whole or self.whole < self.minimum:
+            return None
+        return self.part / self.whole
 
     @property
     def percent(self) -> float | None:
@@ -236,14 +242,24 @@ def published(organisations, first_month, last_month, commitments) -> Published:
     for month in months:
         whole_tally += tallies.get(month) or stats.Tally()
         whole_moods.update(moods[month])
+    overall = _measures(commitments, whole_tally, sum(held[month] for month in months), whole_moods)
+    withheld = sum(n for n in (moods[month].total() for month in months) if n < MIN_ANSWERS)
+    if 0 < withheld < MIN_ANSWERS:  # the whole, less the months shown, would give them away
+        overall = [_withhold(m) if m.kind == Commitment.Kind.SATISFACTION else m for m in overall]
     return Published(
         months=[
             (month, _measures(commitments, tallies.get(month) or stats.Tally(), held[month], moods[month]))
             for month in months
         ],
-        overall=_measures(commitments, whole_tally, sum(held[month] for month in months), whole_moods),
+        overall=overall,
         opinions=whole_moods.total(),
     )
+
+
+def _withhold(satisfaction_measure):
+    """The satisfaction of a period without its share, nor the detail of its answers."""
+    share = dataclasses.replace(satisfaction_measure.share, withheld=True)
+    return Measure(satisfaction_measure.commitment, share, None, {"answers": share.whole, "moods": {}})
 
 
 def _measures(commitments, tally, held, moods):

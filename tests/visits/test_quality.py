@@ -204,6 +204,33 @@ def test_satisfaction_of_one_stop(stops):
     assert satisfaction(stats.Filters(MARCH.start, MARCH.end, stop=b)).share == quality.Share(10, 20, 20)
 
 
+def published_satisfaction(organisation):
+    commitments = [Commitment(kind=Commitment.Kind.SATISFACTION)]
+    return quality.published([organisation], D(2024, 4, 1), D(2025, 3, 1), commitments)
+
+
+def test_the_whole_period_gives_away_no_month_under_twenty_answers(stops):
+    a, _b = stops
+    opinions(a, TUE4, good=20, bad=5)  # March: 80 %, shown
+    opinions(a, D(2025, 2, 4), good=1, bad=2)  # February: 3 answers, no percentage
+    figures = published_satisfaction(a.organisation)
+    assert figures.months[-1][1][0].share.percent == 80.0
+    assert figures.months[-2][1][0].share.value is None
+    # 21 "Bien" of 28 over the year, less March's 20 of 25, would give February's 1 of 3.
+    overall = figures.overall[0]
+    assert (overall.share.value, overall.share.part, overall.met) == (None, 21, None)
+    assert overall.details == {"answers": 28, "moods": {}}
+
+
+def test_the_whole_period_is_shown_when_the_months_withheld_have_twenty_answers(stops):
+    a, _b = stops
+    opinions(a, TUE4, good=20, bad=5)
+    opinions(a, D(2025, 2, 4), good=10, bad=2)
+    opinions(a, D(2025, 1, 7), good=6, bad=2)  # 12 + 8 answers withheld: 20
+    overall = published_satisfaction(a.organisation).overall[0]
+    assert (overall.share.percent, overall.met) == (80.0, True)
+
+
 def test_shares_and_targets():
     assert quality.Share(0, 0).value is None
     assert quality.Share(4, 5).reaches(80) is True
