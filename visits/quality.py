@@ -295,8 +295,12 @@ def _answer_on_site(commitment, tally, held, moods):
 
 def _satisfaction(commitment, tally, held, moods):
     share = satisfaction(moods)
-    shown = {mood: moods[mood] for mood in Mood.values} if share.value is not None else {}
-    return _measured(commitment, share, answers=share.whole, moods=shown)
+    return _measured(commitment, share, answers=share.whole, moods=moods_shown(moods))
+
+
+def moods_shown(moods: Counter) -> dict:
+    """{mood: answers} of every mood, from MIN_ANSWERS answers; fewer: none (they give the share)."""
+    return {mood: moods[mood] for mood in Mood.values} if moods.total() >= MIN_ANSWERS else {}
 
 
 MEASURES = {

@@ -296,8 +296,17 @@ def test_the_coordinator_reads_the_comments_of_their_stops_only(coordination, co
     text = words(coordination.get("/coordination/avis/"))
     assert COMMENT in text
     assert "Libercourt" not in text
-    assert "1 bien 0 moyen 1 pas bien" in text  # the kiosk's opinion counted, with no comment to list
+    # The kiosk's opinion counted, with no comment to list; too few to tell them apart.
+    assert "2 avis en 30 jours : trop peu pour les détailler (moins de 20)." in text
+    assert "1 bien" not in text
     assert COMMENT not in page_text(coordination.get("/coordination/avis/?etat=traites"))
+
+
+def test_the_moods_of_twenty_opinions_are_told_apart(coordination, comments, clock):
+    Feedback.objects.bulk_create(
+        Feedback(stop=comments[0].stop, service_day=TUESDAY, source="kiosk", mood="good") for _ in range(19)
+    )
+    assert "19 bien 0 moyen 1 pas bien" in words(coordination.get("/coordination/avis/"))
 
 
 def test_the_national_administrator_reads_every_comment(client, comments, clock, django_user_model):
