@@ -1,7 +1,8 @@
 """Public API: an organisation's service commitments measured over a month (`/api/v1/organisations/<slug>/quality`).
 
 Figures only, of a whole month and a whole organisation (visits/quality.py): no visit, no
-opinion, and no satisfaction rate under MIN_ANSWERS answers. Not cached: the answer moves
+opinion, and no satisfaction rate under MIN_ANSWERS answers nor for the month under way (read
+before and after an opinion, it would tell what that person said). Not cached: the answer moves
 with every visit recorded and every opinion given, which the public cache's version does not
 follow; computed from the kept days, it takes a few queries whatever the organisation's size.
 """
@@ -62,7 +63,10 @@ class CommitmentOut(BaseModel):
         description=gettext_noop("reliable_hours : une annulation est annoncée au moins ce nombre d'heures avant.")
     )
     value: float | None = Field(
-        description=gettext_noop("Résultat, de 0 à 1 ; null sans chiffre (rien à compter, ou moins de 20 avis).")
+        description=gettext_noop(
+            "Résultat, de 0 à 1 ; null sans chiffre (rien à compter, moins de 20 avis, ou la satisfaction du mois "
+            "en cours, qui changerait à chaque avis)."
+        )
     )
     part: int | None
     whole: int

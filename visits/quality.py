@@ -32,7 +32,9 @@ visits, in the same number of queries whatever the number of months, stops or vi
   of the answers are withheld): a handful of opinions would be read as a rate, and could
   point at a person. The number of answers is always given. Nor is the share of a period
   made of months given when the months withheld have fewer than MIN_ANSWERS answers
-  together: less the months shown, it would give theirs away (`published`).
+  together: less the months shown, it would give theirs away (`published`); nor that of the
+  month under way, which moves with each opinion: read before and after one, it would tell
+  what that person said.
 
 A commitment is met when its headline share reaches its target (per cent); without a
 figure (no visitor, no opening, too few answers) it is neither met nor missed (None).
@@ -45,6 +47,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -242,22 +245,25 @@ def published(organisations, first_month, last_month, commitments) -> Published:
     for month in months:
         whole_tally += tallies.get(month) or stats.Tally()
         whole_moods.update(moods[month])
+    this_month = opening_counts.month_start(timezone.localdate())
     overall = _measures(commitments, whole_tally, sum(held[month] for month in months), whole_moods)
     withheld = sum(n for n in (moods[month].total() for month in months) if n < MIN_ANSWERS)
-    if 0 < withheld < MIN_ANSWERS:  # the whole, less the months shown, would give them away
-        overall = [_withhold(m) if m.kind == Commitment.Kind.SATISFACTION else m for m in overall]
-    return Published(
-        months=[
-            (month, _measures(commitments, tallies.get(month) or stats.Tally(), held[month], moods[month]))
-            for month in months
-        ],
-        overall=overall,
-        opinions=whole_moods.total(),
-    )
+    # The whole, less the months shown, would give away those withheld; the month under way moves.
+    if 0 < withheld < MIN_ANSWERS or last_month >= this_month:
+        overall = _without_satisfaction(overall)
+    by_month = []
+    for month in months:
+        measures = _measures(commitments, tallies.get(month) or stats.Tally(), held[month], moods[month])
+        by_month.append((month, _without_satisfaction(measures) if month >= this_month else measures))
+    return Published(months=by_month, overall=overall, opinions=whole_moods.total())
+
+
+def _without_satisfaction(measures):
+    """`measures` with the satisfaction's share and the detail of its answers withheld."""
+    return [_withhold(m) if m.kind == Commitment.Kind.SATISFACTION else m for m in measures]
 
 
 def _withhold(satisfaction_measure):
-    """The satisfaction of a period without its share, nor the detail of its answers."""
     share = dataclasses.replace(satisfaction_measure.share, withheld=True)
     return Measure(satisfaction_measure.commitment, share, None, {"answers": share.whole, "moods": {}})
 

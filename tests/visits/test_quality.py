@@ -492,6 +492,15 @@ def test_the_api_this_month_so_far(client, stops):
     assert client.get("/api/v1/organisations/paris/quality", {"month": "2025-04"}).status_code == 200
 
 
+def test_the_api_gives_no_satisfaction_rate_of_the_month_under_way(client, stops):
+    a, _b = stops
+    opinions(a, D(2025, 4, 8), good=20, bad=5)
+    # Asked again after one more opinion, the rate or the detail would tell what that person said.
+    opinion = client.get("/api/v1/organisations/paris/quality", {"month": "2025-04"}).json()["commitments"][3]
+    assert (opinion["value"], opinion["part"], opinion["whole"], opinion["met"]) == (None, None, 25, None)
+    assert opinion["details"] == {**opinion["details"], "answers": 25, "moods": {}}
+
+
 @pytest.mark.parametrize("slug", ["inconnue", "endormie"])
 def test_the_api_does_not_know_an_unknown_or_inactive_organisation(client, stops, slug):
     OrganisationFactory(slug="endormie", active=False)
