@@ -145,6 +145,19 @@ def test_an_extra_opening_counts_held_and_a_reorganisation_is_not_a_cancellation
     assert measured.details["median_notice_hours"] == -1.0
 
 
+def test_the_notice_is_counted_in_real_hours_across_the_change_to_summer_time(stops):
+    a, _b = stops
+    tuesday = D(2025, 4, 1)  # the clocks went forward on Sunday 30 March
+    # Saturday 10h to Tuesday 9h30 reads 71 h 30 on the clock, but 70 h 30 went by.
+    change(a, at(D(2025, 3, 29), 10), cancelled=[(tuesday, "09:30", "13:00")])
+    ClosureFactory(stop=a, first_day=tuesday)
+    [cancellation] = opening_counts.cancellations(tuesday, tuesday)
+    assert cancellation.notice_hours == 70
+    april = stats.Filters(D(2025, 4, 1), D(2025, 4, 14), stop=a)
+    assert reliable_hours(april, notice_hours=71).details["announced"] == quality.Share(0, 1)
+    assert reliable_hours(april, notice_hours=70).details["announced"] == quality.Share(1, 1)
+
+
 def test_the_whole_service_and_the_notice_threshold(schedule_changes):
     measured = reliable_hours(MARCH, notice_hours=47)
     assert measured.share == quality.Share(5, 8)
