@@ -81,6 +81,9 @@ def test_the_ticket_asks_for_an_opinion_once_the_visit_is_over(live_server, phon
     expect(phone.get_by_role("heading", name="Votre avis nous aide")).to_be_visible()
     assert_accessible(phone)
     assert_fits(phone)
+    phone.get_by_role("button", name="Envoyer mon avis").click()  # nothing answered
+    expect(phone.get_by_text("Choisissez un des trois visages.")).to_be_visible()
+    assert_accessible(phone)
 
     phone.get_by_text("Moyen", exact=True).click()
     phone.get_by_text("Oui", exact=True).click()
