@@ -277,6 +277,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "visits.tasks.purge_expired_follow_up_contacts",
         "schedule": crontab(hour=3, minute=15),
     },
+    "forget-kiosk-minutes": {
+        "task": "visits.tasks.forget_kiosk_minutes",
+        "schedule": crontab(hour=3, minute=25),
+    },
     "send-waiting-confirmations": {
         "task": "stops.tasks.send_waiting_confirmations",
         "schedule": crontab(minute=5),

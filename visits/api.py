@@ -1,7 +1,8 @@
 """Public API: an organisation's service commitments measured over a month (`/api/v1/organisations/<slug>/quality`).
 
 Figures only, of a whole month and a whole organisation (visits/quality.py): no visit, no
-opinion, and no satisfaction rate under MIN_ANSWERS answers. Not cached: the answer moves
+opinion, and no satisfaction rate under MIN_ANSWERS answers nor for the month under way (read
+before and after an opinion, it would tell what that person said). Not cached: the answer moves
 with every visit recorded and every opinion given, which the public cache's version does not
 follow; computed from the kept days, it takes a few queries whatever the organisation's size.
 """
@@ -25,7 +26,8 @@ from visits import quality
 from visits.models import Commitment
 
 router = Router(tags=[gettext_noop("Engagements de service")])
-MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+# ASCII digits only: \d would take other scripts' digits too.
+MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
 class ShareOut(BaseModel):
@@ -61,7 +63,10 @@ class CommitmentOut(BaseModel):
         description=gettext_noop("reliable_hours : une annulation est annoncée au moins ce nombre d'heures avant.")
     )
     value: float | None = Field(
-        description=gettext_noop("Résultat, de 0 à 1 ; null sans chiffre (rien à compter, ou moins de 20 avis).")
+        description=gettext_noop(
+            "Résultat, de 0 à 1 ; null sans chiffre (rien à compter, moins de 20 avis, ou la satisfaction du mois "
+            "en cours, qui changerait à chaque avis)."
+        )
     )
     part: int | None
     whole: int
@@ -113,18 +118,19 @@ def _month(text):
     this_month = month_start(timezone.localdate())
     if text is None:
         return previous_month(this_month)
-    found = MONTH.match(text)
+    found = MONTH.fullmatch(text)
     if not found or not 1 <= int(found[2]) <= 12:
         raise HttpError(
             400,
             _("Le paramètre « month » doit être un mois au format AAAA-MM, par exemple %(example)s.")
             % {"example": f"{previous_month(this_month):%Y-%m}"},
         )
+    # The year is checked before the date is made: there is no year 0000.
+    if int(found[1]) < FIRST_DAY.year:
+        raise HttpError(400, _("Le mois doit être en %(year)s ou après.") % {"year": FIRST_DAY.year})
     first_day = datetime.date(int(found[1]), int(found[2]), 1)
     if first_day > this_month:
         raise HttpError(400, _("Le mois %(month)s n'a pas encore commencé.") % {"month": text})
-    if first_day < FIRST_DAY:
-        raise HttpError(400, _("Le mois doit être en %(year)s ou après.") % {"year": FIRST_DAY.year})
     return first_day
 
 

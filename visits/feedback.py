@@ -6,6 +6,10 @@ the visit's demands; never the visit. A ticket's opinion and the ticket's own ma
 given (`Visit.feedback_given_at`) carry the start of the service day, not the minute: with the
 minute on both, or with the minute the visit ended, anyone with the database could pair them.
 
+The kiosk's opinions keep their minute for the day only, to count the kiosk's pace: the
+night after, they too carry the start of their day (`forget_kiosk_minutes`), since the minute
+would pair one with the visit that had just ended.
+
 A comment is seen by the organisation's coordinators only; e-mail addresses and phone numbers
 in it are masked before it is saved (`mask`). The kiosk takes no free text, and answers at a
 plausible pace only, counted in the database so that it holds with Redis down.
@@ -16,6 +20,7 @@ import re
 
 import phonenumbers
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -111,6 +116,16 @@ def give_on_kiosk(stop, answers, now=None):
             created_at=now,
             **_answers(answers),
         )
+
+
+def forget_kiosk_minutes(today):
+    """Nightly: the kiosk's opinions of the days before `today` carry the start of their day
+    instead of their minute, as those of the tickets (see above); returns how many changed."""
+    timed = Feedback.objects.filter(source=Feedback.Source.KIOSK, service_day__lt=today).filter(
+        Q(created_at__hour__gt=0) | Q(created_at__minute__gt=0) | Q(created_at__second__gt=0)
+    )
+    days = timed.order_by().values_list("service_day", flat=True).distinct()
+    return sum(timed.filter(service_day=day).update(created_at=day_start(day)) for day in list(days))
 
 
 def _answers(answers):

@@ -522,9 +522,12 @@ class Feedback(models.Model):
 
 class CommitmentQuerySet(models.QuerySet):
     def replace(self, organisation, commitments):
-        """Make `commitments` (unsaved, of `organisation`) its commitments: those not among them end."""
+        """Make `commitments` (unsaved, of `organisation`) its commitments: those not among them end.
+        Of two choices saved at once, the last one stands whole: the organisation's row is locked
+        meanwhile (otherwise each would keep the kinds the other added)."""
         kinds = [commitment.kind for commitment in commitments]
         with transaction.atomic():
+            type(organisation).objects.select_for_update().filter(pk=organisation.pk).first()
             self.filter(organisation=organisation).exclude(kind__in=kinds).delete()
             for commitment in commitments:
                 fields = {f.name: getattr(commitment, f.name) for f in self.model._meta.concrete_fields}

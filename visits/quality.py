@@ -30,18 +30,24 @@ visits, in the same number of queries whatever the number of months, stops or vi
 - **Satisfaction**: among the opinions given (`Feedback`), the share of "Bien". Under
   MIN_ANSWERS answers there is no percentage (the share's value, its part and the detail
   of the answers are withheld): a handful of opinions would be read as a rate, and could
-  point at a person. The number of answers is always given.
+  point at a person. The number of answers is always given. Nor is the share of a period
+  made of months given when the months withheld have fewer than MIN_ANSWERS answers
+  together: less the months shown, it would give theirs away (`published`); nor that of the
+  month under way, which moves with each opinion: read before and after one, it would tell
+  what that person said.
 
 A commitment is met when its headline share reaches its target (per cent); without a
 figure (no visitor, no opening, too few answers) it is neither met nor missed (None).
 """
 
+import dataclasses
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -57,15 +63,18 @@ ANNOUNCE_WINDOW = opening_counts.ANNOUNCE_WINDOW
 
 @dataclass(frozen=True)
 class Share:
-    """`part` out of `whole`; no value under `minimum` (at least one)."""
+    """`part` out of `whole`; no value under `minimum` (at least one), nor when `withheld`."""
 
     part: int
     whole: int
     minimum: int = 1
+    withheld: bool = False  # the value would give away another one, withheld
 
     @property
     def value(self) -> float | None:
-        return self.part / self.whole if self.whole and self.whole >= self.minimum else None
+        if self.withheld or not self.whole or self.whole < self.minimum:
+            return None
+        return self.part / self.whole
 
     @property
     def percent(self) -> float | None:
@@ -236,14 +245,27 @@ def published(organisations, first_month, last_month, commitments) -> Published:
     for month in months:
         whole_tally += tallies.get(month) or stats.Tally()
         whole_moods.update(moods[month])
-    return Published(
-        months=[
-            (month, _measures(commitments, tallies.get(month) or stats.Tally(), held[month], moods[month]))
-            for month in months
-        ],
-        overall=_measures(commitments, whole_tally, sum(held[month] for month in months), whole_moods),
-        opinions=whole_moods.total(),
-    )
+    this_month = opening_counts.month_start(timezone.localdate())
+    overall = _measures(commitments, whole_tally, sum(held[month] for month in months), whole_moods)
+    withheld = sum(n for n in (moods[month].total() for month in months) if n < MIN_ANSWERS)
+    # The whole, less the months shown, would give away those withheld; the month under way moves.
+    if 0 < withheld < MIN_ANSWERS or last_month >= this_month:
+        overall = _without_satisfaction(overall)
+    by_month = []
+    for month in months:
+        measures = _measures(commitments, tallies.get(month) or stats.Tally(), held[month], moods[month])
+        by_month.append((month, _without_satisfaction(measures) if month >= this_month else measures))
+    return Published(months=by_month, overall=overall, opinions=whole_moods.total())
+
+
+def _without_satisfaction(measures):
+    """`measures` with the satisfaction's share and the detail of its answers withheld."""
+    return [_withhold(m) if m.kind == Commitment.Kind.SATISFACTION else m for m in measures]
+
+
+def _withhold(satisfaction_measure):
+    share = dataclasses.replace(satisfaction_measure.share, withheld=True)
+    return Measure(satisfaction_measure.commitment, share, None, {"answers": share.whole, "moods": {}})
 
 
 def _measures(commitments, tally, held, moods):
@@ -279,8 +301,12 @@ def _answer_on_site(commitment, tally, held, moods):
 
 def _satisfaction(commitment, tally, held, moods):
     share = satisfaction(moods)
-    shown = {mood: moods[mood] for mood in Mood.values} if share.value is not None else {}
-    return _measured(commitment, share, answers=share.whole, moods=shown)
+    return _measured(commitment, share, answers=share.whole, moods=moods_shown(moods))
+
+
+def moods_shown(moods: Counter) -> dict:
+    """{mood: answers} of every mood, from MIN_ANSWERS answers; fewer: none (they give the share)."""
+    return {mood: moods[mood] for mood in Mood.values} if moods.total() >= MIN_ANSWERS else {}
 
 
 MEASURES = {

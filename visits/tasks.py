@@ -4,13 +4,19 @@ from django.utils import timezone
 
 from mairie_mobile import faults
 from stops.models import Stop
-from visits import intake, stats, tickets
+from visits import feedback, intake, stats, tickets
 
 
 @shared_task
 def purge_expired_follow_up_contacts():
     """Daily: erase the follow-up contacts kept longer than the retention period."""
     return intake.purge_follow_up_contacts(settings.FOLLOW_UP_RETENTION_DAYS)
+
+
+@shared_task
+def forget_kiosk_minutes():
+    """Nightly: the kiosk's opinions of the days over keep their day, not their minute."""
+    return feedback.forget_kiosk_minutes(timezone.localdate())
 
 
 @shared_task

@@ -1,6 +1,8 @@
 """In a real browser: the bus's kiosk on a tablet, and the opinion asked on a visitor's phone
 once their visit is over."""
 
+import datetime
+
 import pytest
 from playwright.sync_api import expect
 
@@ -79,6 +81,9 @@ def test_the_ticket_asks_for_an_opinion_once_the_visit_is_over(live_server, phon
     expect(phone.get_by_role("heading", name="Votre avis nous aide")).to_be_visible()
     assert_accessible(phone)
     assert_fits(phone)
+    phone.get_by_role("button", name="Envoyer mon avis").click()  # nothing answered
+    expect(phone.get_by_text("Choisissez un des trois visages.")).to_be_visible()
+    assert_accessible(phone)
 
     phone.get_by_text("Moyen", exact=True).click()
     phone.get_by_text("Oui", exact=True).click()
@@ -92,3 +97,72 @@ def test_the_ticket_asks_for_an_opinion_once_the_visit_is_over(live_server, phon
     opinion = Feedback.objects.get()
     assert (opinion.mood, opinion.answered, opinion.clarity) == ("average", "yes", 5)
     assert opinion.comment == "Rappelez-moi au [numéro masqué], merci"
+
+
+def focus_ring(page, label_for):
+    """The ring drawn around the answer whose radio has the focus (Bootstrap's btn-check)."""
+    return page.locator(f"label[for={label_for}]").evaluate(
+        "label => { const s = getComputedStyle(label); return [s.boxShadow, s.outlineStyle]; }"
+    )
+
+
+def test_the_kiosk_is_answered_with_the_keyboard(browser, live_server, agent):
+    stop = StopFactory(slug="porte-montmartre")
+    context, tablet = new_page(browser, 800, 1280)
+    log_in(tablet, f"{live_server.url}/agents/arrets/{stop.slug}/avis/", "camille")
+    expect(tablet.get_by_role("heading", level=1)).to_have_text("Votre avis sur votre passage")
+
+    tablet.keyboard.press("Tab")  # the link to the content, as on every page
+    tablet.keyboard.press("Tab")  # into the first question, on its first answer
+    expect(tablet.get_by_role("radio", name="Bien", exact=True)).to_be_focused()
+    box_shadow, outline = focus_ring(tablet, "id_mood_0")
+    assert box_shadow != "none" or outline != "none"  # the focus is seen
+    tablet.keyboard.press("Space")
+    expect(tablet.get_by_role("radio", name="Bien", exact=True)).to_be_checked()
+    tablet.keyboard.press("ArrowRight")  # the arrows move within the group, as radios do
+    expect(tablet.get_by_role("radio", name="Moyen", exact=True)).to_be_checked()
+    tablet.keyboard.press("Tab")  # on to the next question
+    expect(tablet.get_by_role("radio", name="Oui", exact=True)).to_be_focused()
+    tablet.keyboard.press("Space")
+    tablet.keyboard.press("Tab")
+    tablet.keyboard.press("ArrowRight")
+    tablet.keyboard.press("ArrowRight")
+    tablet.keyboard.press("Tab")
+    expect(tablet.get_by_role("button", name="Envoyer")).to_be_focused()
+    tablet.keyboard.press("Enter")
+    expect(tablet.get_by_role("heading", level=1)).to_have_text("Merci !")
+    opinion = Feedback.objects.get()
+    assert (opinion.mood, opinion.answered, opinion.clarity) == ("average", "yes", 3)
+    context.close()
+
+
+def test_the_comments_page_with_comments_to_handle_and_handled(browser, live_server, coordinator):
+    stop = StopFactory()
+    for n in range(3):
+        Feedback.objects.create(
+            stop=stop,
+            service_day=datetime.date.today(),
+            source="ticket",
+            mood="bad",
+            comment=f"Il faisait froid ({n}).",
+        )
+    Feedback.objects.create(stop=stop, service_day=datetime.date.today(), source="kiosk", mood="good")
+    context, page = new_page(browser, 360, 740)
+    log_in(page, f"{live_server.url}/coordination/avis/", "nadia")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Avis des visiteurs")
+    assert_accessible(page)
+    assert_fits(page)
+
+    page.get_by_label("Ce que nous avons fait").first.fill("   ")  # nothing said of what was done
+    page.get_by_role("button", name="Marquer comme traité").first.click()
+    expect(page.locator(".invalid-feedback").first).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Ce que nous avons fait").first.fill("Le bus est chauffé dès 9 h.")
+    page.get_by_label("Publier ce que nous avons fait sur la page des engagements").first.check()
+    page.get_by_role("button", name="Marquer comme traité").first.click()
+    expect(page.get_by_text("C'est noté : le commentaire est marqué comme traité.")).to_be_visible()
+    page.get_by_role("link", name="Traités").click()
+    expect(page.get_by_text("Avis pris en compte")).to_be_visible()
+    assert_accessible(page)
+    assert_fits(page)
+    context.close()

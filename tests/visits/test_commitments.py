@@ -2,6 +2,7 @@
 measures them; tests/visits/test_quality.py checks the figures)."""
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -109,6 +110,26 @@ def test_the_whole_service_is_measured_with_the_default_thresholds(client):
 
     assert "Recevoir au moins 80 % des visiteurs moins de 20 minutes après leur arrivée." in page
     assert "PIMMS de Libercourt" in page  # each organisation's page is listed
+
+
+def test_the_year_gives_away_no_month_under_twenty_answers(client, mid_april):
+    stop = StopFactory()
+    for day, good, bad in ((datetime.date(2025, 3, 4), 20, 5), (datetime.date(2025, 2, 4), 1, 2)):
+        Feedback.objects.bulk_create(
+            Feedback(stop=stop, service_day=day, source="ticket", mood=mood)
+            for mood, n in (("good", good), ("bad", bad))
+            for _ in range(n)
+        )
+    Commitment.objects.create(organisation=stop.organisation, kind="satisfaction")
+
+    page = " ".join(re.sub(r"<[^>]+>", " ", text_of(client.get("/structures/paris/engagements/"))).split())
+
+    assert "(20 sur 25)" in page  # March
+    assert "pas de pourcentage sous 20 avis (3 avis)" in page  # February
+    # The year, less March, would give February.
+    assert "75" not in page
+    assert "21 sur 28" not in page
+    assert "pas de pourcentage : il laisserait calculer celui des mois de moins de 20 avis (28 avis)" in page
 
 
 def test_comments_are_never_public_only_the_notes_chosen(client, mid_april):

@@ -12,7 +12,7 @@ from partners.models import Partner, Reason
 from tests.conftest import transactional
 from tests.factories import StopFactory, VisitFactory
 from visits import feedback, intake
-from visits.models import Feedback, Visit
+from visits.models import Commitment, Feedback, Visit
 
 pytestmark = [
     *transactional,
@@ -117,3 +117,16 @@ def test_one_ticket_posting_its_opinion_twice_at_once_keeps_one(agent):
     assert result is None
     assert isinstance(error, feedback.AlreadyGiven)
     assert list(Feedback.objects.values_list("mood", flat=True)) == ["good"]
+
+
+def test_two_coordinators_saving_the_commitments_at_once_leave_the_last_choice(coordinator):
+    organisation = coordinator.memberships.get().organisation
+    with transaction.atomic():
+        Commitment.objects.replace(organisation, [Commitment(organisation=organisation, kind="quick_welcome")])
+        # A colleague saves another choice while the first is being saved.
+        second = in_thread(
+            Commitment.objects.replace, organisation, [Commitment(organisation=organisation, kind="satisfaction")]
+        )
+        wait_until_a_transaction_waits_for_a_lock()
+    assert second.result(timeout=10) == (None, None)
+    assert list(Commitment.objects.values_list("kind", flat=True)) == ["satisfaction"]

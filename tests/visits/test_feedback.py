@@ -7,13 +7,14 @@ import re
 
 import pytest
 import time_machine
+from django.conf import settings
 
 from mairie_mobile.models import AuditEvent
 from partners.models import OrientationTarget, Partner, Reason
 from tests.conftest import text_of
 from tests.factories import OrganisationFactory, StopFactory
 from tests.visits.test_tickets import TUESDAY, at
-from visits import feedback, intake
+from visits import feedback, intake, tasks
 from visits.models import Feedback, Visit
 
 pytestmark = pytest.mark.django_db
@@ -266,6 +267,27 @@ def test_the_kiosk_takes_sixty_opinions_an_hour(tuesday_bus):
     feedback.give_on_kiosk(tuesday_bus, {"mood": "good"}, now=start + datetime.timedelta(hours=1, seconds=1))
 
 
+def test_the_kiosk_keeps_the_minute_of_an_opinion_until_the_night_only(tuesday_bus):
+    # The minute would pair an opinion with the visit that had just ended, as on a ticket.
+    feedback.give_on_kiosk(tuesday_bus, {"mood": "good"}, now=at(10, 42))
+    feedback.give_on_kiosk(tuesday_bus, {"mood": "bad"}, now=at(16, 7))
+    assert feedback.forget_kiosk_minutes(TUESDAY) == 0  # the day's pace is still counted
+    wednesday = TUESDAY + datetime.timedelta(days=1)
+    today = feedback.give_on_kiosk(tuesday_bus, {"mood": "good"}, now=at(9, day=wednesday))
+
+    assert feedback.forget_kiosk_minutes(wednesday) == 2
+
+    given = set(Feedback.objects.exclude(pk=today.pk).values_list("created_at", flat=True))
+    assert given == {feedback.day_start(TUESDAY)}
+    assert Feedback.objects.get(pk=today.pk).created_at == at(9, day=wednesday)
+
+
+def test_the_minutes_of_the_kiosk_are_forgotten_every_night():
+    entry = settings.CELERY_BEAT_SCHEDULE["forget-kiosk-minutes"]
+    assert entry["task"] == tasks.forget_kiosk_minutes.name
+    assert entry["schedule"].hour == {3}
+
+
 def test_another_organisations_kiosk_is_not_found(logged_in, clock):
     elsewhere = StopFactory(organisation=OrganisationFactory(slug="pimms"))
     assert logged_in.get(f"/agents/arrets/{elsewhere.slug}/avis/").status_code == 404
@@ -296,8 +318,17 @@ def test_the_coordinator_reads_the_comments_of_their_stops_only(coordination, co
     text = words(coordination.get("/coordination/avis/"))
     assert COMMENT in text
     assert "Libercourt" not in text
-    assert "1 bien 0 moyen 1 pas bien" in text  # the kiosk's opinion counted, with no comment to list
+    # The kiosk's opinion counted, with no comment to list; too few to tell them apart.
+    assert "2 avis en 30 jours : trop peu pour les détailler (moins de 20)." in text
+    assert "1 bien" not in text
     assert COMMENT not in page_text(coordination.get("/coordination/avis/?etat=traites"))
+
+
+def test_the_moods_of_twenty_opinions_are_told_apart(coordination, comments, clock):
+    Feedback.objects.bulk_create(
+        Feedback(stop=comments[0].stop, service_day=TUESDAY, source="kiosk", mood="good") for _ in range(19)
+    )
+    assert "19 bien 0 moyen 1 pas bien" in words(coordination.get("/coordination/avis/"))
 
 
 def test_the_national_administrator_reads_every_comment(client, comments, clock, django_user_model):

@@ -145,6 +145,19 @@ def test_an_extra_opening_counts_held_and_a_reorganisation_is_not_a_cancellation
     assert measured.details["median_notice_hours"] == -1.0
 
 
+def test_the_notice_is_counted_in_real_hours_across_the_change_to_summer_time(stops):
+    a, _b = stops
+    tuesday = D(2025, 4, 1)  # the clocks went forward on Sunday 30 March
+    # Saturday 10h to Tuesday 9h30 reads 71 h 30 on the clock, but 70 h 30 went by.
+    change(a, at(D(2025, 3, 29), 10), cancelled=[(tuesday, "09:30", "13:00")])
+    ClosureFactory(stop=a, first_day=tuesday)
+    [cancellation] = opening_counts.cancellations(tuesday, tuesday)
+    assert cancellation.notice_hours == 70
+    april = stats.Filters(D(2025, 4, 1), D(2025, 4, 14), stop=a)
+    assert reliable_hours(april, notice_hours=71).details["announced"] == quality.Share(0, 1)
+    assert reliable_hours(april, notice_hours=70).details["announced"] == quality.Share(1, 1)
+
+
 def test_the_whole_service_and_the_notice_threshold(schedule_changes):
     measured = reliable_hours(MARCH, notice_hours=47)
     assert measured.share == quality.Share(5, 8)
@@ -202,6 +215,33 @@ def test_satisfaction_of_one_stop(stops):
     opinions(a, TUE4, good=20)
     opinions(b, D(2025, 3, 7), good=10, bad=10)
     assert satisfaction(stats.Filters(MARCH.start, MARCH.end, stop=b)).share == quality.Share(10, 20, 20)
+
+
+def published_satisfaction(organisation):
+    commitments = [Commitment(kind=Commitment.Kind.SATISFACTION)]
+    return quality.published([organisation], D(2024, 4, 1), D(2025, 3, 1), commitments)
+
+
+def test_the_whole_period_gives_away_no_month_under_twenty_answers(stops):
+    a, _b = stops
+    opinions(a, TUE4, good=20, bad=5)  # March: 80 %, shown
+    opinions(a, D(2025, 2, 4), good=1, bad=2)  # February: 3 answers, no percentage
+    figures = published_satisfaction(a.organisation)
+    assert figures.months[-1][1][0].share.percent == 80.0
+    assert figures.months[-2][1][0].share.value is None
+    # 21 "Bien" of 28 over the year, less March's 20 of 25, would give February's 1 of 3.
+    overall = figures.overall[0]
+    assert (overall.share.value, overall.share.part, overall.met) == (None, 21, None)
+    assert overall.details == {"answers": 28, "moods": {}}
+
+
+def test_the_whole_period_is_shown_when_the_months_withheld_have_twenty_answers(stops):
+    a, _b = stops
+    opinions(a, TUE4, good=20, bad=5)
+    opinions(a, D(2025, 2, 4), good=10, bad=2)
+    opinions(a, D(2025, 1, 7), good=6, bad=2)  # 12 + 8 answers withheld: 20
+    overall = published_satisfaction(a.organisation).overall[0]
+    assert (overall.share.percent, overall.met) == (80.0, True)
 
 
 def test_shares_and_targets():
@@ -452,6 +492,8 @@ def test_the_api_gives_no_satisfaction_rate_under_twenty_answers(client, stops):
         ("mars", "Le paramètre « month » doit être un mois au format AAAA-MM, par exemple 2025-03."),
         ("2025-05", "Le mois 2025-05 n'a pas encore commencé."),
         ("1999-12", "Le mois doit être en 2000 ou après."),
+        ("0000-01", "Le mois doit être en 2000 ou après."),
+        ("٢٠٢٥-٠٣", "Le paramètre « month » doit être un mois au format AAAA-MM, par exemple 2025-03."),
     ],
 )
 def test_the_api_refuses_a_bad_month(client, stops, month, message):
@@ -461,6 +503,15 @@ def test_the_api_refuses_a_bad_month(client, stops, month, message):
 
 def test_the_api_this_month_so_far(client, stops):
     assert client.get("/api/v1/organisations/paris/quality", {"month": "2025-04"}).status_code == 200
+
+
+def test_the_api_gives_no_satisfaction_rate_of_the_month_under_way(client, stops):
+    a, _b = stops
+    opinions(a, D(2025, 4, 8), good=20, bad=5)
+    # Asked again after one more opinion, the rate or the detail would tell what that person said.
+    opinion = client.get("/api/v1/organisations/paris/quality", {"month": "2025-04"}).json()["commitments"][3]
+    assert (opinion["value"], opinion["part"], opinion["whole"], opinion["met"]) == (None, None, 25, None)
+    assert opinion["details"] == {**opinion["details"], "answers": 25, "moods": {}}
 
 
 @pytest.mark.parametrize("slug", ["inconnue", "endormie"])

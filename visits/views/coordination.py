@@ -3,6 +3,7 @@ commitments their organisation makes (measured by visits/quality.py), and the vi
 to handle."""
 
 import datetime
+from collections import Counter
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -189,7 +190,7 @@ def _comments_page(request, invalid=None):
     context = {
         "page": Paginator(listed, COMMENTS_PER_PAGE).get_page(request.GET.get("page")),
         "state": state,
-        "moods": _moods(mine.filter(service_day__gte=timezone.localdate() - datetime.timedelta(days=MOOD_DAYS))),
+        **_moods(mine.filter(service_day__gte=timezone.localdate() - datetime.timedelta(days=MOOD_DAYS))),
         "mood_days": MOOD_DAYS,
         "form": HandleFeedbackForm(),
         "invalid_pk": invalid and invalid[0],
@@ -199,9 +200,11 @@ def _comments_page(request, invalid=None):
 
 
 def _moods(opinions):
-    """[(Mood, count)] of `opinions`, every mood named, none counted as 0."""
-    counts = dict(opinions.values_list("mood").annotate(n=Count("pk")).order_by())
-    return [(mood, counts.get(mood.value, 0)) for mood in Mood]
+    """The number of `opinions` ("answers") and [(Mood, count)] of every mood ("moods"), or none
+    under quality.MIN_ANSWERS answers, as for the satisfaction."""
+    counts = Counter(dict(opinions.values_list("mood").annotate(n=Count("pk")).order_by()))
+    shown = quality.moods_shown(counts)
+    return {"answers": counts.total(), "moods": [(mood, shown[mood.value]) for mood in Mood if shown]}
 
 
 @coordinator_required
