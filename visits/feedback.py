@@ -31,8 +31,18 @@ from visits.models import Feedback, Status, Visit
 
 MASKED_ADDRESS = gettext_lazy("[adresse masquée]")
 MASKED_NUMBER = gettext_lazy("[numéro masqué]")
-# What is written around an @ in an address, as people type it.
-EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)*")
+# What is written around an @ in an address, as people type it, also spaced out or spelt
+# « (at) », « [at] », « arobase » to dodge a robot, with « . » or « (point) » between its parts (a
+# dot followed by a space ends the sentence, not the address).
+AT = r"(?:\s*@\s*|\s*[\[(]\s*(?:at|arobase)\s*[\])]\s*|\s+arobase\s+)"
+DOT = r"(?:\.|\s*[\[(]\s*(?:dot|point)\s*[\])]\s*)"
+EMAIL = re.compile(rf"[\w.!#$%&'*+/=?^`{{|}}~-]+{AT}[\w-]+(?:{DOT}[\w-]+)*", re.IGNORECASE)
+# A French number whatever its separator, the same between its pairs of digits (« 06/12/34/56/78 »,
+# « 06,12,34,56,78 »), which the phone numbers' library does not take for one; not a date
+# followed by an hour (« 05/03/2025 10h »).
+FRENCH_NUMBER = re.compile(
+    r"(?<!\d)(?:(?:\+|00)33\s*(?:\(0\))?\s*|0)[1-9](?P<separator>[\s./,-]?)\d{2}(?:(?P=separator)\d{2}){3}(?!\d)"
+)
 
 # The kiosk: one person at a time at the tablet takes longer than this to answer...
 KIOSK_MIN_GAP = datetime.timedelta(seconds=5)
@@ -56,6 +66,7 @@ class TooFast(FeedbackRefused):
 def mask(text):
     """`text` with its e-mail addresses and phone numbers replaced by a mark that says so."""
     text = EMAIL.sub(str(MASKED_ADDRESS), text)
+    text = FRENCH_NUMBER.sub(str(MASKED_NUMBER), text)
     matches = phonenumbers.PhoneNumberMatcher(text, "FR", leniency=phonenumbers.Leniency.POSSIBLE)
     # From the end: the positions of the numbers before stay right.
     for match in reversed(list(matches)):

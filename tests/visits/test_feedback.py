@@ -74,6 +74,13 @@ def give(client, visit, **overrides):
         ("mon numéro +33 6 12 34 56 78", "mon numéro [numéro masqué]"),
         ("0612345678 ou 06.12.34.56.78", "[numéro masqué] ou [numéro masqué]"),
         ("fixe 01 42 76 40 40, mail x@y.org", "fixe [numéro masqué], mail [adresse masquée]"),
+        # As people dodge the masking, or type in a hurry.
+        ("jean @ gmail.com", "[adresse masquée]"),
+        ("jean[at]gmail.com ou jean (at) gmail (point) com", "[adresse masquée] ou [adresse masquée]"),
+        ("Écrivez à jean@gmail.com. Merci", "Écrivez à [adresse masquée]. Merci"),
+        ("06/12/34/56/78", "[numéro masqué]"),
+        ("06,12,34,56,78 ou 06-12-34-56-78", "[numéro masqué] ou [numéro masqué]"),
+        ("+33 (0)6 12 34 56 78", "[numéro masqué]"),
     ],
 )
 def test_addresses_and_numbers_are_masked(text, masked):
@@ -84,6 +91,7 @@ def test_addresses_and_numbers_are_masked(text, masked):
     "text",
     [
         "J'ai attendu 45 minutes, le 12/03/2025 à 10h30.",
+        "Venu le 05/03/2025 10h, reçu à 10h20.",
         "Dossier n° 1234567, code postal 75018, 2 personnes avant moi.",
         "Super accueil !",
         "",
