@@ -495,6 +495,19 @@ class CommitmentsForm(forms.Form):
             names += [f"{kind}-target", f"{kind}-text"]
             self.groups.append((kind, label, [self[name] for name in names]))
 
+    def clean(self):
+        """A threshold or a target is needed for a commitment taken, not for one left aside."""
+        cleaned = super().clean()
+        for kind, _label, fields in self.groups:
+            if not cleaned.get(f"{kind}-chosen"):
+                continue
+            for bound in fields:
+                name = bound.name
+                needed = name.endswith(("-target", "-minutes", "-notice_hours"))
+                if needed and cleaned.get(name) is None and name not in self.errors:
+                    self.add_error(name, _("Indiquez une valeur pour cet engagement."))
+        return cleaned
+
     def commitments(self):
         """The commitments chosen, unsaved, in the order of the kinds."""
         chosen = []
@@ -516,7 +529,7 @@ def _model_field(name, commitment):
     # A plain form does not run the model's validators (a ModelForm would): they go with the field.
     field = model_field.formfield(validators=model_field.validators)
     field.initial = getattr(commitment, name)
-    field.required = name != "text"
+    field.required = False  # needed only for a commitment taken: CommitmentsForm.clean
     return field
 
 

@@ -71,6 +71,13 @@ def test_a_bad_threshold_is_explained_and_changes_nothing(coordination, coordina
     assert not Commitment.objects.exists()
 
 
+def test_a_commitment_left_aside_needs_no_value(coordination, coordinator):
+    response = coordination.post("/coordination/engagements/paris/", FORM | {"satisfaction-target": ""})
+
+    assert response.status_code == 302
+    assert set(Commitment.objects.values_list("kind", flat=True)) == {"quick_welcome", "answer_on_site"}
+
+
 def test_another_organisations_commitments_are_out_of_reach(coordination, coordinator):
     OrganisationFactory(slug="pimms")
     assert coordination.get("/coordination/engagements/pimms/").status_code == 404
