@@ -114,7 +114,7 @@ def closure_label(closure):
     when = long_date(first, weekday=True, year=True)
     if last != first:
         when = _("du %(first)s au %(last)s") % {"first": when, "last": long_date(last, weekday=True, year=True)}
-    return _("%(reason)s (%(when)s)") % {"reason": closure.reason, "when": when}
+    return _("%(reason)s (%(when)s)") % {"reason": closure.public_reason, "when": when}
 
 
 def extra_label(extra):
