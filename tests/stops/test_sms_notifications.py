@@ -18,8 +18,7 @@ from hypothesis import strategies as st
 from bench.generate import NAMES
 from mairie_mobile import gsm, sms
 from stops import links, notifications, schedule, tasks
-from stops.forms import CANCELLATION_REASONS
-from stops.models import Notification, SmsSent, Subscription, new_leave_code
+from stops.models import ClosureReason, Notification, SmsSent, Subscription, new_leave_code
 from stops.tasks import MAX_RETRIES, send_notifications
 from tests import brevo
 from tests.conftest import text_of
@@ -294,7 +293,7 @@ def every_sms(sender, stop, reason):
 
 
 @pytest.mark.parametrize("name", longest_names())
-@pytest.mark.parametrize("reason", [*map(str, CANCELLATION_REASONS), LONG[:200]])
+@pytest.mark.parametrize("reason", [*map(str, ClosureReason.labels), LONG[:200]])
 def test_every_sms_is_one_segment_with_the_longest_names(name, reason):
     for text in every_sms(name, name, reason):
         assert gsm.fits(text), text
