@@ -126,7 +126,9 @@ def choose_language(request):
     if not page.startswith("/") or not url_has_allowed_host_and_scheme(page, {request.get_host()}):
         page = "/"
     translated = in_language(page, language)
-    target = translated if is_valid_path(translated.split("?")[0]) else without_prefix(page)
+    with translation.override(language):  # the prefix that resolves is the language's
+        offered = is_valid_path(translated.split("?")[0])
+    target = translated if offered else without_prefix(page)
     response = HttpResponseRedirect(target)
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
@@ -149,12 +151,12 @@ def languages(request):
     context["language_choices"] = [
         {
             "code": code,
-            "name": translation.get_language_info(code)["name_local"],
+            "name": name,
             "current": code == current,
             "switch": f"{reverse('choose_language')}?{urlencode({'langue': code, 'page': page})}",
             "address": request.build_absolute_uri(in_language(page, code)),
         }
-        for code, _name in settings.LANGUAGES
+        for code, name in settings.LANGUAGES
     ]
     context["alternates"] = is_public(request) and request.resolver_match is not None
     return context

@@ -1,16 +1,30 @@
-"""The schedule in plain French: dates and hours as people say them, and a stop's week in
+"""The schedule in plain words: dates and hours as people say them, and a stop's week in
 words. Pure wording: the rules are in stops/schedule.py; the models use it to describe
-themselves. It imports no module of the app (stops.models imports it)."""
+themselves. It imports no module of the app (stops.models imports it).
+
+French is written by hand, as people in France say it (« 9h30 », « mardi 1er avril »); the
+other languages follow their own conventions from the Unicode CLDR, through Babel: never
+French words swapped. The sentences around them are translated through gettext."""
 
 from itertools import groupby
 
-from django.utils import timezone
+from babel import dates as babel_dates
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
 
+def _cldr_locale():
+    """The Babel locale of the language of the moment; None in French, written by hand."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return None if language == settings.LANGUAGE_CODE else translation.to_locale(language)
+
+
 def format_time(value):
-    """9h30, 13h."""
+    """9h30, 13h; 9:30 AM in English, 09:30 in Chinese."""
+    if locale := _cldr_locale():
+        return babel_dates.format_time(value, "short", locale=locale)
     return f"{value.hour}h{value.minute:02d}" if value.minute else f"{value.hour}h"
 
 
@@ -20,6 +34,8 @@ def format_hours(start, end):
 
 def short_date(day):
     """« mar. 1/12 », for what has little room (an SMS)."""
+    if locale := _cldr_locale():
+        return babel_dates.format_skeleton("MEd", day, locale=locale)
     return f"{date_format(day, 'D')}. {day.day}/{day.month}"
 
 
@@ -79,6 +95,10 @@ def long_date(day, *, weekday=False, year=None):
     year only when it is not this year in Paris (year=None), always (True) or never (False)."""
     if year is None:
         year = day.year != timezone.localdate().year
+    if locale := _cldr_locale():
+        if year:
+            return babel_dates.format_date(day, "full" if weekday else "long", locale=locale)
+        return babel_dates.format_skeleton("MMMMEEEEd" if weekday else "MMMMd", day, locale=locale)
     text = f"{'1er' if day.day == 1 else day.day} {date_format(day, 'F Y' if year else 'F')}"
     return f"{date_format(day, 'l')} {text}" if weekday else text
 
