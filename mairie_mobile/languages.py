@@ -13,6 +13,7 @@ bus's kiosk, a staff address that residents answer, follows the cookie. The API 
 Accept-Language for its few words (a closure's reason).
 """
 
+import re
 from functools import cache
 from urllib.parse import urlencode
 
@@ -27,6 +28,8 @@ from django.views.decorators.cache import never_cache
 
 FRENCH = settings.LANGUAGE_CODE
 RIGHT_TO_LEFT = {"ar"}
+# The kiosk of the bus, where residents give their opinion: a staff address.
+KIOSK = re.compile(r"^/agents/arrets/[-\w]+/avis/$")
 
 
 class LanguageMiddleware:
@@ -42,7 +45,7 @@ class LanguageMiddleware:
             language = prefixed
         elif request.path_info.startswith("/api/"):
             language = _accepted_language(request)
-        elif request.path_info.startswith(KIOSK_PREFIX):
+        elif KIOSK.match(request.path_info):
             language = translation.get_language_from_request(request)
         else:
             language = FRENCH
@@ -65,10 +68,6 @@ class LanguageMiddleware:
         if wanted == FRENCH:
             return None
         return HttpResponseRedirect(in_language(request.get_full_path(), wanted))
-
-
-# The kiosk of the bus, where residents give their opinion: a staff address.
-KIOSK_PREFIX = "/agents/arrets/"
 
 
 def _accepted_language(request):
@@ -145,7 +144,7 @@ def languages(request):
     switcher's links and the addresses of the page in every language (hreflang)."""
     current = translation.get_language()
     context = {"text_direction": "rtl" if current in RIGHT_TO_LEFT else "ltr"}
-    if not is_public(request) and not request.path_info.startswith(KIOSK_PREFIX):
+    if not is_public(request) and not KIOSK.match(request.path_info):
         return context
     page = request.get_full_path()
     context["language_choices"] = [

@@ -58,7 +58,8 @@ def describe_week(stop, slots, today):
     for _key, group in groupby(current, key=_pattern):
         group = list(group)
         hours = " / ".join(format_hours(slot.start, slot.end) for slot in group)
-        lines.append(f"{_recurrence(group[0])} : {hours}{_bounds(group[0], today)}")
+        line = _("%(recurrence)s : %(hours)s%(bounds)s")
+        lines.append(line % {"recurrence": _recurrence(group[0]), "hours": hours, "bounds": _bounds(group[0], today)})
     if closed := closed_on(stop):
         lines.append(closed)
     return lines
