@@ -27,7 +27,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 FRENCH = settings.LANGUAGE_CODE
-RIGHT_TO_LEFT = {"ar"}
 # The kiosk of the bus, where residents give their opinion: a staff address.
 KIOSK = re.compile(r"^/agents/arrets/[-\w]+/avis/$")
 
@@ -140,14 +139,12 @@ def choose_language(request):
 
 
 def languages(request):
-    """Context processor: the page's language and direction, and, on the public pages, the
-    switcher's links and the addresses of the page in every language (hreflang)."""
-    current = translation.get_language()
-    context = {"text_direction": "rtl" if current in RIGHT_TO_LEFT else "ltr"}
+    """Context processor: on the public pages and the kiosk, the switcher's links and the
+    addresses of the page in every language (hreflang)."""
     if not is_public(request) and not KIOSK.match(request.path_info):
-        return context
-    page = request.get_full_path()
-    context["language_choices"] = [
+        return {}
+    current, page = translation.get_language(), request.get_full_path()
+    choices = [
         {
             "code": code,
             "name": name,
@@ -157,5 +154,4 @@ def languages(request):
         }
         for code, name in settings.LANGUAGES
     ]
-    context["alternates"] = is_public(request) and request.resolver_match is not None
-    return context
+    return {"language_choices": choices, "alternates": is_public(request) and request.resolver_match is not None}

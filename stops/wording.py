@@ -41,13 +41,13 @@ def short_date(day):
 
 def day_and_hours(day, start, end):
     """« mardi 1er décembre, 9h30 – 13h », the year only when it is not this one."""
-    return f"{long_date(day, weekday=True)}, {format_hours(start, end)}"
+    return _("%(day)s, %(hours)s") % {"day": long_date(day, weekday=True), "hours": format_hours(start, end)}
 
 
 def long_moment(moment):
     """« mardi 1er décembre, 9h30 » in Paris time, the year only when it is not this one."""
     moment = timezone.localtime(moment)
-    return f"{long_date(moment.date(), weekday=True)}, {format_time(moment)}"
+    return _("%(day)s, %(hours)s") % {"day": long_date(moment.date(), weekday=True), "hours": format_time(moment)}
 
 
 def describe_week(stop, slots, today):

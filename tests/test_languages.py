@@ -14,6 +14,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import translation
 
+from mairie_mobile import views
 from stops import links, notifications, wording
 from stops.models import Closure, ClosureReason, Stop, Subscription, Weekday
 from stops.schedule import PARIS
@@ -277,3 +278,23 @@ def test_the_catalogues_say_who_translated_them_and_are_compiled(tmp_path, local
     compiled = tmp_path / "django.mo"
     subprocess.run(["msgfmt", "--check", "-o", str(compiled), str(folder / "django.po")], check=True)
     assert compiled.read_bytes() == (folder / "django.mo").read_bytes()
+
+
+def test_the_bus_kiosk_follows_the_residents_choice_and_the_queue_stays_in_french(logged_in, tuesday_bus):
+    kiosk = f"/agents{STOP}avis/"
+    assert '<html lang="fr" dir="ltr">' in logged_in.get(kiosk).content.decode()
+    logged_in.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
+    page = logged_in.get(kiosk).content.decode()
+    assert '<html lang="ar" dir="rtl">' in page
+    assert "رأيك في زيارتك" in page  # « Votre avis sur votre passage »
+    assert 'href="/langue/?langue=fr&amp;page=%2Fagents%2Farrets%2Fnathalie-sarraute%2Favis%2F"' in page
+    assert logged_in.get("/langue/", {"langue": "fr", "page": kiosk})["Location"] == kiosk
+    queue = logged_in.get(f"/agents{STOP}").content.decode()
+    assert '<html lang="fr" dir="ltr">' in queue
+
+
+def test_the_error_page_rendered_without_the_request_still_reads_right_to_left_in_arabic(rf):
+    with translation.override("ar"):
+        page = views.server_error(rf.get("/ar/")).content.decode()
+    assert '<html lang="ar" dir="rtl">' in page
+    assert "واجه الموقع مشكلة" in page  # « Le site a rencontré un problème »

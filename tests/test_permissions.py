@@ -64,6 +64,7 @@ PUBLIC = {
     "admin:logout",
     "accessibility",
     "personal_data",
+    "choose_language",
     "healthz",
     "favicon",
     "manifest",
