@@ -198,6 +198,7 @@ PUBLIC_CODE = {
     "stops/ics.py",
     "stops/live.py",
     "stops/schedule.py",
+    "stops/templatetags/schedule.py",
     "stops/views/opendata.py",
     "stops/views/public.py",
     "stops/wording.py",

@@ -1,6 +1,7 @@
 import datetime
 
 from django import template
+from django.utils.translation import gettext as _
 
 from stops import wording
 
@@ -35,7 +36,7 @@ def day_label(day, now):
     """« Aujourd'hui », « Demain », or « mardi 25 novembre »."""
     today = now.date()
     if day == today:
-        return "Aujourd’hui"
+        return _("Aujourd’hui")
     if day == today + datetime.timedelta(days=1):
-        return "Demain"
+        return _("Demain")
     return wording.long_date(day, weekday=True)
