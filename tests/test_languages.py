@@ -197,6 +197,7 @@ PUBLIC_CODE = {
     "stops/forms.py",
     "stops/ics.py",
     "stops/live.py",
+    "stops/notifications.py",
     "stops/schedule.py",
     "stops/templatetags/schedule.py",
     "stops/views/opendata.py",
