@@ -300,3 +300,11 @@ def test_the_error_page_rendered_without_the_request_still_reads_right_to_left_i
         page = views.server_error(rf.get("/ar/")).content.decode()
     assert '<html lang="ar" dir="rtl">' in page
     assert "واجه الموقع مشكلة" in page  # « Le site a rencontré un problème »
+
+
+def test_the_open_data_files_stay_in_french_under_every_prefix(client, tuesday_bus):
+    for name in ("lieux-mediation-numerique.csv", "data-inclusion/services.json", "arrets.geojson"):
+        french = client.get(f"/donnees/{name}").content
+        assert client.get(f"/ar/donnees/{name}").content == french, name
+    assert "/ar/" not in client.get("/ar/donnees/data-inclusion/services.json").content.decode()
+    assert '<html lang="ar"' in client.get("/ar/donnees/").content.decode()  # the page about them is translated
