@@ -12,6 +12,7 @@ import time_machine
 from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
+from django.template import Context, Template
 from django.utils import translation
 
 from mairie_mobile import views
@@ -308,3 +309,20 @@ def test_the_open_data_files_stay_in_french_under_every_prefix(client, tuesday_b
         assert client.get(f"/ar/donnees/{name}").content == french, name
     assert "/ar/" not in client.get("/ar/donnees/data-inclusion/services.json").content.decode()
     assert '<html lang="ar"' in client.get("/ar/donnees/").content.decode()  # the page about them is translated
+
+
+def test_an_unknown_address_is_answered_in_the_language_of_its_prefix(client):
+    response = client.get("/zh-hans/arrets-inconnus/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert '<html lang="zh-hans" dir="ltr">' in page
+    assert "此页面不存在" in page  # « Cette page n'existe pas »
+    assert "English</a>" in page  # and the switcher, to read it in another language
+
+
+def test_the_commitments_months_follow_each_languages_conventions():
+    month = datetime.date(2025, 3, 1)
+    expected = {"fr": "mars 2025", "en": "March 2025", "zh-hans": "2025年3月"}
+    for language, written in expected.items():
+        with translation.override(language):
+            assert Template('{{ month|date:"YEAR_MONTH_FORMAT" }}').render(Context({"month": month})) == written

@@ -1,6 +1,7 @@
 import datetime
 
 from django import template
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stops import wording
@@ -16,6 +17,9 @@ def hours(opening):
 
 @register.filter
 def time_fr(value):
+    """9h30 in French, 9:30 AM in English...: a time, or an instant in Paris time."""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value)
     return wording.format_time(value)
 
 
