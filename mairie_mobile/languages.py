@@ -18,13 +18,15 @@ from functools import cache
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpResponseBadRequest, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.urls import LocalePrefixPattern, URLResolver, get_resolver, is_valid_path, reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+
+from mairie_mobile.validators import RefusedInput
 
 FRENCH = settings.LANGUAGE_CODE
 # The kiosk of the bus, where residents give their opinion: a staff address.
@@ -119,7 +121,7 @@ def choose_language(request):
     """The language switcher's links: remember the choice, and show the same page in it."""
     language = request.GET.get("langue", "")
     if language not in dict(settings.LANGUAGES):
-        return HttpResponseBadRequest(_("Cette langue n'est pas proposée."))
+        raise RefusedInput(_("Cette langue n'est pas proposée sur ce site."))
     page = request.GET.get("page", "/")
     if not page.startswith("/") or not url_has_allowed_host_and_scheme(page, {request.get_host()}):
         page = "/"

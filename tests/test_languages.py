@@ -21,6 +21,7 @@ from stops.models import Closure, ClosureReason, Stop, Subscription, Weekday
 from stops.schedule import PARIS
 from tests.conftest import text_of
 from tests.factories import ClosureFactory
+from tests.stops.test_notifications import close, dispatch_and_deliver
 from visits.models import Answered, Mood
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +82,9 @@ def test_the_switcher_names_each_language_in_itself_and_remembers_the_choice(cli
 
 
 def test_the_switcher_refuses_an_unknown_language_and_a_page_elsewhere(client):
-    assert client.get("/langue/", {"langue": "xx", "page": "/"}).status_code == 400
+    refused = client.get("/langue/", {"langue": "xx", "page": "/"})
+    assert refused.status_code == 400
+    assert "pas proposée sur ce site" in refused.content.decode()  # « Cette langue n'est pas proposée… »
     assert client.get("/langue/", {"langue": "en", "page": "https://ailleurs.example/"})["Location"] == "/en/"
 
 
@@ -326,3 +329,16 @@ def test_the_commitments_months_follow_each_languages_conventions():
     for language, written in expected.items():
         with translation.override(language):
             assert Template('{{ month|date:"YEAR_MONTH_FORMAT" }}').render(Context({"month": month})) == written
+
+
+def test_a_subscribers_change_mail_is_in_their_language_with_the_reason_translated(tuesday_bus):
+    monday = datetime.datetime(2025, 3, 3, 9, tzinfo=PARIS)
+    Subscription.objects.create(email="lin@example.org", stop=tuesday_bus, confirmed_at=monday, language="zh-hans")
+    with time_machine.travel(monday, tick=False):
+        close(tuesday_bus, datetime.date(2025, 3, 4), reason="Grève")
+    with time_machine.travel(monday + datetime.timedelta(minutes=6), tick=False):
+        dispatch_and_deliver(monday + datetime.timedelta(minutes=6))
+    (message,) = mail.outbox
+    assert message.subject == "时间变化：Bus Mairie mobile – Esplanade Nathalie Sarraute"
+    assert "罢工" in message.body  # « Grève », sorted into the list and translated
+    assert "http://127.0.0.1:8000/zh-hans/arrets/nathalie-sarraute/" in message.body
