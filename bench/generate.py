@@ -10,7 +10,7 @@ from django.db import transaction
 
 from organisations.models import Membership, Organisation, Role
 from partners.models import Partner
-from stops.models import Closure, ExtraOpening, Stop, WeeklySlot
+from stops.models import Closure, ClosureReason, ExtraOpening, Stop, WeeklySlot
 
 ORGANISATIONS = 150
 STOPS_EACH = 20
@@ -128,13 +128,13 @@ def _closures_and_extras(created, stops, rng):
     today = datetime.date.today()
     breakdowns = [today + datetime.timedelta(days=rng.randrange(365)) for _ in range(len(stops) // 10)]
     Closure.objects.bulk_create(
-        Closure(stop=stop, first_day=day, last_day=day, reason="Bus en panne")
+        Closure(stop=stop, first_day=day, last_day=day, reason_kind=ClosureReason.BREAKDOWN)
         for stop, day in zip(rng.sample(stops, len(stops) // 10), breakdowns, strict=True)
     )
     # One organisation in ten closes all its stops for a day: its team is in training.
     training = [today + datetime.timedelta(days=rng.randrange(365)) for _ in range(len(created) // 10)]
     Closure.objects.bulk_create(
-        Closure(organisation=organisation, first_day=day, last_day=day, reason="Formation de l'équipe")
+        Closure(organisation=organisation, first_day=day, last_day=day, reason_kind=ClosureReason.TRAINING)
         for organisation, day in zip(rng.sample(created, len(created) // 10), training, strict=True)
     )
     Closure.objects.get_or_create(

@@ -21,7 +21,7 @@ from bench.environment import production_env
 from mairie_mobile.celery import app
 from organisations.models import Organisation
 from stops import editing
-from stops.models import Stop, Subscription, WeeklySlot
+from stops.models import ClosureReason, Stop, Subscription, WeeklySlot
 from tests.smtp import start_sink
 
 SUBSCRIBERS = 10_000
@@ -47,7 +47,7 @@ def run():
         time.sleep(5)  # the worker connects to Redis
         started = time.perf_counter()
         day = _next_tuesday()
-        editing.cancel_opening(stop, day, "Bus en panne", user=None)  # committed: the dispatcher is queued
+        editing.cancel_opening(stop, day, ClosureReason.BREAKDOWN, "", user=None)  # committed: the dispatcher is queued
         _wait(lambda: delivered() >= KILL_AFTER, "the first mails")
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait()

@@ -21,7 +21,7 @@ from bench.notify import SUBSCRIBERS, _next_tuesday, _start_worker, _wait
 from mairie_mobile.celery import app
 from organisations.models import Organisation
 from stops import editing
-from stops.models import SmsSent, Stop, Subscription, WeeklySlot, new_leave_code
+from stops.models import ClosureReason, SmsSent, Stop, Subscription, WeeklySlot, new_leave_code
 
 KILL_AFTER = 3_000  # SMS sent before the worker is killed
 
@@ -50,7 +50,9 @@ def run():
     try:
         time.sleep(5)  # the worker connects to Redis
         started = time.perf_counter()
-        editing.cancel_opening(stop, _next_tuesday(), "Bus en panne", user=None)  # the dispatcher is queued
+        editing.cancel_opening(
+            stop, _next_tuesday(), ClosureReason.BREAKDOWN, "", user=None
+        )  # the dispatcher is queued
         _wait(lambda: delivered() >= KILL_AFTER, "the first SMS")
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait()

@@ -110,7 +110,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "mairie_mobile.languages.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -138,6 +138,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "mairie_mobile.context_processors.roles",
+                "mairie_mobile.languages.languages",
                 "stops.caching.csrf_placeholder",
             ],
         },
@@ -223,7 +224,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "fr"
-LANGUAGES = [("fr", "Français")]
+# Each language named in itself, as the switcher shows it. French is the source and the default.
+LANGUAGES = [("fr", "Français"), ("en", "English"), ("ar", "العربية"), ("zh-hans", "简体中文")]
+# The choice of the language switcher, kept a year.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True

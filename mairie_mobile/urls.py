@@ -1,8 +1,9 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from mairie_mobile import two_factor, views
+from mairie_mobile import languages, two_factor, views
 from mairie_mobile.api import api
 
 handler400 = "mairie_mobile.views.bad_request"
@@ -12,13 +13,20 @@ handler500 = "mairie_mobile.views.server_error"
 
 urlpatterns = [
     # The public pages and the API first: they are what is asked most often, and every pattern
-    # tried before the one that matches costs each request a little.
-    path("", include("stops.urls")),
+    # tried before the one that matches costs each request a little. The public pages in every
+    # language: French at the addresses without prefix (mairie_mobile/languages.py).
+    *i18n_patterns(
+        path("", include("stops.urls")),
+        path("", include("visits.urls_quality")),
+        path("ticket/", include("visits.urls_tickets")),
+        path("accessibilite/", views.accessibility, name="accessibility"),
+        path("donnees-personnelles/", views.personal_data, name="personal_data"),
+        prefix_default_language=False,
+    ),
     path("api/v1/docs", views.api_docs, name="api_docs"),
     path("api/v1/", api.urls),
-    path("", include("visits.urls_quality")),
+    path("langue/", languages.choose_language, name="choose_language"),
     path("agents/", include("visits.urls_agents")),
-    path("ticket/", include("visits.urls_tickets")),
     path("coordination/statistiques/", include("visits.urls_statistics")),
     path("coordination/engagements/", include("visits.urls_commitments")),
     path("coordination/avis/", include("visits.urls_feedback")),
@@ -30,8 +38,6 @@ urlpatterns = [
     path("connexion/double-authentification/", two_factor.verify, name="two_factor_verify"),
     path("connexion/double-authentification/activer/", two_factor.setup, name="two_factor_setup"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accessibilite/", views.accessibility, name="accessibility"),
-    path("donnees-personnelles/", views.personal_data, name="personal_data"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("manifest.webmanifest", views.manifest, name="manifest"),

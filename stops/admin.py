@@ -68,7 +68,8 @@ class WeeklySlotAdmin(RecordedEditAdmin):
 
 @admin.register(Closure)
 class ClosureAdmin(RecordedEditAdmin):
-    list_display = ["reason", "stop", "organisation", "first_day", "last_day"]
+    list_display = ["reason_kind", "reason", "stop", "organisation", "first_day", "last_day"]
+    list_filter = ["reason_kind"]
     date_hierarchy = "first_day"
     raw_id_fields = ["stop"]
 

@@ -65,7 +65,18 @@ class OpeningOut(BaseModel):
     start: str = Field(pattern=r"^\d{2}:\d{2}$", description=gettext_noop("Heure de début, HH:MM, heure de Paris."))
     end: str = Field(pattern=r"^\d{2}:\d{2}$", description=gettext_noop("Heure de fin, HH:MM, heure de Paris."))
     status: Literal["open", "cancelled"]
-    reason: str | None = Field(description=gettext_noop("Motif de l'annulation ou de l'ouverture exceptionnelle."))
+    reason: str | None = Field(
+        description=gettext_noop(
+            "Motif de l'annulation ou de l'ouverture exceptionnelle, dans la langue demandée (Accept-Language) : "
+            "le motif de la liste, puis la précision telle que la structure l'a tapée."
+        )
+    )
+    reason_kind: str | None = Field(
+        description=gettext_noop(
+            "cancelled : motif de l'annulation, parmi school_holidays, public_holiday, breakdown, strike, "
+            "weather, training, other."
+        )
+    )
     extra: bool = Field(description=gettext_noop("Ouverture exceptionnelle, hors des créneaux hebdomadaires."))
     school_holidays_known: bool = Field(
         description=gettext_noop(
@@ -154,6 +165,7 @@ def opening_out(opening):
         "end": f"{opening.end:%H:%M}",
         "status": opening.status,
         "reason": opening.reason,
+        "reason_kind": opening.reason_kind,
         "extra": opening.extra,
         "school_holidays_known": opening.school_holidays_known,
     }

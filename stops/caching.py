@@ -10,6 +10,8 @@ change at once; it is read together with the answer, in one round trip.
 Pages that show what is open now are also keyed on the minute, calendar feeds on the
 day. Those that show whether the bus is here (stops.live) are also computed again when the
 live versions they name move on (a stop's queue and marks), read in the same round trip.
+Each language has its own entries (mairie_mobile/languages.py): a French address is never
+answered with another language's page, which is served at its own prefixed address.
 Only visitors without a session are served from the cache: a logged-in agent's pages
 carry their name and messages. A cached page's CSRF token is a placeholder, replaced by
 the visitor's own token on each answer.
@@ -40,7 +42,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.text import compress_string
 
@@ -136,8 +138,10 @@ def _key(request, per):
     elif per == "day":
         moment = timezone.localdate().isoformat()
     query = urlencode(sorted(request.GET.lists()), doseq=True)
+    # The path tells the language of a page (/en/...), not that of the API's answers
+    # (Accept-Language): the language is part of the key, whatever chose it.
     digest = hashlib.sha256(f"{request.path}?{query}".encode()).hexdigest()
-    return f"public:{moment}:{digest}"
+    return f"public:{translation.get_language()}:{moment}:{digest}"
 
 
 def _with_live_versions(current, keys, found):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from mairie_mobile import audit
 from stops import caching, ics, schedule, tasks
-from stops.models import Closure, ScheduleChange, Stop
+from stops.models import Closure, ClosureReason, ScheduleChange, Stop
 
 # How far ahead a change is recorded (the calendar feeds' reach) and previewed.
 HORIZON_DAYS = ics.FUTURE_DAYS
@@ -68,23 +68,23 @@ def preview(stops, apply, weeks=PREVIEW_WEEKS):
     return _effect(before, after)
 
 
-def cancellation(stop, day, reason):
+def cancellation(stop, day, reason_kind=ClosureReason.BREAKDOWN, reason=""):
     """The closure that cancels what remains of one day of a stop ("Bus en panne demain")."""
-    return Closure(stop=stop, first_day=day, last_day=day, reason=reason)
+    return Closure(stop=stop, first_day=day, last_day=day, reason_kind=reason_kind, reason=reason)
 
 
-def cancel_opening(stop, day, reason, user):
+def cancel_opening(stop, day, reason_kind, reason, user):
     """Cancel what remains of one day of a stop: its openings not yet over."""
-    closure = cancellation(stop, day, reason)
+    closure = cancellation(stop, day, reason_kind, reason)
     description = _("Ouverture annulée : %(label)s") % {"label": closure}
     edit_schedule([stop], closure.save, user=user, description=description)
     return closure
 
 
-def cancellation_preview(stop, day, reason):
+def cancellation_preview(stop, day):
     """What cancelling `day` would change, however far ahead it is."""
     weeks = max(PREVIEW_WEEKS, (day - timezone.localdate()).days // 7 + 1)
-    return preview([stop], cancellation(stop, day, reason).save, weeks=weeks)
+    return preview([stop], cancellation(stop, day).save, weeks=weeks)
 
 
 def affected_stops(stop, organisation=None):

@@ -10,17 +10,11 @@ from organisations.forms import ForOrganisation, ask_organisation
 from organisations.models import Organisation
 from partners.models import Partner
 from stops import schedule, wording
-from stops.models import Closure, ExtraOpening, Stop, WeeklySlot
+from stops.closure_reasons import sort_reason
+from stops.models import Closure, ClosureReason, ExtraOpening, Stop, WeeklySlot
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-CANCELLATION_REASONS = [
-    _("Bus en panne"),
-    _("Absence d'agents"),
-    _("Intempéries"),
-    _("Grève"),
-    _("Événement sur la place"),
-]
 # The longest commune name in France is 45 characters: past this, it is not a search.
 QUERY_MAX_LENGTH = 100
 
@@ -154,8 +148,26 @@ def refuse_rather_than_cut(field):
 class ClosureForm(forms.ModelForm):
     class Meta:
         model = Closure
-        fields = ["first_day", "last_day", "reason"]
+        fields = ["first_day", "last_day", "reason_kind", "reason"]
         widgets = {"first_day": DATE, "last_day": DATE}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason_kind"].required = False
+
+    def clean(self):
+        data = super().clean()
+        sort_typed_reason(data)
+        # Left out of the form, the field would keep its default.
+        self.instance.reason_kind = data["reason_kind"]
+        return data
+
+
+def sort_typed_reason(data):
+    """Without a reason from the list (a stops file, a script written before it), the text is sorted
+    into the list: « Grève » is the reason strike, any other text the detail of « other »."""
+    if not data.get("reason_kind"):
+        data["reason_kind"], data["reason"] = sort_reason(data.get("reason") or "")
 
 
 class ClosureEditForm(ForStop, ClosureForm):
@@ -167,7 +179,6 @@ class ClosureEditForm(ForStop, ClosureForm):
         super().__init__(*args, **kwargs)
         if self.stop is None and self.instance.pk is None:
             ask_organisation(self, organisations, national=national)
-        self.fields["reason"].widget.attrs["list"] = "cancellation-reasons"
         refuse_rather_than_cut(self.fields["reason"])
         self.fields["last_day"].required = False
         self.fields["last_day"].help_text = _("Vide : un seul jour.")
@@ -221,16 +232,29 @@ class ExtraOpeningForm(ForStop, forms.ModelForm):
 
 
 class CancelOpeningForm(forms.Form):
-    reason = forms.CharField(
+    reason_kind = forms.ChoiceField(
         label=_("Motif affiché au public"),
+        choices=ClosureReason.choices,
+        initial=ClosureReason.BREAKDOWN,
+        required=False,
+    )
+    reason = forms.CharField(
+        label=_("Précision (facultative)"),
         max_length=200,
-        initial=CANCELLATION_REASONS[0],
-        widget=forms.TextInput(attrs={"list": "cancellation-reasons"}),
+        required=False,
+        help_text=Closure._meta.get_field("reason").help_text,
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         refuse_rather_than_cut(self.fields["reason"])
+
+    def clean(self):
+        data = super().clean()
+        sort_typed_reason(data)
+        if data.get("reason_kind") == ClosureReason.OTHER and not data.get("reason", "").strip():
+            self.add_error("reason", _("Précisez le motif de la fermeture."))
+        return data
 
 
 # The mobiles of France and of its overseas départements and collectivities.

@@ -53,7 +53,7 @@ SLOT_FIELDS = {
     "starts_on": "date",
     "ends_on": "date",
 }
-CLOSURE_FIELDS = {"stop": "text", "start": "date", "end": "date", "reason": "text"}
+CLOSURE_FIELDS = {"stop": "text", "start": "date", "end": "date", "reason_kind": "text", "reason": "text"}
 EXTRA_FIELDS = {"stop": "text", "date": "date", "start": "time", "end": "time", "reason": "text"}
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -454,14 +454,16 @@ class _Validator:
     def closure(self, index, entry):
         path = ("closures", index)
         place = _("fermeture %(number)s") % {"number": index + 1}
-        values = self.values(entry, CLOSURE_FIELDS, path, place, required=("start", "reason"))
+        values = self.values(entry, CLOSURE_FIELDS, path, place, required=("start",))
         if values is None:
             return None
         slug = self.stop_reference(values.get("stop"), path, place, required=False)
         data = {
             "first_day": values["start"],
             "last_day": values.get("end", values["start"]),
-            "reason": values["reason"],
+            # Without reason_kind, a file written before the list of reasons: its text is sorted.
+            "reason_kind": values.get("reason_kind", ""),
+            "reason": values.get("reason", ""),
         }
         form = ClosureForm(data=data)
         if (
@@ -677,7 +679,7 @@ def _apply(plan):
         closure.stop = stops[slug] if slug else None
         closure.organisation = None if slug else plan.organisation
         key = (closure.stop_id, closure.organisation_id, closure.first_day, closure.last_day)
-        _upsert(existing.get(key), closure, ["reason"], counts, "closures")
+        _upsert(existing.get(key), closure, ["reason_kind", "reason"], counts, "closures")
     existing = {
         (x.stop_id, x.date, x.start): x
         for x in ExtraOpening.objects.filter(date__in={extra.date for _s, extra, _i in plan.extras})

@@ -245,6 +245,18 @@ class WeeklySlot(models.Model):
             raise ValidationError(errors)
 
 
+class ClosureReason(models.TextChoices):
+    """Why a stop is closed, as the public reads it in each language."""
+
+    SCHOOL_HOLIDAYS = "school_holidays", _("Vacances scolaires")
+    PUBLIC_HOLIDAY = "public_holiday", _("Jour férié")
+    BREAKDOWN = "breakdown", _("Bus en panne")
+    STRIKE = "strike", _("Grève")
+    WEATHER = "weather", _("Intempéries")
+    TRAINING = "training", _("Formation de l'équipe")
+    OTHER = "other", _("Autre")
+
+
 class Closure(models.Model):
     """Days a stop is closed; without a stop, every stop of an organisation, or without either, every
     stop of the country (the national administrator's: a strike day). One-off cancellations are
@@ -270,7 +282,16 @@ class Closure(models.Model):
     )
     first_day = models.DateField(_("premier jour"), validators=[validate_day])
     last_day = models.DateField(_("dernier jour"), validators=[validate_day])
-    reason = models.CharField(_("motif affiché au public"), max_length=200)
+    # Chosen from a list, so that the public reads it in their language; the detail stays as typed.
+    reason_kind = models.CharField(
+        _("motif"), max_length=20, choices=ClosureReason.choices, default=ClosureReason.OTHER
+    )
+    reason = models.CharField(
+        _("précision affichée au public"),
+        max_length=200,
+        blank=True,
+        help_text=_("Facultative, sauf pour le motif « Autre ». Elle est affichée telle quelle, sans traduction."),
+    )
 
     class Meta:
         ordering = ["first_day"]
@@ -308,9 +329,20 @@ class Closure(models.Model):
     def __str__(self):
         return wording.closure_label(self)
 
+    @property
+    def public_reason(self):
+        """What the public reads, in the language of the moment: « Grève : ligne 3 »."""
+        detail = self.reason.strip()
+        if self.reason_kind == ClosureReason.OTHER:
+            return detail or str(ClosureReason.OTHER.label)
+        label = str(ClosureReason(self.reason_kind).label)
+        return _("%(kind)s : %(detail)s") % {"kind": label, "detail": detail} if detail else label
+
     def clean(self):
         if self.first_day and self.last_day and self.last_day < self.first_day:
             raise ValidationError({"last_day": _("Le dernier jour ne peut pas être avant le premier jour.")})
+        if self.reason_kind == ClosureReason.OTHER and not self.reason.strip():
+            raise ValidationError({"reason": _("Précisez le motif de la fermeture.")})
 
 
 class ExtraOpening(models.Model):
@@ -480,6 +512,17 @@ def _recorded(opening):
     )
 
 
+# An SMS is one GSM-7 segment of 160 characters (mairie_mobile/gsm.py). Arabic and Chinese cannot be
+# written in it; in UCS-2 (70 characters a segment) each SMS would cost two or three times as
+# much of the organisation's budget. Their subscribers get SMS in French, short, whose link
+# opens the page in their language (the cookie of their phone, or its Accept-Language).
+SMS_LANGUAGES = {"fr", "en"}
+
+
+def sms_language(language):
+    return language if language in SMS_LANGUAGES else settings.LANGUAGE_CODE
+
+
 class SubscriptionQuerySet(models.QuerySet):
     def confirmed(self):
         return self.filter(confirmed_at__isnull=False)
@@ -524,6 +567,10 @@ class Subscription(models.Model):
         related_name="subscriptions",
         verbose_name=_("structure"),
         help_text=_("Pour un abonnement à tous ses arrêts."),
+    )
+    # The language of the page it was made from: its mails and SMS are written in it.
+    language = models.CharField(
+        _("langue"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE, editable=False
     )
     # Its own: the link to leave it, in every mail.
     token = models.CharField(max_length=64, unique=True, default=_new_token, editable=False)
@@ -576,6 +623,11 @@ class Subscription(models.Model):
 
     def __str__(self):
         return f"{self.email or self.phone} – {self.followed}"
+
+    @property
+    def message_language(self):
+        """The language its mails, or its SMS, are written in."""
+        return sms_language(self.language) if self.by_sms else self.language
 
     @property
     def by_sms(self):

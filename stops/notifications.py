@@ -30,13 +30,13 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from mairie_mobile import emails, gsm, sms
 from stops import links, schedule, wording
-from stops.models import Notification, ScheduleChange, SmsSent, Subscription, new_leave_code
+from stops.models import Notification, ScheduleChange, SmsSent, Subscription, new_leave_code, sms_language
 
 # A notification still queued after this long is sent again by the sweeper.
 STALE_AFTER = datetime.timedelta(minutes=2)
@@ -163,23 +163,29 @@ def _deliver(subscription_id, kind, connections, news):
         if not notifications:
             return 0
         handled = Notification.objects.filter(pk__in=[n.pk for n in notifications])
-        if notifications[0].subscription.by_sms:
-            if connections["sms"] is None:  # SMS turned off since this number subscribed
-                handled.update(state=Notification.State.FAILED, attempts=F("attempts") + 1, error="SMS_URL is empty")
-                return 0
-            return _deliver_sms(notifications, kind, connections["sms"], handled, news)
-        subscription = notifications[0].subscription
-        messages = (
-            [_changes_message(subscription, [n.change for n in notifications], news)]
-            if kind == Notification.Kind.CHANGE
-            else [_reminder_message(subscription, n.stop, n.date) for n in notifications]
-        )
-        try:
-            connections["mail"].send_messages(messages)
-        except smtplib.SMTPRecipientsRefused as error:
-            handled.update(state=Notification.State.FAILED, attempts=F("attempts") + 1, error=str(error)[:255])
+        with translation.override(notifications[0].subscription.message_language):
+            return _send(notifications, kind, connections, handled, news)
+
+
+def _send(notifications, kind, connections, handled, news):
+    """The mail or SMS of one subscription's queued notifications, in its language."""
+    if notifications[0].subscription.by_sms:
+        if connections["sms"] is None:  # SMS turned off since this number subscribed
+            handled.update(state=Notification.State.FAILED, attempts=F("attempts") + 1, error="SMS_URL is empty")
             return 0
-        handled.update(state=Notification.State.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1)
+        return _deliver_sms(notifications, kind, connections["sms"], handled, news)
+    subscription = notifications[0].subscription
+    messages = (
+        [_changes_message(subscription, [n.change for n in notifications], news)]
+        if kind == Notification.Kind.CHANGE
+        else [_reminder_message(subscription, n.stop, n.date) for n in notifications]
+    )
+    try:
+        connections["mail"].send_messages(messages)
+    except smtplib.SMTPRecipientsRefused as error:
+        handled.update(state=Notification.State.FAILED, attempts=F("attempts") + 1, error=str(error)[:255])
+        return 0
+    handled.update(state=Notification.State.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1)
     return len(messages)
 
 
@@ -291,9 +297,14 @@ def _subscription(stop, organisation, **address):
     followed = None if stop else organisation
     try:
         with transaction.atomic():
-            return Subscription.objects.get_or_create(stop=stop, organisation=followed, **address)[0]
+            subscription = Subscription.objects.get_or_create(stop=stop, organisation=followed, **address)[0]
     except IntegrityError:
-        return Subscription.objects.get(stop=stop, organisation=followed, **address)
+        subscription = Subscription.objects.get(stop=stop, organisation=followed, **address)
+    # Its mails and SMS are written in the language of the page it was last asked from.
+    if subscription.language != translation.get_language():
+        subscription.language = translation.get_language()
+        subscription.save(update_fields=["language"])
+    return subscription
 
 
 def ask_to_confirm(email, now=None, *, again=False):
@@ -325,7 +336,8 @@ def ask_to_confirm(email, now=None, *, again=False):
     if not named:
         return []
     try:
-        confirmation_message(email, token, named).send()
+        with translation.override(named[-1].language):  # the language of the last page it was asked from
+            confirmation_message(email, token, named).send()
     except smtplib.SMTPRecipientsRefused as error:
         Subscription.objects.filter(pk__in=[s.pk for s in named]).delete()
         raise AddressRefused from error
@@ -442,7 +454,7 @@ def _changes_message(subscription, changes, news):
 
 def _stop_news(stop, days, cache):
     """What the subscriber should know of `stop`: today's state of the changed days, and what comes next."""
-    key = (stop.pk, frozenset(days))
+    key = (stop.pk, frozenset(days), translation.get_language())
     if key not in cache:
         now = timezone.now()
         openings = schedule.openings(min(days), max(days), [stop])
@@ -573,7 +585,8 @@ def send_code(phone, organisation, now=None):
         waiting.delete()
         raise OverBudget
     waiting.update(code_hash=_code_hash(phone, code), code_sent_at=now, code_attempts=0)
-    body = sms_text("code", {"code": code}, {"sender": organisation.sender})
+    with translation.override(sms_language(translation.get_language())):
+        body = sms_text("code", {"code": code}, {"sender": organisation.sender})
     try:
         with sms.get_connection() as connection:
             connection.send_messages([sms.Message(to=phone, body=body, sender=organisation.sender)])

@@ -31,7 +31,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from stops.models import Closure, ExtraOpening, SchoolHoliday, Stop, WeeklySlot
+from stops.models import Closure, ClosureReason, ExtraOpening, SchoolHoliday, Stop, WeeklySlot
 
 PARIS = ZoneInfo("Europe/Paris")
 OPEN = "open"
@@ -52,6 +52,8 @@ class Opening(NamedTuple):
     school_holidays_known: bool = True
     # The weekly slot it comes from; None for an extra opening.
     slot: WeeklySlot | None = None
+    # Why it is cancelled, as a ClosureReason value (the API gives it beside `reason`).
+    reason_kind: str | None = None
 
     @property
     def is_open(self):
@@ -146,7 +148,7 @@ class _Calendar:
 
     def __init__(self, start, end, stop_list, stop_filter):
         # ("stop", id), ("organisation", id) for every stop of one, or None for every stop of the country
-        # -> day -> reason
+        # -> day -> (reason kind, reason in the language of the moment)
         closures = defaultdict(dict)
         for closure in Closure.objects.filter(
             Q(stop__isnull=True) | Q(stop__in=stop_filter), first_day__lte=end, last_day__gte=start
@@ -159,7 +161,7 @@ class _Calendar:
                 else None
             )
             for day in each_day(max(closure.first_day, start), min(closure.last_day, end)):
-                closures[whose].setdefault(day, closure.reason)
+                closures[whose].setdefault(day, (closure.reason_kind, closure.public_reason))
         national = closures.pop(None, {})
         of_organisation = {}  # organisation id -> its closures of every stop, and the country's
         zones = {stop.school_holidays_zone for stop in stop_list if stop.school_holidays_zone}
@@ -190,12 +192,12 @@ class _Calendar:
 
 
 def _holidays(start, end, school_days, closed_on_public_holidays, subdivision):
-    """{day: reason} of the public and school holidays that close a kind of stop."""
-    reasons = dict.fromkeys(school_days, _(SCHOOL_HOLIDAYS_REASON))
+    """{day: (reason kind, reason)} of the public and school holidays that close a kind of stop."""
+    reasons = dict.fromkeys(school_days, (ClosureReason.SCHOOL_HOLIDAYS, _(SCHOOL_HOLIDAYS_REASON)))
     if closed_on_public_holidays:
         for day in each_day(start, end):
             if name := public_holiday(day, subdivision):
-                reasons[day] = _(PUBLIC_HOLIDAY_REASON) % {"name": name}
+                reasons[day] = (ClosureReason.PUBLIC_HOLIDAY, _(PUBLIC_HOLIDAY_REASON) % {"name": name})
     return reasons
 
 
@@ -215,9 +217,9 @@ class _StopRules:
         """Append the slot's openings to `days`, the list of each day's openings from `start`."""
         stop, closures, holidays, known_until = self.stop, self.closures, self.holidays, self.known
         for day in slot_days(slot, start, end):
-            reason = closures.get(day) or holidays.get(day)
+            kind, reason = closures.get(day) or holidays.get(day) or (None, None)
             status = CANCELLED if reason else OPEN
-            opening = Opening(stop, day, slot.start, slot.end, status, reason, False, day <= known_until, slot)
+            opening = Opening(stop, day, slot.start, slot.end, status, reason, False, day <= known_until, slot, kind)
             days[(day - start).days].append(opening)
 
     def extra_opening(self, extra):

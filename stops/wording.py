@@ -1,16 +1,30 @@
-"""The schedule in plain French: dates and hours as people say them, and a stop's week in
+"""The schedule in plain words: dates and hours as people say them, and a stop's week in
 words. Pure wording: the rules are in stops/schedule.py; the models use it to describe
-themselves. It imports no module of the app (stops.models imports it)."""
+themselves. It imports no module of the app (stops.models imports it).
+
+French is written by hand, as people in France say it (« 9h30 », « mardi 1er avril »); the
+other languages follow their own conventions from the Unicode CLDR, through Babel: never
+French words swapped. The sentences around them are translated through gettext."""
 
 from itertools import groupby
 
-from django.utils import timezone
+from babel import dates as babel_dates
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
 
+def _cldr_locale():
+    """The Babel locale of the language of the moment; None in French, written by hand."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return None if language == settings.LANGUAGE_CODE else translation.to_locale(language)
+
+
 def format_time(value):
-    """9h30, 13h."""
+    """9h30, 13h; 9:30 AM in English, 09:30 in Chinese."""
+    if locale := _cldr_locale():
+        return babel_dates.format_time(value, "short", locale=locale)
     return f"{value.hour}h{value.minute:02d}" if value.minute else f"{value.hour}h"
 
 
@@ -20,18 +34,20 @@ def format_hours(start, end):
 
 def short_date(day):
     """« mar. 1/12 », for what has little room (an SMS)."""
+    if locale := _cldr_locale():
+        return babel_dates.format_skeleton("MEd", day, locale=locale)
     return f"{date_format(day, 'D')}. {day.day}/{day.month}"
 
 
 def day_and_hours(day, start, end):
     """« mardi 1er décembre, 9h30 – 13h », the year only when it is not this one."""
-    return f"{long_date(day, weekday=True)}, {format_hours(start, end)}"
+    return _("%(day)s, %(hours)s") % {"day": long_date(day, weekday=True), "hours": format_hours(start, end)}
 
 
 def long_moment(moment):
     """« mardi 1er décembre, 9h30 » in Paris time, the year only when it is not this one."""
     moment = timezone.localtime(moment)
-    return f"{long_date(moment.date(), weekday=True)}, {format_time(moment)}"
+    return _("%(day)s, %(hours)s") % {"day": long_date(moment.date(), weekday=True), "hours": format_time(moment)}
 
 
 def describe_week(stop, slots, today):
@@ -42,7 +58,8 @@ def describe_week(stop, slots, today):
     for _key, group in groupby(current, key=_pattern):
         group = list(group)
         hours = " / ".join(format_hours(slot.start, slot.end) for slot in group)
-        lines.append(f"{_recurrence(group[0])} : {hours}{_bounds(group[0], today)}")
+        line = _("%(recurrence)s : %(hours)s%(bounds)s")
+        lines.append(line % {"recurrence": _recurrence(group[0]), "hours": hours, "bounds": _bounds(group[0], today)})
     if closed := closed_on(stop):
         lines.append(closed)
     return lines
@@ -79,6 +96,10 @@ def long_date(day, *, weekday=False, year=None):
     year only when it is not this year in Paris (year=None), always (True) or never (False)."""
     if year is None:
         year = day.year != timezone.localdate().year
+    if locale := _cldr_locale():
+        if year:
+            return babel_dates.format_date(day, "full" if weekday else "long", locale=locale)
+        return babel_dates.format_skeleton("MMMMEEEEd" if weekday else "MMMMd", day, locale=locale)
     text = f"{'1er' if day.day == 1 else day.day} {date_format(day, 'F Y' if year else 'F')}"
     return f"{date_format(day, 'l')} {text}" if weekday else text
 
@@ -133,7 +154,7 @@ def closure_label(closure):
     when = long_date(first, weekday=True, year=True)
     if last != first:
         when = _("du %(first)s au %(last)s") % {"first": when, "last": long_date(last, weekday=True, year=True)}
-    return _("%(reason)s (%(when)s)") % {"reason": closure.reason, "when": when}
+    return _("%(reason)s (%(when)s)") % {"reason": closure.public_reason, "when": when}
 
 
 def extra_label(extra):

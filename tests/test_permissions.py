@@ -66,6 +66,7 @@ PUBLIC = {
     "admin:logout",
     "accessibility",
     "personal_data",
+    "choose_language",
     "healthz",
     "favicon",
     "manifest",

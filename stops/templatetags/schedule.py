@@ -1,6 +1,8 @@
 import datetime
 
 from django import template
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from stops import wording
 
@@ -15,6 +17,9 @@ def hours(opening):
 
 @register.filter
 def time_fr(value):
+    """9h30 in French, 9:30 AM in English...: a time, or an instant in Paris time."""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value)
     return wording.format_time(value)
 
 
@@ -35,9 +40,9 @@ def day_label(day, now):
     """« Aujourd'hui », « Demain », or « mardi 25 novembre »."""
     today = now.date()
     if day == today:
-        return "Aujourd’hui"
+        return _("Aujourd’hui")
     if day == today + datetime.timedelta(days=1):
-        return "Demain"
+        return _("Demain")
     return wording.long_date(day, weekday=True)
 
 

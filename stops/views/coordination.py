@@ -19,7 +19,6 @@ from organisations.models import Role
 from organisations.roles import coordinator_required
 from stops import editing, notifications, schedule, wording
 from stops.forms import (
-    CANCELLATION_REASONS,
     CancelOpeningForm,
     ClosureEditForm,
     ExtraOpeningForm,
@@ -146,7 +145,6 @@ def _edit(request, form, stop, *, title, done, success):
         "told": notifications.audience(stops) if effect else None,
         "previewed": effect is not None,
         "can_preview": True,
-        "reasons": CANCELLATION_REASONS,
     }
     return render(request, "coordination/form.html", context, status=_status(form))
 
@@ -316,7 +314,7 @@ def cancel_day(request, stop, day, *, back, from_queue=False):
         return redirect(back)
     form = CancelOpeningForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        editing.cancel_opening(stop, day, form.cleaned_data["reason"], request.user)
+        editing.cancel_opening(stop, day, form.cleaned_data["reason_kind"], form.cleaned_data["reason"], request.user)
         day_name = wording.long_date(day, weekday=True)
         message = _("Ouverture du %(day)s annulée. Les abonnés seront prévenus.") % {"day": day_name}
         messages.success(request, message)
@@ -327,8 +325,7 @@ def cancel_day(request, stop, day, *, back, from_queue=False):
         "openings": openings,
         "in_progress": [o for o in openings if o.is_open_at(now)],
         "form": form,
-        "reasons": CANCELLATION_REASONS,
-        "effect": editing.cancellation_preview(stop, day, CANCELLATION_REASONS[0]),
+        "effect": editing.cancellation_preview(stop, day),
         "told": notifications.audience([stop]),
         "back": back,
         "from_queue": from_queue,

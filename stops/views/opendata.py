@@ -3,13 +3,17 @@
 Computed from the schedule engine's rules (stops.opendata), cached with the schedule's version like
 every public answer, and for the day: the period the alternate weeks are written for moves on daily.
 Each file is for the whole service, or for one organisation with `?organisation=<its identifier>`.
+The files are in French whatever the page's language (/en/donnees/…): they follow national
+standards, read by French directories, and link to the French pages.
 """
 
 import json
+from functools import wraps
 
+from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from organisations.models import Organisation
@@ -18,6 +22,15 @@ from stops.caching import cached
 from stops.views.public import SLUG
 
 LICENCE_URL = "https://www.etalab.gouv.fr/licence-ouverte-open-licence"
+
+
+def in_french(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        with translation.override(settings.LANGUAGE_CODE):
+            return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 @cached(per="day")
@@ -32,6 +45,7 @@ def index(request):
 
 
 @cached(per="day")
+@in_french
 def mediation_csv(request):
     organisation = _organisation(request)
     rows = opendata.mediation_rows(opendata.published_stops(organisation), timezone.localdate())
@@ -39,6 +53,7 @@ def mediation_csv(request):
 
 
 @cached(per="day")
+@in_french
 def mediation_json(request):
     organisation = _organisation(request)
     rows = opendata.mediation_rows(opendata.published_stops(organisation), timezone.localdate())
@@ -46,6 +61,7 @@ def mediation_json(request):
 
 
 @cached(per="day")
+@in_french
 def data_inclusion_structures(request):
     organisation = _organisation(request)
     organisations = [organisation] if organisation else Organisation.objects.active().order_by("slug")
@@ -54,6 +70,7 @@ def data_inclusion_structures(request):
 
 
 @cached(per="day")
+@in_french
 def data_inclusion_services(request):
     organisation = _organisation(request)
     services = opendata.data_inclusion_services(opendata.published_stops(organisation), timezone.localdate())
@@ -61,6 +78,7 @@ def data_inclusion_services(request):
 
 
 @cached(per="day")
+@in_french
 def stops_geojson(request):
     organisation = _organisation(request)
     collection = opendata.geojson(opendata.published_stops(organisation), timezone.localdate())

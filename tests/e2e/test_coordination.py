@@ -38,7 +38,7 @@ def test_cancel_tomorrows_opening_and_the_public_page_says_so(live_server, coord
     page.get_by_role("link", name="Bus – Porte de Clignancourt").click()
     assert_accessible(page)
     page.get_by_role("link", name="Annuler l'ouverture du").first.click()  # first click
-    expect(page.get_by_label("Motif affiché au public")).to_have_value("Bus en panne")
+    expect(page.get_by_label("Motif affiché au public")).to_have_value("breakdown")  # « Bus en panne »
     assert_accessible(page)
     page.get_by_role("button", name="Annuler cette ouverture").click()  # second click
     expect(page.locator(".alert-success")).to_contain_text("annulée. Les abonnés seront prévenus.")
@@ -60,7 +60,8 @@ def test_the_edit_forms_and_their_preview_are_accessible(live_server, coordinato
     assert_accessible(page)
     tomorrow = datetime.date.today() + datetime.timedelta(days=1)
     page.get_by_label("Premier jour").fill(tomorrow.isoformat())
-    page.get_by_label("Motif affiché au public").fill("Travaux")
+    page.get_by_label("Motif", exact=True).select_option("other")
+    page.get_by_label("Précision affichée au public").fill("Travaux")
     page.get_by_role("button", name="Voir l'effet sur les horaires").click()
     expect(page.get_by_role("status")).to_contain_text("1 ouverture annulée")
     assert_accessible(page)

@@ -153,3 +153,30 @@ def test_every_page_for_every_role_has_no_wcag_violation(browser, live_server, a
     roles = {role for role, _path in checked}
     assert roles == {None, "camille", "nadia", "admin"}
     assert len(checked) > 60
+
+
+def test_every_public_page_in_every_other_language_has_no_wcag_violation_and_fits_a_phone(
+    browser, live_server, a_morning
+):
+    """French is walked above with every role; here each public page once in each other language,
+    Arabic right to left: axe, then the 360 px phone."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    staff = ("/agents/", "/coordination/", "/admin/", "/connexion/", "/invitation/", "/api/")
+    public = [url for url in pages_of(None, staff_urls(a_morning)) if not url.startswith(staff)]
+    axe, violations, too_wide, checked = Axe(), [], [], 0
+    context, page = new_page(browser, 360, 740)
+    for language in ("en", "ar", "zh-hans"):
+        for url in public:
+            page.goto(f"{live_server.url}/{language}{url}")
+            assert page.locator("html").get_attribute("lang") == language, url
+            results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}})
+            if results.violations_count:
+                violations.append(f"/{language}{url}:\n{results.generate_report()}")
+            if (width := page.evaluate("document.documentElement.scrollWidth")) > 360:
+                too_wide.append(f"/{language}{url}: {width} px")
+            checked += 1
+    context.close()
+    assert not violations, "\n".join(violations)
+    assert not too_wide, "\n".join(too_wide)
+    assert checked >= 3 * 10

@@ -65,6 +65,20 @@ def test_the_kiosk_on_a_tablet(browser, live_server, agent, width, height):
     context.close()
 
 
+def test_a_resident_reads_the_kiosk_in_arabic_and_the_next_one_goes_back_to_french(browser, live_server, agent):
+    stop = StopFactory(slug="porte-montmartre", name="Bus Mairie mobile – Porte Montmartre")
+    context, tablet = new_page(browser, 800, 1280)
+    log_in(tablet, f"{live_server.url}/agents/arrets/{stop.slug}/avis/", "camille")
+    tablet.get_by_role("link", name="العربية").click()
+    expect(tablet.locator("html")).to_have_attribute("dir", "rtl")
+    expect(tablet.get_by_role("heading", level=1)).to_have_text("رأيك في زيارتك")
+    assert small_targets(tablet) == []
+    assert_accessible(tablet)
+    tablet.get_by_role("link", name="Français").click()
+    expect(tablet.get_by_role("heading", level=1)).to_have_text("Votre avis sur votre passage")
+    context.close()
+
+
 @pytest.mark.usefixtures("quick")
 def test_the_ticket_asks_for_an_opinion_once_the_visit_is_over(live_server, phone, agent):
     stop = StopFactory(slug="porte-montmartre", name="Bus Mairie mobile – Porte Montmartre")

@@ -148,7 +148,7 @@ def test_the_print_button_opens_the_browser_print(live_server, phone, tuesday_bu
 
 
 def test_without_javascript_the_poster_says_how_to_print_it(live_server, browser, tuesday_bus):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=False)
+    context = browser.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=False, locale="fr-FR")
     page = context.new_page()
     page.goto(f"{live_server.url}/arrets/nathalie-sarraute/affiche/")
     expect(page.get_by_text("utilisez la commande « Imprimer » de votre navigateur")).to_be_visible()

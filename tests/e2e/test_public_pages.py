@@ -76,7 +76,7 @@ def test_the_calendar_address_is_copied_with_one_button(live_server, phone, stop
 
 
 def test_without_javascript_the_calendar_address_can_still_be_selected(live_server, browser, stops):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=False)
+    context = browser.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=False, locale="fr-FR")
     page = context.new_page()
     page.goto(live_server.url + "/arrets/nathalie-sarraute/")
     field = page.get_by_label("Adresse du calendrier")

@@ -28,7 +28,9 @@ def test_stops_lists_the_active_stops(client, tuesday_bus):
 
 
 def test_openings_of_a_stop(client, tuesday_bus):
-    ClosureFactory(stop=tuesday_bus, first_day=datetime.date(2025, 3, 11), reason="Bus en panne")
+    ClosureFactory(
+        stop=tuesday_bus, first_day=datetime.date(2025, 3, 11), reason_kind="breakdown", reason="remplacé mardi 18"
+    )
     response = get_openings(client, start="2025-03-04", end="2025-03-11", stop="nathalie-sarraute")
     assert response.status_code == 200
     assert response.json() == [
@@ -39,6 +41,7 @@ def test_openings_of_a_stop(client, tuesday_bus):
             "end": "13:00",
             "status": "open",
             "reason": None,
+            "reason_kind": None,
             "extra": False,
             "school_holidays_known": True,
         },
@@ -49,6 +52,7 @@ def test_openings_of_a_stop(client, tuesday_bus):
             "end": "17:00",
             "status": "open",
             "reason": None,
+            "reason_kind": None,
             "extra": False,
             "school_holidays_known": True,
         },
@@ -58,7 +62,8 @@ def test_openings_of_a_stop(client, tuesday_bus):
             "start": "09:30",
             "end": "13:00",
             "status": "cancelled",
-            "reason": "Bus en panne",
+            "reason": "Bus en panne : remplacé mardi 18",
+            "reason_kind": "breakdown",
             "extra": False,
             "school_holidays_known": True,
         },
@@ -68,7 +73,8 @@ def test_openings_of_a_stop(client, tuesday_bus):
             "start": "14:00",
             "end": "17:00",
             "status": "cancelled",
-            "reason": "Bus en panne",
+            "reason": "Bus en panne : remplacé mardi 18",
+            "reason_kind": "breakdown",
             "extra": False,
             "school_holidays_known": True,
         },

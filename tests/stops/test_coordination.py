@@ -191,7 +191,7 @@ def test_closure_of_one_day_by_default(coordination, tuesday_bus):
             {"first_day": "2025-03-12", "last_day": "2025-03-11", "reason": "x"},
             "Le dernier jour ne peut pas être avant",
         ),
-        ({"first_day": "2025-03-11", "last_day": "", "reason": ""}, "Ce champ est obligatoire."),
+        ({"first_day": "2025-03-11", "last_day": "", "reason": ""}, "Précisez le motif de la fermeture."),
         ({"first_day": "11 mars", "last_day": "", "reason": "x"}, "Saisissez une date valide."),
         (
             {"first_day": "2025-03-04", "last_day": "2025-03-04", "reason": "x"},
@@ -282,13 +282,17 @@ def test_cancel_tomorrows_opening_in_two_clicks(coordination, tuesday_bus):
     assert 'href="/coordination/arrets/nathalie-sarraute/annuler/2025-03-04/"' in page  # first click
     confirm = coordination.get("/coordination/arrets/nathalie-sarraute/annuler/2025-03-04/")
     assert "Annuler l'ouverture du mardi 4 mars" in text_of(confirm)
-    assert 'value="Bus en panne"' in text_of(confirm)  # the usual reason, ready
+    assert '<option value="breakdown" selected>Bus en panne</option>' in text_of(confirm)  # the usual reason, ready
     response = coordination.post(
         "/coordination/arrets/nathalie-sarraute/annuler/2025-03-04/", {"reason": "Bus en panne"}
     )
     assert response.status_code == 302  # second click
     closure = Closure.objects.get()
-    assert (closure.first_day, closure.last_day, closure.reason) == (D(2025, 3, 4), D(2025, 3, 4), "Bus en panne")
+    assert (closure.first_day, closure.last_day, closure.public_reason) == (
+        D(2025, 3, 4),
+        D(2025, 3, 4),
+        "Bus en panne",
+    )
     assert ScheduleChange.objects.get().description == "Ouverture annulée : Bus en panne (mardi 4 mars 2025)"
 
 
@@ -437,7 +441,13 @@ def test_an_edit_in_the_admin_is_recorded_too(client, tuesday_bus):
     client.force_login(User.objects.create_superuser("admin", "admin@example.org", PASSWORD))
     response = client.post(
         "/admin/stops/closure/add/",
-        {"stop": tuesday_bus.pk, "first_day": "2025-03-11", "last_day": "2025-03-11", "reason": "Bus en panne"},
+        {
+            "stop": tuesday_bus.pk,
+            "first_day": "2025-03-11",
+            "last_day": "2025-03-11",
+            "reason_kind": "breakdown",
+            "reason": "",
+        },
     )
     assert response.status_code == 302
     change = ScheduleChange.objects.get()

@@ -201,7 +201,7 @@ def test_stops_missing_from_the_file_are_left_alone():
             ("  - slug: roubaix-epeule", "  - slug: nathalie-sarraute"),
             "ligne 26 · arrêt « nathalie-sarraute » › slug : l'identifiant « nathalie-sarraute » apparaît deux fois",
         ),
-        (('    reason: "Bus en panne"', ""), "ligne 37 · fermeture 1 › reason : champ obligatoire manquant"),
+        (('    reason: "Bus en panne"', ""), "ligne 37 · fermeture 1 › reason : Précisez le motif de la fermeture."),
         (
             ("  - stop: nathalie-sarraute\n    start: 2024", "  - stop: [a, b]\n    start: 2024"),
             "ligne 37 · fermeture 1 › stop : un texte est attendu",

@@ -135,3 +135,29 @@ def test_a_new_installation_sets_the_city_of_pariss_rows_aside_until_its_organis
     assert Procedure.objects.offered_in(paris).filter(partner=city).count() == 5
     assert "Mairie d'arrondissement" in OrientationTarget.objects.offered_in(paris).values_list("name", flat=True)
     assert city not in Partner.objects.offered_in(pimms)
+
+
+def test_closure_reasons_typed_before_the_list_are_sorted_into_it(executor, tuesday_bus):
+    before, after = (
+        [("stops", "0017_sms_kind_ticket")],
+        [("stops", "0018_closure_reason_kind_and_subscription_language")],
+    )
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps.get_model("stops", "Closure")
+    for day, reason in enumerate(["Bus en panne", "grève.", "Vacances scolaires", "Marché de Noël sur la place"], 1):
+        old.objects.create(
+            stop_id=tuesday_bus.pk,
+            first_day=datetime.date(2025, 3, day),
+            last_day=datetime.date(2025, 3, day),
+            reason=reason,
+        )
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    closures = executor.loader.project_state(after).apps.get_model("stops", "Closure").objects.order_by("first_day")
+    assert list(closures.values_list("reason_kind", "reason")) == [
+        ("breakdown", ""),
+        ("strike", ""),
+        ("school_holidays", ""),
+        ("other", "Marché de Noël sur la place"),  # kept as typed
+    ]

@@ -10,16 +10,16 @@ import yaml
 from celery.exceptions import Retry
 from django.conf import settings
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from bench.generate import NAMES
 from mairie_mobile import gsm, sms
-from stops import links, notifications, schedule, tasks
-from stops.forms import CANCELLATION_REASONS
-from stops.models import Notification, SmsSent, Subscription, new_leave_code
+from stops import links, notifications, schedule, tasks, wording
+from stops.models import SMS_LANGUAGES, ClosureReason, Notification, SmsSent, Subscription, new_leave_code
+from stops.schedule import Opening
 from stops.tasks import MAX_RETRIES, send_notifications
 from tests import brevo
 from tests.conftest import text_of
@@ -276,7 +276,6 @@ LONG = "Permanence du centre social et culturel de l'Espace Jean-Baptiste Cléme
 WORST_CONTEXTS = {
     "change": {
         "more": 99,
-        "next": "mer. 31/12 14h30",
         "link": "mairie-mobile.example.fr/a/xyz",
         "leave": "mairie-mobile.example.fr/d/" + "x" * 9,
     },
@@ -286,19 +285,26 @@ WORST_CONTEXTS = {
 
 
 def every_sms(sender, stop, reason):
+    """Every SMS in the language of the moment, with its longest day and hours: « mer. 31/12
+    ouverture exceptionnelle 14h30-17h30 », next « mer. 31/12 14h30 »."""
     parts = {"sender": sender, "reason": reason, "stop": stop}
-    what = {"what": "mer. 31/12 ouverture exceptionnelle 14h30-17h30"}
-    yield notifications.sms_text("change", WORST_CONTEXTS["change"] | what, parts)
+    day, start, end = datetime.date(2025, 12, 31), datetime.time(14, 30), datetime.time(17, 30)
+    what = {"what": notifications._what(day, Opening(None, day, start, end, extra=True))[0]}
+    following = {"next": f"{wording.short_date(day)} {wording.format_time(start)}"}
+    yield notifications.sms_text("change", WORST_CONTEXTS["change"] | what | following, parts)
     yield notifications.sms_text("reminder", WORST_CONTEXTS["reminder"] | what, parts)
     yield notifications.sms_text("code", WORST_CONTEXTS["code"], {"sender": sender})
 
 
+@pytest.mark.parametrize("language", sorted(SMS_LANGUAGES))  # Arabic and Chinese SMS are in French
 @pytest.mark.parametrize("name", longest_names())
-@pytest.mark.parametrize("reason", [*map(str, CANCELLATION_REASONS), LONG[:200]])
-def test_every_sms_is_one_segment_with_the_longest_names(name, reason):
-    for text in every_sms(name, name, reason):
+@pytest.mark.parametrize("reason", [*map(str, ClosureReason.labels), LONG[:200]])
+def test_every_sms_is_one_segment_with_the_longest_names(name, reason, language):
+    with translation.override(language):
+        texts = list(every_sms(name, name, reason))
+    for text in texts:
         assert gsm.fits(text), text
-    change, reminder, _code = every_sms(name, name, reason)
+    change, reminder, _code = texts
     for text in (change, reminder):  # the link to stop the SMS is never what is cut
         assert text.endswith("Stop SMS: mairie-mobile.example.fr/d/xxxxxxxxx"), text
     code = list(every_sms(name, name, reason))[-1]

@@ -77,7 +77,7 @@ def test_the_place_in_line_follows_the_queue(client, tuesday_bus, agent, other_a
     assert "1 personne avant vous" in page_text(ticket_page(client, mine))
     intake.start_accompagnement(second, other_agent)
     assert "Plus personne avant vous" in page_text(ticket_page(client, mine))
-    assert "arrivée à 10h00" in page_text(ticket_page(client, mine))  # 10h00, as people write it
+    assert "arrivée à 10h" in page_text(ticket_page(client, mine))  # 10h, as the timetable writes it
 
     intake.start_deblayage(mine, agent)
     response = client.get(f"/ticket/{mine.ticket_code}/etat/")  # what htmx asks for
