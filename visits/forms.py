@@ -205,10 +205,11 @@ class DemandForm(forms.Form):
 
 
 class BaseDemandFormSet(forms.BaseFormSet):
-    def __init__(self, *args, organisation, require_outcome=True, **kwargs):
-        """`organisation`: the visit's stop's, whose partners and procedures are offered."""
+    def __init__(self, *args, organisation, require_outcome=True, reasons=None, **kwargs):
+        """`organisation`: the visit's stop's, whose partners and procedures are offered (or
+        `reasons`, when a form of the page already read them)."""
         self.require_outcome = require_outcome
-        self.reasons = reason_choices(organisation)
+        self.reasons = reasons or reason_choices(organisation)
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):
