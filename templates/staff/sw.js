@@ -52,7 +52,8 @@ function fromCacheFirst(request) {
   });
 }
 
-// A page: the server's when it answers, else the last one kept (the queue then says how old it is).
+// A page: the server's when it answers, else the last one kept (the queue then says how old it
+// is). Its Vary (Cookie, Accept-Language) is set aside: the computer has one agent at a time.
 function fromNetworkFirst(request) {
   return caches.open(PAGES).then(function (cache) {
     return fetch(request).then(function (response) {
@@ -61,7 +62,7 @@ function fromNetworkFirst(request) {
       }
       return response;
     }, function () {
-      return cache.match(request, { ignoreSearch: true }).then(function (found) {
+      return cache.match(request, { ignoreSearch: true, ignoreVary: true }).then(function (found) {
         return found || Response.error();
       });
     });

@@ -56,7 +56,10 @@ def offline_texts():
             "et partiront à votre prochaine connexion."
         ),
         "dismiss": _("J'ai compris"),
-        "given": _("Ticket provisoire {ticket} : donnez ce numéro à la personne. Elle aura son numéro définitif au retour du réseau."),
+        "given": _(
+            "Ticket provisoire {ticket} : donnez ce numéro à la personne. "
+            "Elle aura son numéro définitif au retour du réseau."
+        ),
         "recorded": _("{ticket} : {step}. Ce sera envoyé au retour du réseau."),
         "missing_reason": _("Indiquez au moins un motif de visite."),
         "missing_target": _("Choisissez où la personne est orientée."),

@@ -146,6 +146,7 @@
       if (!before.length) {
         return refresh();
       }
+      hadPending = true;
       return Outbox.send().then(function (outcome) {
         lastOutcome = outcome;
         if (outcome === "sent" && window.htmx && document.getElementById("queue")) {
