@@ -111,7 +111,7 @@
     action.key = action.key || crypto.randomUUID();
     action.seq = Date.now() * 1000 + (counter++ % 1000);
     action.user = user;
-    action.stop = stop;
+    action.stop = action.stop || stop;
     action.device = device();
     action.client_time = new Date().toISOString();
     action.state = "pending";
@@ -334,10 +334,13 @@
     if (form.matches("[data-logout]")) {
       return leave(event, form);
     }
-    if (navigator.onLine || !section || !form.matches("[data-offline]")) {
+    if (navigator.onLine || !form.matches("[data-offline]")) {
       return;
     }
     event.preventDefault();
+    if (form.dataset.queue) {
+      return finishOnItsPage(form, event.submitter);
+    }
     if (form.dataset.offline === "register") {
       return register(form);
     }
@@ -346,6 +349,21 @@
       say(fill(texts.recorded, { ticket: form.dataset.label, step: texts.kinds[type] }));
     });
   });
+
+  // A step's own page (déblayage, accompaniment) kept from before the cut: its form goes to the
+  // outbox, without the follow-up contact, and the agent is back on the queue's page.
+  function finishOnItsPage(form, submitter) {
+    var payload = Object.fromEntries(new FormData(form, submitter));
+    Object.keys(payload).forEach(function (name) {
+      if (name === "csrfmiddlewaretoken" || name.indexOf("follow_up") === 0) {
+        delete payload[name];
+      }
+    });
+    var action = { type: form.dataset.offline, visit: form.dataset.visit, label: form.dataset.label };
+    action.stop = form.dataset.stop;
+    action.payload = payload;
+    record(action).then(function () { location.assign(form.dataset.queue); });
+  }
 
   // Logging out: the outbox is emptied only once sent; with actions still waiting, the agent
   // is told and may stay. Once empty, the pages kept for offline use are forgotten.
