@@ -75,6 +75,11 @@ def test_two_computers_offline_then_back_lose_nothing_and_duplicate_nothing(
     expect(yanis.locator("#offline-given")).to_contain_text("Ticket provisoire B-1")
     expect(yanis.locator("#offline-banner")).to_contain_text("— 1 en attente")
     assert_accessible(yanis)  # the banner and the offline list
+    # Logging out now would leave the entry unsent: Yanis is told, and stays.
+    yanis.get_by_role("button", name="Se déconnecter").click()
+    expect(yanis.locator("#offline-logout")).to_contain_text("1 saisie(s) ne sont pas encore envoyées.")
+    yanis.get_by_role("button", name="Rester connecté").click()
+    expect(yanis.locator("#offline-logout")).to_be_hidden()
 
     # A reload without connection keeps the page and the outbox.
     camille.reload()

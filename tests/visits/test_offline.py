@@ -268,6 +268,13 @@ def test_a_broken_action_is_refused_with_a_french_message_and_nothing_kept(logge
     assert not OfflineAction.objects.exists()
 
 
+def test_a_form_posted_instead_of_an_action_is_refused(logged_in, stop):
+    response = logged_in.post(URL, {"key": "x"})
+    assert response.status_code == 400
+    letter = logged_in.post("/agents/arrets/nathalie-sarraute/hors-ligne/lettre/", {"device": "x"})
+    assert letter.status_code == 400
+
+
 def test_a_visit_or_stop_of_another_organisation_is_not_found(logged_in, stop):
     pimms = OrganisationFactory(slug="pimms-libercourt", name="PIMMS mobile de Libercourt")
     elsewhere = StopFactory(slug="libercourt", organisation=pimms)

@@ -80,6 +80,8 @@ def _read(request):
 
 
 def _json(request):
+    if request.content_type != "application/json":  # a form's body has been read already
+        raise offline.BadAction(_("Cette saisie n'est pas lisible."))
     try:
         body = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
