@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from organisations.models import Role
 from organisations.roles import agent_required
-from visits import offline
+from visits import offline, stats
 from visits.forms import OfflineActionForm
 from visits.models import Visit
 from visits.views.agents import _get_stop
@@ -41,6 +41,8 @@ def action(request):
         status, result = offline.replay(request.user, target, data)
     except offline.BadAction as error:
         return _refusal(400, str(error))
+    if status == 200 and isinstance(target, Visit):
+        stats.count_again_once_saved(target)  # a visit of an earlier day, ended offline
     return JsonResponse(result, status=status)
 
 
