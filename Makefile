@@ -37,7 +37,7 @@ PAGES_AND_FORMS := tests/stops/test_public_views.py tests/stops/test_poster.py t
 	tests/stops/test_sms_subscriptions.py tests/stops/test_coordination.py tests/visits/test_staff_views.py \
 	tests/visits/test_tickets.py tests/visits/test_ticket_alerts.py tests/visits/test_feedback.py \
 	tests/visits/test_statistics_views.py tests/visits/test_quality.py tests/test_auth.py \
-	tests/test_permissions.py tests/test_security.py tests/test_languages.py
+	tests/test_permissions.py tests/test_security.py tests/test_languages.py tests/visits/test_offline.py
 
 # Every test. Uses DATABASE_URL and REDIS_URL when they are set (.ci/run sets them).
 test: $(VENV)/.dev-deps

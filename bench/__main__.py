@@ -451,6 +451,7 @@ def main():
             "load",
             "faults",
             "importer",
+            "offline",
         ],
         help="run one group of benchmarks",
     )
@@ -529,6 +530,10 @@ def main():
         from bench import importer
 
         sections.append(importer.report(importer.run()))
+    if args.only in (None, "offline"):
+        from bench import offline
+
+        sections.append(offline.report(offline.run(max(1, args.runs // 3))))
     text = "\n\n".join(sections)
     print(text)
     os.makedirs("bench/results", exist_ok=True)

@@ -159,6 +159,9 @@ def test_the_walk_covers_the_staff_pages(urls):
         "agents:bus_breakdown",
         "agents:ticket_slip",
         "agents:kiosk",
+        "agents:offline_action",
+        "agents:offline_letter",
+        "agents:service_worker",
         "feedback:comments",
         "feedback:handle",
         "stats:statistics",
@@ -270,6 +273,8 @@ def test_lists_exports_and_counts_show_nothing_of_another_organisation(client, e
     # What its own coordinator sees of it on each list (the stop's name, unless said here).
     seen_there = {"partners:home": ELSEWHERE_PARTNER, "coordination:stop_new": ELSEWHERE_PARTNER}
     forms = ("coordination:closure_everywhere_new", "partners:partner_new", "partners:target_new")
+    # The outbox's endpoint and the service worker's script list nothing.
+    offline = ("agents:offline_action", "agents:service_worker")
     for name, _area, url in lists:
         if name == "stats:france_services":
             continue  # counts, not names: below
@@ -277,7 +282,7 @@ def test_lists_exports_and_counts_show_nothing_of_another_organisation(client, e
         client.force_login(own_coordinator)
         seen = client.get(url).content.decode()
         # The commitments' home leads to one's organisation's page: it lists nothing of the stops.
-        if name not in ("agents:my_visits", "commitments:home", *forms):
+        if name not in ("agents:my_visits", "commitments:home", *forms, *offline):
             assert mark in seen, (name, "its own coordinator sees it")
         if name == "team:home":
             assert f"(identifiant {ELSEWHERE_TEAM})" in seen, "its member"

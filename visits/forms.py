@@ -205,10 +205,11 @@ class DemandForm(forms.Form):
 
 
 class BaseDemandFormSet(forms.BaseFormSet):
-    def __init__(self, *args, organisation, require_outcome=True, **kwargs):
-        """`organisation`: the visit's stop's, whose partners and procedures are offered."""
+    def __init__(self, *args, organisation, require_outcome=True, reasons=None, **kwargs):
+        """`organisation`: the visit's stop's, whose partners and procedures are offered (or
+        `reasons`, when a form of the page already read them)."""
         self.require_outcome = require_outcome
-        self.reasons = reason_choices(organisation)
+        self.reasons = reasons or reason_choices(organisation)
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):
@@ -608,3 +609,28 @@ class HandleFeedbackForm(forms.Form):
         help_text=_("Seul ce texte est publié, jamais le commentaire."),
         required=False,
     )
+
+
+# What a computer without connection may record (visits.offline.ACTIONS does each).
+OFFLINE_ACTIONS = ["register", "deblayage", "accompagnement", "left", "finish_deblayage", "finish_accompagnement"]
+
+
+class OfflineActionForm(forms.Form):
+    """The envelope of an action a computer recorded without connection (visits.offline); its
+    payload is the page's form, checked by that form."""
+
+    key = forms.UUIDField()
+    type = forms.ChoiceField(choices=[(kind, kind) for kind in OFFLINE_ACTIONS])
+    client_time = forms.DateTimeField()
+    device = forms.UUIDField(required=False)
+    # A stop's address for a registration; a visit's number, or its registration's key, for a step.
+    stop = forms.SlugField(required=False)
+    visit = forms.CharField(required=False, max_length=36)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("type") == "register" and not data.get("stop"):
+            raise forms.ValidationError(_("Il manque l'arrêt de ce passage."))
+        if data.get("type") not in (None, "register") and not data.get("visit"):
+            raise forms.ValidationError(_("Il manque le passage de cette étape."))
+        return data

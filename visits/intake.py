@@ -12,6 +12,9 @@ Each function checks the current step with a conditional update, so that two age
 acting on the same visitor at the same moment cannot both succeed: the second is
 told who was first. An agent repeating their own action (a double click, a retry
 over the bus's wifi) gets the same result, not an error.
+
+A computer that lost its connection sends its actions later (visits.offline): each function
+then takes `at`, the time the computer recorded, and marks the visit as recorded offline.
 """
 
 import datetime
@@ -46,18 +49,23 @@ class IntakeError(Exception):
     """A step that cannot be taken; the message is for the agent."""
 
 
-def register(stop, agent, reasons, *, orientation_target=None, profile=None, idempotency_key=None):
+def register(
+    stop, agent, reasons, *, orientation_target=None, profile=None, idempotency_key=None, at=None, provisional=""
+):
     """Pré-accueil: give the next ticket of the day at `stop`.
 
     `reasons` are partners.models.Reason. With an orientation target the request
     cannot be handled here: the visit ends at once as oriented. The same
-    `idempotency_key` twice gives the same visit.
+    `idempotency_key` twice gives the same visit. A visitor registered offline arrived
+    `at` and was given the `provisional` ticket ("B-3"); they keep it beside the final one.
     """
     if not reasons:
         raise IntakeError(_("Indiquez au moins un motif de visite."))
     try:
         with transaction.atomic():
-            visit = _create_with_next_ticket(stop, agent, reasons, orientation_target, profile or {}, idempotency_key)
+            visit = _create_with_next_ticket(
+                stop, agent, reasons, orientation_target, profile or {}, idempotency_key, at, provisional
+            )
             live.queue_changed(stop)
             return visit
     except IntegrityError:
@@ -112,8 +120,8 @@ def new_ticket_code():
     return secrets.token_urlsafe(12)
 
 
-def _create_with_next_ticket(stop, agent, reasons, orientation_target, profile, idempotency_key):
-    now = timezone.now()
+def _create_with_next_ticket(stop, agent, reasons, orientation_target, profile, idempotency_key, at, provisional):
+    now = at or timezone.now()
     day = timezone.localdate(now)
     oriented = orientation_target is not None
     visit = Visit.objects.create(
@@ -123,6 +131,8 @@ def _create_with_next_ticket(stop, agent, reasons, orientation_target, profile, 
         ticket_code=new_ticket_code(),
         status=Status.ORIENTED if oriented else Status.WAITING,
         idempotency_key=idempotency_key,
+        provisional_ticket=provisional,
+        recorded_offline=at is not None,
         arrived_at=now,
         ended_at=now if oriented else None,
         registered_by=agent,
@@ -143,7 +153,7 @@ def _create_with_next_ticket(stop, agent, reasons, orientation_target, profile, 
     return visit
 
 
-def start_deblayage(visit, agent):
+def start_deblayage(visit, agent, at=None):
     """Take a waiting visitor to the déblayage."""
     _of_today(visit)
     _move(
@@ -152,7 +162,8 @@ def start_deblayage(visit, agent):
         _at(Status.WAITING),
         Status.DEBLAYAGE,
         deblayage_agent=agent,
-        deblayage_started_at=timezone.now(),
+        deblayage_started_at=at or timezone.now(),
+        **_offline(at),
     )
     return visit
 
@@ -185,15 +196,15 @@ AFTER_DEBLAYAGE = {
 }
 
 
-def finish_deblayage(visit, agent, checklist, missing, then):
+def finish_deblayage(visit, agent, checklist, missing, then, at=None):
     """Record the checklist and what is missing, then send the visitor on (`then`, an AfterDeblayage)."""
     then = AfterDeblayage(then)
     if then == AfterDeblayage.COME_BACK and not missing.strip():
         raise IntakeError(_("Indiquez ce que la personne doit apporter la prochaine fois."))
     if then == AfterDeblayage.ACCOMPAGNEMENT:
         _of_today(visit)
-    now = timezone.now()
-    fields = {**checklist, "missing": missing}
+    now = at or timezone.now()
+    fields = {**checklist, "missing": missing, **_offline(at)}
     if then == AfterDeblayage.ACCOMPAGNEMENT:
         fields |= {"accompagnement_agent": agent, "accompagnement_started_at": now}
     elif then == AfterDeblayage.QUEUE:
@@ -204,7 +215,7 @@ def finish_deblayage(visit, agent, checklist, missing, then):
     return visit
 
 
-def start_accompagnement(visit, agent):
+def start_accompagnement(visit, agent, at=None):
     """Take a visitor to the accompaniment: after the déblayage (theirs, or one done), or straight from the queue."""
     _of_today(visit)
     _move(
@@ -213,12 +224,13 @@ def start_accompagnement(visit, agent):
         _at(Status.READY, Status.WAITING) | _held(Status.DEBLAYAGE, agent),
         Status.ACCOMPAGNEMENT,
         accompagnement_agent=agent,
-        accompagnement_started_at=timezone.now(),
+        accompagnement_started_at=at or timezone.now(),
+        **_offline(at),
     )
     return visit
 
 
-def finish_accompagnement(visit, agent, demands, *, minutes=None, note="", follow_up=None):
+def finish_accompagnement(visit, agent, demands, *, minutes=None, note="", follow_up=None, at=None):
     """Close the visit with the demands handled.
 
     `demands` are (demand id or None for a new one, Reason, outcome); demands of
@@ -230,7 +242,7 @@ def finish_accompagnement(visit, agent, demands, *, minutes=None, note="", follo
         raise IntakeError(_("Indiquez au moins une demande traitée."))
     if any(not outcome for _demand, _reason, outcome in demands):
         raise IntakeError(_("Indiquez le résultat de chaque demande."))
-    now = timezone.now()
+    now = at or timezone.now()
     with transaction.atomic():
         moved = _move(
             visit,
@@ -240,6 +252,7 @@ def finish_accompagnement(visit, agent, demands, *, minutes=None, note="", follo
             ended_at=now,
             note=note,
             accompagnement_minutes=minutes if minutes is not None else elapsed_minutes(visit, now),
+            **_offline(at),
         )
         if moved:  # not the same form posted again
             _save_demands(visit, demands)
@@ -269,9 +282,9 @@ def take_over(visit, agent, step, colleague):
     return visit
 
 
-def mark_left(visit, agent):
+def mark_left(visit, agent, at=None):
     """The visitor gave up waiting, at whatever step they were."""
-    _move(visit, agent, _at(*ACTIVE), Status.LEFT, ended_at=timezone.now())
+    _move(visit, agent, _at(*ACTIVE), Status.LEFT, ended_at=at or timezone.now(), **_offline(at))
     return visit
 
 
@@ -283,10 +296,10 @@ class Move(models.TextChoices):
     LEFT = "parti", gettext_lazy("Parti sans être reçu")
 
 
-def move(visit, agent, to):
+def move(visit, agent, to, at=None):
     """From the queue: to the déblayage or the accompaniment, or gone without being served."""
     steps = {Move.DEBLAYAGE: start_deblayage, Move.ACCOMPAGNEMENT: start_accompagnement, Move.LEFT: mark_left}
-    return steps[to](visit, agent)
+    return steps[to](visit, agent, at)
 
 
 def record_follow_up_contact(visit, *, name, phone="", email="", consent=False):
@@ -364,6 +377,11 @@ def purge_follow_up_contacts(retention_days):
 
 def _at(*statuses):
     return Q(status__in=statuses)
+
+
+def _offline(at):
+    """A time sent by a computer that had lost its connection: the visit says so."""
+    return {"recorded_offline": True} if at else {}
 
 
 def _of_today(visit):

@@ -101,6 +101,11 @@ class Visit(models.Model):
     ticket_code = models.CharField(max_length=24, unique=True, null=True, blank=True, editable=False)
     # Generated with the pré-accueil form: the same form posted twice gives one visit.
     idempotency_key = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+    # The number a computer without connection gave the visitor ("B-3": its letter, then its own
+    # count), kept with the final ticket so that the agent can tell them which is theirs.
+    provisional_ticket = models.CharField(_("ticket provisoire"), max_length=12, blank=True, editable=False)
+    # Some of its times were recorded by a computer without connection, and sent later (visits.offline).
+    recorded_offline = models.BooleanField(_("saisi hors connexion"), default=False, editable=False)
 
     arrived_at = models.DateTimeField(_("arrivée"), default=timezone.now)
     deblayage_started_at = models.DateTimeField(_("début du déblayage"), null=True, blank=True)
@@ -165,6 +170,11 @@ class Visit(models.Model):
         verbose_name_plural = _("passages")
         constraints = [
             models.UniqueConstraint(fields=["stop", "service_day", "ticket"], name="visit_unique_ticket"),
+            models.UniqueConstraint(
+                fields=["stop", "service_day", "provisional_ticket"],
+                condition=~Q(provisional_ticket=""),
+                name="visit_unique_provisional_ticket",
+            ),
             models.CheckConstraint(
                 condition=~Q(status="oriented") | Q(orientation_target__isnull=False),
                 name="visit_oriented_has_target",
@@ -261,6 +271,43 @@ class Visit(models.Model):
         """Minutes since arrival, until the accompaniment starts (or now)."""
         until = self.accompagnement_started_at or self.ended_at or now or timezone.now()
         return max(0, int((until - self.arrived_at) / datetime.timedelta(minutes=1)))
+
+
+class OfflineDevice(models.Model):
+    """A computer of the bus at a stop on a day, and the letter of the provisional tickets it
+    gives without connection: two computers never give the same "B-3"."""
+
+    stop = models.ForeignKey("stops.Stop", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    device = models.UUIDField()  # made by the computer's browser, kept in its storage
+    letter = models.CharField(max_length=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["stop", "day", "device"], name="offline_device_unique_device"),
+            models.UniqueConstraint(fields=["stop", "day", "letter"], name="offline_device_unique_letter"),
+        ]
+
+    def __str__(self):
+        return f"{self.stop_id} {self.day}: {self.letter}"
+
+
+class OfflineAction(models.Model):
+    """An action recorded by a computer without connection, once the server received it: its
+    outcome is kept under its key, so that sending it again answers the same and does nothing."""
+
+    key = models.UUIDField(unique=True)
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    device = models.UUIDField(null=True, blank=True)
+    kind = models.CharField(max_length=30)
+    visit = models.ForeignKey(Visit, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField(null=True, blank=True)  # the computer's clock
+    received_at = models.DateTimeField(default=timezone.now)
+    status_code = models.PositiveSmallIntegerField()
+    result = models.JSONField(default=dict)
+
+    def __str__(self):
+        return f"{self.kind} {self.key}: {self.status_code}"
 
 
 class TicketCounter(models.Model):

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from stops.views import agents as bus
-from visits.views import agents
+from visits.views import agents, offline
 
 app_name = "agents"
 urlpatterns = [
@@ -21,4 +21,7 @@ urlpatterns = [
     path("passages/<int:pk>/reprendre/", agents.take_over, name="take_over"),
     path("passages/<int:pk>/vers/<step>/", agents.move, name="move"),
     path("mes-passages/", agents.my_visits, name="my_visits"),
+    path("arrets/<slug:slug>/hors-ligne/lettre/", offline.letter, name="offline_letter"),
+    path("hors-ligne/actions/", offline.action, name="offline_action"),
+    path("sw.js", offline.service_worker, name="service_worker"),
 ]

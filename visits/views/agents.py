@@ -24,6 +24,7 @@ from visits.forms import (
     AccompagnementForm,
     CorrectionForm,
     DeblayageForm,
+    DemandFormSet,
     KioskFeedbackForm,
     PreAccueilForm,
     TakeOverForm,
@@ -84,7 +85,9 @@ def home(request):
 @agent_required
 def queue(request, slug, form=None, just_given=None):
     stop = _get_stop(request.user, slug)
-    context = _queue_context(stop) | {"form": form or PreAccueilForm(stop=stop), "stop": stop, "just_given": just_given}
+    form = form or PreAccueilForm(stop=stop)
+    context = _queue_context(stop) | {"form": form, "stop": stop, "just_given": just_given}
+    context["offline"] = _offline_forms(form)
     # The ticket just given: its row takes the focus, its buttons one Tab away.
     context["given"] = int(request.GET["nouveau"]) if request.GET.get("nouveau", "").isdigit() else None
     # Its QR code, for the visitor to follow their turn on their phone.
@@ -95,6 +98,17 @@ def queue(request, slug, form=None, just_given=None):
     earlier = list(earlier.select_related("deblayage_agent", "accompagnement_agent")[: EARLIER_LISTED + 1])
     context |= {"earlier": earlier[:EARLIER_LISTED], "more_earlier": len(earlier) > EARLIER_LISTED}
     return render(request, "staff/queue.html", context, status=400 if form and form.errors else 200)
+
+
+def _offline_forms(form):
+    """The steps' forms the queue's page keeps for when the computer loses its connection
+    (static/js/offline/): a visitor registered offline has no page of their own yet."""
+    reasons = form.fields["reason_1"]
+    return {
+        "deblayage": DeblayageForm(auto_id="offline-%s"),
+        "accompagnement": AccompagnementForm(auto_id="offline-%s", initial={"minutes": 1}),
+        "demands": DemandFormSet(reasons=(reasons.choices, reasons.reasons), organisation=None, prefix="demandes"),
+    }
 
 
 @agent_required
