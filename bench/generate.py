@@ -4,6 +4,7 @@ their staff, and a million visits."""
 import datetime
 import math
 import random
+from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -56,6 +57,7 @@ def generate_territory(seed=2024):
     closures and extra openings, and the benchmarks' staff. Idempotent."""
     if organisations().count() != ORGANISATIONS or territory().count() != STOPS:
         _generate(random.Random(seed))
+    _place_the_stops_without_coordinates(random.Random(seed))
     _ensure_staff()
 
 
@@ -89,6 +91,16 @@ def _generate(rng):
     links = Stop.partners.through
     links.objects.bulk_create(links(stop=stop, partner=partner) for stop in stops for partner in partners)
     _closures_and_extras(created, stops, rng)
+
+
+def _place_the_stops_without_coordinates(rng):
+    """Somewhere in metropolitan France for each stop: the GeoJSON of the open data maps only the stops
+    with coordinates (a territory generated before they had any gets them here)."""
+    missing = list(territory().filter(latitude__isnull=True).order_by("pk"))
+    for stop in missing:
+        stop.latitude = Decimal(f"{rng.uniform(42.5, 50.9):.6f}")
+        stop.longitude = Decimal(f"{rng.uniform(-4.5, 7.9):.6f}")
+    Stop.objects.bulk_update(missing, ["latitude", "longitude"], batch_size=1000)
 
 
 def _organisation(n):
