@@ -109,7 +109,10 @@ def long_date(day, *, weekday=False, year=None):
 
 
 def spoken_time(value):
-    """« 9 h 30 », « 13 h », with no-break spaces: one piece, never cut at the end of a line."""
+    """« 9 h 30 », « 13 h », with no-break spaces: one piece, never cut at the end of a line. In
+    another language, its own way (9:30 AM)."""
+    if _cldr_locale():
+        return format_time(value)
     return f"{value.hour}\u00a0h\u00a0{value.minute:02d}" if value.minute else f"{value.hour}\u00a0h"
 
 

@@ -22,7 +22,7 @@ from stops.schedule import PARIS
 from tests.conftest import text_of
 from tests.factories import ClosureFactory
 from tests.stops.test_notifications import close, dispatch_and_deliver
-from visits.models import Answered, Mood
+from visits.models import Answered, Commitment, Mood
 
 pytestmark = pytest.mark.django_db
 
@@ -213,7 +213,7 @@ PUBLIC_CODE = {
     "visits/views/public.py",
 }
 # The choices of models that public pages show.
-PUBLIC_CHOICES = [ClosureReason, Weekday, Stop.Kind, Mood, Answered]
+PUBLIC_CHOICES = [ClosureReason, Weekday, Stop.Kind, Mood, Answered, Commitment.Kind]
 
 
 def public_messages(tmp_path, settings, monkeypatch):
@@ -342,3 +342,12 @@ def test_a_subscribers_change_mail_is_in_their_language_with_the_reason_translat
     assert message.subject == "时间变化：Bus Mairie mobile – Esplanade Nathalie Sarraute"
     assert "罢工" in message.body  # « Grève », sorted into the list and translated
     assert "http://127.0.0.1:8000/zh-hans/arrets/nathalie-sarraute/" in message.body
+
+
+def test_the_easy_to_read_hours_are_said_as_in_each_language():
+    day, start, end = datetime.date(2025, 3, 4), datetime.time(9, 30), datetime.time(13)
+    assert "de 9\u00a0h\u00a030 à 13\u00a0h" in wording.easy_read_hours(day, start, end)
+    with translation.override("en"):
+        english = wording.easy_read_hours(day, start, end)
+    assert "9:30" in english
+    assert "\u00a0h" not in english
