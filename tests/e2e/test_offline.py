@@ -112,6 +112,9 @@ def test_two_computers_offline_then_back_lose_nothing_and_duplicate_nothing(
     assert visits["A-1"].arrived_at <= visits["A-1"].deblayage_started_at
     assert Visit.objects.get(pk=waiting.pk).deblayage_agent == other_agent
     expect(camille.locator("#queue")).to_contain_text(f"{visits['A-1'].ticket} (A-1)")
+    # Where it said to give A-1 to the visitor, it now says which number A-1 became.
+    final = f"Le ticket provisoire A-1 est devenu le n° {visits['A-1'].ticket}."
+    expect(camille.locator("#offline-given")).to_contain_text(final)
 
     camille.get_by_role("button", name="J'ai compris : n° 1 – Début du déblayage").click()
     expect(refused).to_be_hidden()

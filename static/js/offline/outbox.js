@@ -107,6 +107,12 @@
         return "offline";
       }
       return response.json().then(function (result) {
+        if (response.ok && result.provisional_ticket) {
+          // The agent is told the visitor's final number (« A-1 est devenu le n° 17 ») once.
+          action.state = "numbered";
+          action.message = result.message;
+          return Outbox.put(action).then(function () { return "sent"; });
+        }
         if (response.ok) {
           return Outbox.remove(action.key).then(function () { return "sent"; });
         }

@@ -166,6 +166,7 @@
       var pending = mine.filter(function (action) { return action.state === "pending"; });
       showBanner(pending.length);
       showRefused(mine.filter(function (action) { return action.state === "refused"; }));
+      showNumbered(mine.filter(function (action) { return action.state === "numbered"; }));
       if (section) {
         showVisits(mine.filter(function (action) { return action.stop === stop; }));
       }
@@ -264,6 +265,19 @@
       item.append(buttons);
       return item;
     }));
+  }
+
+  // The visitors given a provisional ticket offline, and their final number: said once, in place
+  // of what was said when the ticket was given.
+  function showNumbered(actions) {
+    if (!actions.length) {
+      return;
+    }
+    var given = document.getElementById("offline-given");
+    given.replaceChildren.apply(given, actions.map(function (action) {
+      return element("p", "alert alert-success", action.message);
+    }));
+    actions.forEach(function (action) { Outbox.remove(action.key); });
   }
 
   function say(text) {
