@@ -263,6 +263,12 @@ class Visit(models.Model):
             return "your_turn"
         return "finished"
 
+    @property
+    def reason_values(self):
+        """What the visitor came for, as the demands' forms name it (partners.models.Reason.value):
+        "d<procedure id>", or "p<partner id>" without a procedure. Reads `demands` (prefetch them)."""
+        return [f"d{d.procedure_id}" if d.procedure_id else f"p{d.partner_id}" for d in self.demands.all()]
+
     def ticket_expired(self, now=None):
         """A ticket's page is valid until the end of its service day."""
         return timezone.localdate(now) > self.service_day

@@ -320,3 +320,14 @@ def test_the_same_action_replayed_twice_at_once_acts_once(agent):
     assert outcomes[0] == outcomes[1]
     assert outcomes[0][0] == 200
     assert (Visit.objects.count(), OfflineAction.objects.count()) == (1, 1)
+
+
+def test_the_queue_tells_the_outbox_what_each_visitor_came_for(logged_in, stop):
+    """An accompaniment finished offline starts from the visitor's reasons, not from nothing (which
+    would replace them): the queue's forms carry them, as the demands' forms name them."""
+    visit = VisitFactory(stop=stop, ticket=1, reasons=["caf", "cpam"])
+
+    page = logged_in.get("/agents/arrets/nathalie-sarraute/").content.decode()
+
+    values = " ".join([reason("caf"), reason("cpam")])
+    assert f'data-visit="{visit.pk}" data-label="n° 1" data-reasons="{values}"' in page

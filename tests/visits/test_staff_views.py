@@ -265,7 +265,7 @@ def test_queue_queries_do_not_grow_with_the_visitors(
         if ticket % 3 == 0:
             intake.start_deblayage(visit, other_agent)
             started_yesterday(intake.start_accompagnement, stop, ticket, agent)
-    queue = SESSION_QUERIES + 2  # the stop, the day's visits with their agents
+    queue = SESSION_QUERIES + 3  # the stop, the day's visits with their agents, their demands (kept for offline)
     form = (
         1  # the reasons of the pré-accueil form (partners and procedures)
         + 1  # the places where a visitor may be oriented

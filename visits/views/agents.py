@@ -131,6 +131,7 @@ def _queue_context(stop):
     visits = list(
         Visit.objects.of_day(stop, today)
         .select_related("deblayage_agent", "accompagnement_agent", "orientation_target")
+        .prefetch_related("demands")  # what each visitor came for, kept for an accompaniment offline
         .order_by("ticket")
     )
     state = [(v.pk, v.status, v.deblayage_agent_id, v.accompagnement_agent_id) for v in visits]

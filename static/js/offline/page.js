@@ -235,7 +235,7 @@
         return;
       }
       var ref = action.type === "register" ? action.key : action.visit;
-      var visit = visits.get(ref) || { ref: ref, label: action.label, reasons: [] };
+      var visit = visits.get(ref) || { ref: ref, label: action.label, reasons: action.reasons || [] };
       if (action.type === "register") {
         var payload = action.payload;
         visit.reasons = [payload.reason_1, payload.reason_2, payload.reason_3].filter(Boolean);
@@ -359,7 +359,10 @@
       return register(form);
     }
     var type = form.dataset.offline;
-    record({ type: type, visit: form.dataset.visit, label: form.dataset.label }).then(function () {
+    // What the visitor came for, as the server knows it: the accompaniment finished offline starts
+    // from it rather than from nothing, which would replace it.
+    var reasons = (form.dataset.reasons || "").split(" ").filter(Boolean);
+    record({ type: type, visit: form.dataset.visit, label: form.dataset.label, reasons: reasons }).then(function () {
       say(fill(texts.recorded, { ticket: form.dataset.label, step: texts.kinds[type] }));
     });
   });
