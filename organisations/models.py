@@ -90,6 +90,9 @@ class Organisation(models.Model):
         _("« Facile à lire » relu par"),
         max_length=200,
         blank=True,
+        default="",
+        # Also the database's: rows written by code that predates the field (data migrations) get it.
+        db_default="",
         help_text=_("Par exemple : le groupe de relecture de l'ESAT des Lilas. Affiché sur les pages faciles à lire."),
     )
 

@@ -14,6 +14,8 @@ class Migration(migrations.Migration):
             name="easy_read_checked_by",
             field=models.CharField(
                 blank=True,
+                db_default="",
+                default="",
                 help_text="Par exemple : le groupe de relecture de l'ESAT des Lilas. Affiché sur les pages faciles à lire.",
                 max_length=200,
                 verbose_name="« Facile à lire » relu par",

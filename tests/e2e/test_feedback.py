@@ -127,6 +127,8 @@ def test_the_kiosk_is_answered_with_the_keyboard(browser, live_server, agent):
     expect(tablet.get_by_role("heading", level=1)).to_have_text("Votre avis sur votre passage")
 
     tablet.keyboard.press("Tab")  # the link to the content, as on every page
+    for _language in range(4):  # the kiosk's languages, each named in itself
+        tablet.keyboard.press("Tab")
     tablet.keyboard.press("Tab")  # into the first question, on its first answer
     expect(tablet.get_by_role("radio", name="Bien", exact=True)).to_be_focused()
     box_shadow, outline = focus_ring(tablet, "id_mood_0")
