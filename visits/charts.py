@@ -113,17 +113,8 @@ def _shade(share):
 
 
 @dataclass
-class ShareBar:
-    label: object  # the month
-    value: float | None  # a share, 0 to 1, or None: nothing measured
-    x: float
-    y: float
-    width: float
-    height: float
-
-    @property
-    def middle(self):
-        return self.x + self.width / 2
+class ShareBar(Bar):
+    """A bar whose value is a share, 0 to 1, or None: nothing measured."""
 
     @property
     def percent(self):

@@ -21,6 +21,8 @@ def test_a_colleague_logs_in_while_a_form_is_open(browser, live_server, agent, o
     yanis = context.new_page()
     yanis.goto(live_server.url + "/agents/")
     yanis.get_by_role("button", name="Se déconnecter").click()
+    # Logging out first makes sure nothing waits in the computer's outbox: then the login page.
+    expect(yanis.get_by_role("button", name="Se connecter")).to_be_visible()
     log_in(yanis, live_server.url + "/connexion/", "yanis")
     expect(yanis.get_by_role("heading", level=1)).to_have_text("Accueil des visiteurs")
 
