@@ -1,7 +1,10 @@
 import os
 
 from django.http import HttpResponse
-from django.urls import include, path
+from django.urls import path
+
+from mairie_mobile import urls as site
+from mairie_mobile.urls import handler400, handler403, handler404, handler500  # noqa: F401 (the site's)
 
 
 def floor(request):
@@ -9,10 +12,9 @@ def floor(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-urlpatterns = [
-    path("bench/floor/", floor),
-    path("", include("mairie_mobile.urls")),
-]
+# The site's patterns themselves, not included: its language prefixes (i18n_patterns) may only be
+# at the root of the URLs.
+urlpatterns = [path("bench/floor/", floor), *site.urlpatterns]
 
 if os.environ.get("BENCH_CACHE_VARIANT") == "B":  # bench/caching.py under load: see bench/settings.py
     from bench.caching import without_own_etag
