@@ -265,7 +265,7 @@ def quality_benchmarks(runs, visits=1_000_000):
     _activity_kept()
     today = datetime.date.today()
     last_month = opening_counts.previous_month(today)
-    first_month = opening_counts.month_start(last_month - datetime.timedelta(days=330))
+    first_month = opening_counts.months_before(last_month, 11)
     first = organisations().order_by("slug").first()
     defaults = quality.default_commitments()
     rows = [

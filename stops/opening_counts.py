@@ -38,6 +38,12 @@ def previous_month(day):
     return month_start(month_start(day) - datetime.timedelta(days=1))
 
 
+def months_before(day, count):
+    """The first day of the month `count` months before `day`'s: 11 before March 2025 is April 2024."""
+    index = day.year * 12 + day.month - 1 - count
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
 def next_month(month):
     return (month + datetime.timedelta(days=32)).replace(day=1)
 

@@ -191,9 +191,7 @@ def service_commitments(request):
 
 def _commitments_page(organisations, commitments):
     last = opening_counts.previous_month(timezone.localdate())
-    first = last
-    for _month in range(PUBLISHED_MONTHS - 1):
-        first = opening_counts.previous_month(first)
+    first = opening_counts.months_before(last, PUBLISHED_MONTHS - 1)
     # Measured with the defaults when none is chosen, for the number of opinions.
     figures = quality.published(organisations, first, last, commitments or quality.default_commitments())
     notes = Feedback.objects.published_notes().select_related("stop")
