@@ -30,6 +30,7 @@ class OrganisationAdmin(admin.ModelAdmin):
                     "slug",
                     "kind",
                     "departement",
+                    "siret",
                     "contact_email",
                     "contact_phone",
                     "sender_name",

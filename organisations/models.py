@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from stdnum.fr import siret
 
 slug_validator = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
@@ -21,6 +22,15 @@ departement_validator = RegexValidator(
     r"^(?:0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])$",
     _("Un département s'écrit avec son numéro : 75, 62, 2A, 971…"),
 )
+
+
+def validate_siret(value):
+    """A SIRET as INSEE gives it: 14 digits whose check digit is right."""
+    if not siret.is_valid(value):
+        raise ValidationError(
+            _("Ce numéro SIRET n'est pas valide : 14 chiffres, tels que l'annuaire des entreprises les donne."),
+            code="invalid_siret",
+        )
 
 
 class SchoolZone(models.TextChoices):
@@ -61,6 +71,18 @@ class Organisation(models.Model):
         max_length=100,
         blank=True,
         help_text=_("Le nom sous lequel partent ses courriels ; vide : son nom."),
+    )
+    siret = models.CharField(
+        _("SIRET"),
+        max_length=14,
+        blank=True,
+        default="",
+        db_default="",  # rows written by code that predates the field (data migrations) get it
+        validators=[validate_siret],
+        help_text=_(
+            "Le SIRET de la structure (annuaire-entreprises.data.gouv.fr) : les fichiers de données ouvertes le "
+            "donnent aux cartes nationales, qui s'en servent pour la reconnaître."
+        ),
     )
     sms_monthly_budget = models.PositiveIntegerField(
         _("SMS par mois"),

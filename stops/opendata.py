@@ -38,7 +38,8 @@ MEDIATION_SCHEMA = SCHEMAS / "lieux-mediation-numerique.schema.json"
 MEDIATION_FIELDS = [field["name"] for field in json.loads(MEDIATION_SCHEMA.read_text(encoding="utf-8"))["fields"]]
 # The producer's name in data·inclusion's identifiers (`source`).
 SOURCE = "mairie-mobile"
-# Without a SIRET known for the organisation: the standard asks for one, the national map takes this.
+# The standard requires a SIRET (or RNA) for each place: until the organisation's is given in the
+# admin, its rows carry this one, which the national map reads as "unknown".
 UNKNOWN_PIVOT = "00000000000000"
 # data·inclusion's network of each kind of organisation (reseaux_porteurs).
 NETWORKS = {Organisation.Kind.COMMUNE: ["communes"]}
@@ -176,7 +177,7 @@ def _mediation_row(stop, today):
     organisation = stop.organisation
     return dict.fromkeys(MEDIATION_FIELDS, "") | {
         "id": stop.slug,
-        "pivot": UNKNOWN_PIVOT,
+        "pivot": organisation.siret or UNKNOWN_PIVOT,
         "nom": stop.name,
         "commune": stop.city,
         "code_postal": stop.postcode,
@@ -252,6 +253,7 @@ def data_inclusion_structures(organisations, today):
             "source": SOURCE,
             "id": organisation.slug,
             "nom": organisation.name,
+            "siret": organisation.siret or None,
             "date_maj": today.isoformat(),
             "description": _presentation(organisation),
             "lien_source": settings.SITE_URL + organisation.get_absolute_url(),

@@ -24,6 +24,7 @@ DEMO_ORGANISATIONS = {
         "name": "Mairie mobile – Ville de Paris",
         "kind": Organisation.Kind.COMMUNE,
         "departement": "75",
+        "siret": "21750001600019",  # the City of Paris's, from the companies' register
         "school_holidays_zone": "C",
         "contact_email": "mairie-mobile@example.org",
     },
@@ -90,6 +91,8 @@ def ensure_demo_organisations():
     partner and orientation targets become its organisation's."""
     for slug, fields in DEMO_ORGANISATIONS.items():
         Organisation.objects.get_or_create(slug=slug, defaults=fields)
+        if fields.get("siret"):  # Paris exists since its migration: its SIRET, unless one was typed
+            Organisation.objects.filter(slug=slug, siret="").update(siret=fields["siret"])
     paris = Organisation.objects.get(slug="paris")
     partners = Partner.objects.filter(code__in=PARIS_PARTNERS, organisation=None)
     Procedure.objects.filter(partner__in=partners, organisation=None).update(organisation=paris)

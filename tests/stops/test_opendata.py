@@ -9,6 +9,7 @@ import frictionless
 import jsonschema
 import opening_hours
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from mairie_mobile.management.commands.load_demo import DEMO_STOPS
@@ -260,6 +261,11 @@ def test_the_places_validate_against_the_national_standard(client, demo, tmp_pat
     assert sarraute["dispositif_programmes_nationaux"] == "France Services"
     assert sarraute["services"] == "Aide aux démarches administratives"
     assert sarraute["structure_parente"] == "Mairie mobile – Ville de Paris"
+    assert sarraute["pivot"] == "21750001600019"  # the City of Paris's SIRET, given in the admin
+    # The demo's association has none yet: the value the national map reads as unknown.
+    assert {row["pivot"] for row in rows if row["structure_parente"] == "PIMMS mobile de Libercourt"} == {
+        "00000000000000"
+    }
 
 
 def test_the_places_in_json_validate_too(client, demo):
@@ -287,8 +293,20 @@ def test_data_inclusion_structures_and_services_validate(client, demo):
     assert {s["id"] for s in structures} == set(Organisation.objects.active().values_list("slug", flat=True))
     assert {s["id"] for s in services} == set(Stop.objects.active().values_list("slug", flat=True))
     assert {s["structure_id"] for s in services} <= {s["id"] for s in structures}
+    assert {s["id"]: s["siret"] for s in structures} == {"paris": "21750001600019", "pimms-libercourt": None}
     sarraute = next(s for s in services if s["id"] == "nathalie-sarraute")
     assert sarraute["horaires_accueil"].endswith("; SH off; PH off")
+
+
+@pytest.mark.parametrize("typed", ["2175000160001", "21750001600018", "2175000160001A", "217 500 016 00019"])
+def test_a_wrong_siret_is_refused_with_what_it_should_be(typed):
+    organisation = Organisation.objects.create(slug="essai", name="Essai", departement="75")
+    organisation.siret = typed
+    with pytest.raises(ValidationError) as refused:
+        organisation.full_clean()
+    assert "siret" in refused.value.message_dict
+    organisation.siret = "21750001600019"
+    organisation.full_clean()
 
 
 def test_the_geojson_puts_each_stop_at_its_place(client, tuesday_bus):
