@@ -24,6 +24,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from mairie_mobile import gsm
+
 # What the locmem backend sent, as django.core.mail.outbox.
 outbox = []
 
@@ -162,7 +164,8 @@ class BrevoBackend(BaseBackend):
             "recipient": message.to.removeprefix("+"),
             "content": message.body,
             "type": "transactional",
-            "unicodeEnabled": False,
+            # In UCS-2 only what GSM cannot write (Arabic, Chinese): otherwise Brevo would replace those letters.
+            "unicodeEnabled": not gsm.is_gsm(message.body),
         }
         headers = {"api-key": self.api_key, "accept": "application/json", "content-type": "application/json"}
         try:

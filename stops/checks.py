@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core import checks
 from django.urls import reverse
+from django.utils import translation
 
 from mairie_mobile import gsm
 from stops import links
@@ -16,25 +17,29 @@ LONGEST_CHANGE = {"what": "mer. 30/12 ouverture exceptionnelle 10h30-12h30"}
 
 @checks.register()
 def sms_fit_in_one_segment(app_configs, **kwargs):
-    """With SMS on, a change's SMS must leave room for its names once its links are written: a
-    long SITE_URL would otherwise leave gsm.fit nothing to cut but the link to stop the SMS."""
+    """With SMS on, a change's SMS must leave room for its names once its links are written, in
+    every language: a long SITE_URL would otherwise leave gsm.fit nothing to cut but the link to
+    stop the SMS."""
     if not settings.SMS_URL:
         return []
     from stops.notifications import _render_sms
 
-    context = LONGEST_CHANGE | {
-        "link": links.printed(settings.SITE_URL + reverse("stops:short_link", args=["zzz"])),
-        "leave": links.printed(settings.SITE_URL + reverse("stops:sms_leave", args=["z" * LEAVE_CODE_LENGTH])),
-    }
-    length = gsm.length(_render_sms("change", context | SHORTEST_PARTS))
-    if length <= gsm.ONE_SEGMENT:
-        return []
-    return [
-        checks.Warning(
-            f"SITE_URL ({settings.SITE_URL}) is too long for an SMS of a change to fit in one segment "
-            f"({length} characters of {gsm.ONE_SEGMENT} with the shortest names): its end, the link to "
-            "stop the SMS, would be cut.",
-            hint="Use a shorter address for SITE_URL (a short domain, without a path).",
-            id="stops.W001",
-        )
-    ]
+    for language, _name in settings.LANGUAGES:
+        alphabet = gsm.alphabet(language)
+        with translation.override(language):  # its words, and its links (/ar/…)
+            context = LONGEST_CHANGE | {
+                "link": links.printed(settings.SITE_URL + reverse("stops:short_link", args=["zzz"])),
+                "leave": links.printed(settings.SITE_URL + reverse("stops:sms_leave", args=["z" * LEAVE_CODE_LENGTH])),
+            }
+            length = alphabet.measure(_render_sms("change", context | SHORTEST_PARTS, alphabet))
+        if length > alphabet.limit:
+            return [
+                checks.Warning(
+                    f"SITE_URL ({settings.SITE_URL}) is too long for an SMS of a change in {language!r} to fit "
+                    f"in its limit ({length} characters of {alphabet.limit} with the shortest names): its end, "
+                    "the link to stop the SMS, would be cut.",
+                    hint="Use a shorter address for SITE_URL (a short domain, without a path).",
+                    id="stops.W001",
+                )
+            ]
+    return []

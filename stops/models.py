@@ -512,17 +512,6 @@ def _recorded(opening):
     )
 
 
-# An SMS is one GSM-7 segment of 160 characters (mairie_mobile/gsm.py). Arabic and Chinese cannot be
-# written in it; in UCS-2 (70 characters a segment) each SMS would cost two or three times as
-# much of the organisation's budget. Their subscribers get SMS in French, short, whose link
-# opens the page in their language (the cookie of their phone, or its Accept-Language).
-SMS_LANGUAGES = {"fr", "en"}
-
-
-def sms_language(language):
-    return language if language in SMS_LANGUAGES else settings.LANGUAGE_CODE
-
-
 class SubscriptionQuerySet(models.QuerySet):
     def confirmed(self):
         return self.filter(confirmed_at__isnull=False)
@@ -623,11 +612,6 @@ class Subscription(models.Model):
 
     def __str__(self):
         return f"{self.email or self.phone} – {self.followed}"
-
-    @property
-    def message_language(self):
-        """The language its mails, or its SMS, are written in."""
-        return sms_language(self.language) if self.by_sms else self.language
 
     @property
     def by_sms(self):

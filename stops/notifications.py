@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 
 from mairie_mobile import emails, gsm, sms
 from stops import links, schedule, wording
-from stops.models import Notification, ScheduleChange, SmsSent, Subscription, new_leave_code, sms_language
+from stops.models import Notification, ScheduleChange, SmsSent, Subscription, new_leave_code
 
 # A notification still queued after this long is sent again by the sweeper.
 STALE_AFTER = datetime.timedelta(minutes=2)
@@ -163,7 +163,7 @@ def _deliver(subscription_id, kind, connections, news):
         if not notifications:
             return 0
         handled = Notification.objects.filter(pk__in=[n.pk for n in notifications])
-        with translation.override(notifications[0].subscription.message_language):
+        with translation.override(notifications[0].subscription.language):
             return _send(notifications, kind, connections, handled, news)
 
 
@@ -213,7 +213,7 @@ def _deliver_sms(notifications, kind, connection, handled, news):
     except sms.RecipientRefused as error:
         handled.update(state=Notification.State.FAILED, attempts=F("attempts") + 1, error=str(error)[:255])
         return 0
-    _count_sent(organisation, kind, len(messages), now)
+    _count_sent(organisation, kind, sum(gsm.segments(message.body) for message in messages), now)
     handled.update(state=Notification.State.SENT, sent_at=now, attempts=F("attempts") + 1)
     return len(messages)
 
@@ -323,6 +323,7 @@ def ask_to_confirm(email, now=None, *, again=False):
             Subscription.objects.select_for_update(of=("self",))
             .filter(email=email)
             .select_related("stop__organisation", "organisation")
+            .order_by("pk")  # the mail names them in the order they were asked for
         )
         if any(s.confirmation_sent_at and s.confirmation_sent_at > now - CONFIRMATION_INTERVAL for s in of_address):
             return []
@@ -548,6 +549,7 @@ def sms_budget(organisation, day):
 
 
 def _count_sent(organisation, kind, count, now):
+    """Count `count` SMS against the budget of `organisation`: each part of a longer SMS is one."""
     day = timezone.localdate(now)
     SmsSent.objects.bulk_create([SmsSent(organisation=organisation, day=day, kind=kind) for _ in range(count)])
 
@@ -555,15 +557,17 @@ def _count_sent(organisation, kind, count, now):
 def send_text(organisation, phone, text, kind=SmsSent.Kind.TEXT, now=None):
     """Send `text` to `phone` (E.164) in one SMS under `organisation`'s name, within its monthly budget.
 
-    The text is written in the GSM alphabet and shortened to one segment. Raises OverBudget
-    (nothing sent), sms.RecipientRefused or sms.SendingFailed."""
+    The text is written in the alphabet of the active language and shortened to its limit (one
+    GSM segment; UCS-2 parts for Arabic and Chinese). Raises OverBudget (nothing sent),
+    sms.RecipientRefused or sms.SendingFailed."""
     now = now or timezone.now()
     if sms_budget(organisation, timezone.localdate(now)).exhausted:
         raise OverBudget
-    body = gsm.shorten(gsm.transliterate(" ".join(text.split())), gsm.ONE_SEGMENT)
+    alphabet = gsm.alphabet(translation.get_language())
+    body = gsm.shorten(alphabet.prepare(" ".join(text.split())), alphabet.limit, alphabet.measure)
     with sms.get_connection() as connection:
         connection.send_messages([sms.Message(to=phone, body=body, sender=organisation.sender)])
-    _count_sent(organisation, kind, 1, now)
+    _count_sent(organisation, kind, gsm.segments(body), now)
 
 
 def subscribe_by_sms(phone, stop, organisation, now=None):
@@ -585,8 +589,7 @@ def send_code(phone, organisation, now=None):
         waiting.delete()
         raise OverBudget
     waiting.update(code_hash=_code_hash(phone, code), code_sent_at=now, code_attempts=0)
-    with translation.override(sms_language(translation.get_language())):
-        body = sms_text("code", {"code": code}, {"sender": organisation.sender})
+    body = sms_text("code", {"code": code}, {"sender": organisation.sender})
     try:
         with sms.get_connection() as connection:
             connection.send_messages([sms.Message(to=phone, body=body, sender=organisation.sender)])
@@ -596,7 +599,7 @@ def send_code(phone, organisation, now=None):
     except sms.SendingFailed:
         waiting.update(code_hash="", code_sent_at=None)
         raise
-    _count_sent(organisation, SmsSent.Kind.CODE, 1, now)
+    _count_sent(organisation, SmsSent.Kind.CODE, gsm.segments(body), now)
 
 
 def confirm_code(phone, code, now=None):
@@ -650,24 +653,30 @@ SMS_OPTIONAL = {"change": ("more", "next")}
 
 
 def sms_text(name, context, parts):
-    """The SMS of templates/sms/<name>.txt in one segment: `parts` (a stop's name, a reason: what
+    """The SMS of templates/sms/<name>.txt in the active language, within the limit of its alphabet
+    (one GSM segment; for Arabic and Chinese, UCS-2 parts): `parts` (a stop's name, a reason: what
     may be long) are shortened as much as needed, `context` is kept whole. When even that is too
     long, the keys of SMS_OPTIONAL[name] are left out of `context`, one after the other (the
     template says nothing of a value left out), before the end of the text is cut: the links
     are kept."""
-    parts = {key: gsm.transliterate(" ".join(str(value).split())) for key, value in parts.items()}
+    alphabet = gsm.alphabet(translation.get_language())
+    parts = {key: alphabet.prepare(" ".join(str(value).split())) for key, value in parts.items()}
     kept = [str(context[key]) for key in ("link", "leave") if context.get(key)]
     optional = SMS_OPTIONAL.get(name, ())
     for left_out in range(len(optional) + 1):
         shown = context | dict.fromkeys(optional[:left_out])
-        text = gsm.fit(lambda **shortened: _render_sms(name, shown | shortened), parts)  # noqa: B023
+        text = gsm.fit(
+            lambda **shortened: _render_sms(name, shown | shortened, alphabet),  # noqa: B023
+            parts,
+            alphabet=alphabet,
+        )
         if all(link in text for link in kept):
             break
     return text
 
 
-def _render_sms(name, context):
-    return gsm.transliterate(" ".join(render_to_string(f"sms/{name}.txt", context).split()))
+def _render_sms(name, context, alphabet=gsm.GSM):
+    return alphabet.prepare(" ".join(render_to_string(f"sms/{name}.txt", context).split()))
 
 
 def _leave_url(subscription):

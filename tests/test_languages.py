@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.template import Context, Template
 from django.utils import translation
 
-from mairie_mobile import views
+from mairie_mobile import gsm, views
 from stops import links, notifications, wording
 from stops.models import Closure, ClosureReason, Stop, Subscription, Weekday
 from stops.schedule import PARIS
@@ -179,12 +179,13 @@ def test_a_subscribers_mails_are_written_in_the_language_of_their_page(tuesday_b
     assert '<html lang="en" dir="ltr">' in mail.outbox[-1].alternatives[0][0]
 
 
-def test_sms_are_in_french_or_english_the_only_languages_of_one_gsm_segment():
-    assert Subscription(phone="+33612345678", language="ar").message_language == "fr"
-    assert Subscription(phone="+33612345678", language="en").message_language == "en"
-    assert Subscription(email="a@example.org", language="ar").message_language == "ar"
+def test_sms_are_written_in_the_subscriber_s_language_in_gsm_or_in_ucs2():
     with translation.override("en"):
         assert notifications.sms_text("code", {"code": "123456"}, {"sender": "Mairie mobile"}).isascii()
+    with translation.override("ar"):
+        code = notifications.sms_text("code", {"code": "123456"}, {"sender": "Mairie mobile"})
+    assert "رمز التأكيد" in code
+    assert gsm.UCS2.fits(code)
 
 
 # The catalogues ------------------------------------------------------------------------------------
@@ -210,6 +211,7 @@ PUBLIC_CODE = {
     "visits/feedback.py",
     "visits/forms.py",
     "visits/quality.py",
+    "visits/tickets.py",
     "visits/views/public.py",
 }
 # The choices of models that public pages show.

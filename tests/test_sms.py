@@ -69,6 +69,53 @@ def test_fit_shortens_the_variable_parts_first(name, reason):
         assert text.endswith("mairie.fr/a/x7") or gsm.length(text) == gsm.ONE_SEGMENT
 
 
+# UCS-2: Arabic and Chinese -------------------------------------------------------------
+
+
+def test_french_and_english_are_written_in_gsm_arabic_and_chinese_in_ucs2():
+    assert gsm.alphabet("fr") is gsm.alphabet("en") is gsm.GSM
+    assert gsm.alphabet("ar") is gsm.alphabet("zh-hans") is gsm.UCS2
+    assert gsm.UCS2.prepare("الحافلة « لن » تأتي") == "الحافلة « لن » تأتي"  # kept as typed
+    assert gsm.UCS2.limit == 3 * 67
+
+
+@pytest.mark.parametrize(
+    ("text", "billed"),
+    [
+        ("a" * 160, 1),
+        ("a" * 161, 2),  # a longer SMS goes in parts of 153
+        ("a" * 306, 2),
+        ("a" * 307, 3),
+        ("€" * 80, 1),
+        ("巴" * 70, 1),  # one character out of GSM: UCS-2, 70 in one SMS
+        ("巴" * 71, 2),  # then parts of 67
+        ("巴" * 134, 2),
+        ("巴" * 135, 3),
+        ("a" * 69 + "ê", 1),
+        ("🚌" * 35, 1),  # beyond 16 bits: two characters of UCS-2 each
+        ("🚌" * 36, 2),
+    ],
+)
+def test_segments_count_what_the_provider_bills(text, billed):
+    assert gsm.segments(text) == billed
+
+
+def test_anything_fitted_in_ucs2_is_billed_three_sms_at_most():
+    text = gsm.fit(
+        lambda name: f"الحافلة لن تأتي إلى {name}. mairie.fr/a/x7", {"name": "ساحة " * 80}, alphabet=gsm.UCS2
+    )
+    assert gsm.UCS2.fits(text)
+    assert text.endswith("mairie.fr/a/x7")
+    assert gsm.segments(text) <= gsm.UCS2_PARTS
+
+
+@given(st.text(max_size=400))
+def test_anything_shortened_in_ucs2_stays_in_its_limit(text):
+    shortened = gsm.shorten(text, gsm.UCS2.limit, gsm.UCS2.measure)
+    assert gsm.ucs2_length(shortened) <= gsm.UCS2.limit
+    assert gsm.segments(shortened) <= gsm.UCS2_PARTS
+
+
 # SMS_URL ------------------------------------------------------------------------------
 
 
@@ -171,6 +218,13 @@ def test_brevo_gets_the_sms_as_its_api_documents_it(fake_brevo):
         "type": "transactional",
         "unicodeEnabled": False,
     }
+
+
+def test_brevo_is_asked_for_unicode_only_for_what_gsm_cannot_write(fake_brevo):
+    arabic = sms.Message(to="+33612345678", body="الحافلة لن تأتي", sender="Mairie")
+    sms.get_connection(fake_brevo.url).send_messages([MESSAGE, arabic])
+    assert [request["json"]["unicodeEnabled"] for request in fake_brevo.requests] == [False, True]
+    assert fake_brevo.requests[1]["json"]["content"] == "الحافلة لن تأتي"
 
 
 def test_brevo_without_the_sender_of_the_message_uses_the_url_s():

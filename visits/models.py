@@ -467,6 +467,10 @@ class TicketAlert(models.Model):
     phone = models.CharField(_("numéro de mobile"), max_length=20, blank=True)
     asked_at = models.DateTimeField(_("demandé le"), default=timezone.now)
     sent_at = models.DateTimeField(_("SMS envoyé le"), null=True, blank=True)
+    # The language of the page it was asked from: the SMS is written in it.
+    language = models.CharField(
+        _("langue"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE, editable=False
+    )
 
     class Meta:
         verbose_name = _("alerte SMS d'un ticket")

@@ -20,7 +20,7 @@ import segno
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -82,12 +82,12 @@ def alert_of(visit):
 
 
 def ask_alert(visit, phone, now=None):
-    """Remember `phone` (E.164) for the SMS of `visit`; asked again, the new number replaces it."""
+    """Remember `phone` (E.164) for the SMS of `visit`, to be written in the language of the moment
+    (the page's); asked again, the new number replaces it."""
+    asked = {"phone": phone, "asked_at": now or timezone.now(), "sent_at": None, "language": translation.get_language()}
     try:
         with transaction.atomic():
-            TicketAlert.objects.update_or_create(
-                visit=visit, defaults={"phone": phone, "asked_at": now or timezone.now(), "sent_at": None}
-            )
+            TicketAlert.objects.update_or_create(visit=visit, defaults=asked)
     except IntegrityError:  # the same form posted twice at once: the first one is kept
         pass
 
@@ -134,9 +134,9 @@ def alert_text(visit, ahead):
 def _send_alert(alert, ahead, now):
     visit = alert.visit
     try:
-        notifications.send_text(
-            visit.stop.organisation, alert.phone, alert_text(visit, ahead), kind=SmsSent.Kind.TICKET, now=now
-        )
+        with translation.override(alert.language):
+            text = alert_text(visit, ahead)
+            notifications.send_text(visit.stop.organisation, alert.phone, text, kind=SmsSent.Kind.TICKET, now=now)
     except (notifications.OverBudget, sms.SendingFailed) as error:
         log.warning("ticket SMS not sent", extra={"stop": visit.stop.slug, "error": type(error).__name__})
         return 0

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from bench.generate import NAMES
 from mairie_mobile import gsm, sms
 from stops import links, notifications, schedule, tasks, wording
-from stops.models import SMS_LANGUAGES, ClosureReason, Notification, SmsSent, Subscription, new_leave_code
+from stops.models import ClosureReason, Notification, SmsSent, Subscription, new_leave_code
 from stops.schedule import Opening
 from stops.tasks import MAX_RETRIES, send_notifications
 from tests import brevo
@@ -85,6 +85,28 @@ def test_the_sms_of_a_change_says_it_in_one_segment_with_the_stop_s_short_link(t
     assert "Prochain: mar. 4/3 9h30." in message.body
     assert f" {links.printed(links.short_url(tuesday_bus))} " in message.body
     assert message.body.endswith(f"Stop SMS: 127.0.0.1:8000/d/{by_sms.leave_code}")
+
+
+@pytest.mark.parametrize("language", ["ar", "zh-hans"])
+def test_an_sms_subscriber_in_arabic_or_chinese_gets_it_in_their_language_billed_by_part(
+    tuesday_bus, sms_outbox, language
+):
+    subscriber = sms_subscriber(tuesday_bus, language=language)
+    with time_machine.travel(MONDAY, tick=False):
+        close(tuesday_bus, D(2025, 3, 11), reason="Grève")
+    with time_machine.travel(AFTER_DEBOUNCE, tick=False):
+        dispatch_and_deliver(AFTER_DEBOUNCE)
+    (message,) = sms_outbox
+    assert not gsm.is_gsm(message.body)
+    assert gsm.UCS2.fits(message.body)
+    with translation.override(language):
+        assert str(ClosureReason.STRIKE.label) in message.body
+        # Its links open the pages in its language.
+        stop_sms = translation.gettext("Stop SMS: %(leave)s") % {"leave": notifications._leave_url(subscriber)}
+    assert message.body.endswith(stop_sms)
+    assert f"/{language}/d/{subscriber.leave_code}" in stop_sms
+    # Each part of the longer SMS counts against the budget, as the provider bills it.
+    assert SmsSent.objects.count() == gsm.segments(message.body) > 1
 
 
 def test_a_reminder_by_sms(tuesday_bus, by_sms, sms_outbox):
@@ -296,18 +318,21 @@ def every_sms(sender, stop, reason):
     yield notifications.sms_text("code", WORST_CONTEXTS["code"], {"sender": sender})
 
 
-@pytest.mark.parametrize("language", sorted(SMS_LANGUAGES))  # Arabic and Chinese SMS are in French
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
 @pytest.mark.parametrize("name", longest_names())
 @pytest.mark.parametrize("reason", [*map(str, ClosureReason.labels), LONG[:200]])
-def test_every_sms_is_one_segment_with_the_longest_names(name, reason, language):
+def test_every_sms_is_within_its_alphabet_s_limit_with_the_longest_names(name, reason, language):
+    """One GSM segment in French and English; three UCS-2 parts at most in Arabic and Chinese."""
+    alphabet = gsm.alphabet(language)
     with translation.override(language):
         texts = list(every_sms(name, name, reason))
+        stop_sms = translation.gettext("Stop SMS: %(leave)s") % {"leave": "mairie-mobile.example.fr/d/xxxxxxxxx"}
     for text in texts:
-        assert gsm.fits(text), text
-    change, reminder, _code = texts
+        assert alphabet.fits(text), text
+        assert gsm.segments(text) <= (1 if alphabet is gsm.GSM else gsm.UCS2_PARTS)
+    change, reminder, code = texts
     for text in (change, reminder):  # the link to stop the SMS is never what is cut
-        assert text.endswith("Stop SMS: mairie-mobile.example.fr/d/xxxxxxxxx"), text
-    code = list(every_sms(name, name, reason))[-1]
+        assert text.endswith(stop_sms), text
     assert "123456" in code
 
 

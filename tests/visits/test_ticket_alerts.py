@@ -6,6 +6,7 @@ import html
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from mairie_mobile import gsm
 from partners.models import Procedure, Reason
@@ -149,6 +150,29 @@ def test_sms_turned_off_meanwhile_the_numbers_are_erased_and_nothing_fails(clien
     intake.take_next(queue[0].stop, agent)
     assert tickets.send_due_alerts(queue[0].stop, TUESDAY) == 0
     assert not TicketAlert.objects.exists()
+
+
+@pytest.mark.parametrize(("language", "words"), [("en", "your number 6"), ("ar", "رقمك 6"), ("zh-hans", "您的号码 6")])
+def test_the_sms_is_written_in_the_language_of_the_page_it_was_asked_from(
+    client, queue, agent, sms_outbox, language, words
+):
+    waiting = queue[5]
+    response = client.post(
+        f"/{language}/ticket/{waiting.ticket_code}/sms/", {"phone": "06 12 34 56 78", "consent": "on"}
+    )
+    assert response.status_code == 302
+    assert TicketAlert.objects.get().language == language
+    for visit in queue[:3]:
+        intake.take_next(visit.stop, agent)
+    assert tickets.send_due_alerts(waiting.stop, TUESDAY) == 1
+    [message] = sms_outbox
+    assert words in message.body
+    with translation.override(language):
+        back = translation.gettext("Revenez au bus")
+    assert back != "Revenez au bus"
+    assert back in message.body
+    assert gsm.alphabet(language).fits(message.body)
+    assert SmsSent.objects.count() == gsm.segments(message.body)
 
 
 def test_an_unknown_ticket_takes_no_number(client, queue):
