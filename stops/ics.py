@@ -1,23 +1,39 @@
 """Calendar feeds (iCalendar, RFC 5545) built from the schedule engine's openings.
 
 Each weekly slot becomes one recurring event whose cancelled dates are excluded
-(EXDATE); each extra opening is an event of its own. A calendar application thus
-shows exactly the open openings, and a feed stays small at national scale.
+(one EXDATE line listing them); each extra opening is an event of its own. A calendar
+application thus shows exactly the open openings, and a feed stays small at national scale.
+
+The events are written here rather than by the icalendar library: building and serialising
+its objects took 5 s for the feed of every stop (6,000 recurring events, 4 MB), where
+writing the same lines takes a tenth of a second. Only the time zone, the same in every
+feed, is written by icalendar, once per process.
 """
 
 import datetime
+import functools
+import gc
+import re
 from collections import defaultdict
+from contextlib import contextmanager
+from operator import attrgetter
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event
+from icalendar import Timezone
 
-from stops.schedule import PARIS
+from stops.schedule import OPEN
 from stops.wording import long_date
 
 # How far feeds reach: a month back for the record, a year ahead to plan.
 PAST_DAYS = 30
 FUTURE_DAYS = 365
+TZID = "Europe/Paris"
+# RFC 5545 §3.1: lines of at most 75 octets, without the line break.
+LINE_OCTETS = 75
+# RFC 5545 §3.3.11: a TEXT value escapes backslashes, semicolons, commas and line breaks, and
+# holds no other control character than the tab.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def feed_range(today):
@@ -32,75 +48,162 @@ def calendar_feed(openings, name, uid, stamp):
     """
     by_slot = defaultdict(list)  # slot id (None: extra openings) -> its open openings, by date
     for opening in openings:
-        if opening.is_open:
-            by_slot[opening.slot.pk if opening.slot else None].append(opening)
+        if opening.status == OPEN:
+            slot = opening.slot
+            by_slot[None if slot is None else slot.id].append(opening)
     extras = by_slot.pop(None, [])
-    events = [event for slot_openings in by_slot.values() for event in _slot_events(slot_openings, stamp)]
-    events += [_event(opening, stamp, uid=_uid(opening)) for opening in extras]
-    calendar = Calendar.new(
-        prodid="-//Mairie mobile//Horaires//FR",
-        uid=f"{uid}@mairie-mobile",
-        name=name,
-        description=_("Horaires de la Mairie mobile, mis à jour à chaque changement."),
-        method="PUBLISH",
-        refresh_interval=datetime.timedelta(hours=12),
-        subcomponents=events,
-    )
-    calendar.add("x-wr-timezone", "Europe/Paris")
-    calendar.add_missing_timezones()
-    return calendar.to_ical()
+    writer = _Writer(stamp)
+    with _gc_paused():
+        for slot_openings in by_slot.values():
+            writer.slot_event(slot_openings)
+        for opening in extras:
+            writer.extra_event(opening)
+    description = _("Horaires de la Mairie mobile, mis à jour à chaque changement.")
+    head = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Mairie mobile//Horaires//FR",
+        "METHOD:PUBLISH",
+        f"DESCRIPTION:{text(description)}",
+        f"X-WR-CALDESC:{text(description)}",
+        f"NAME:{text(name)}",
+        f"X-WR-CALNAME:{text(name)}",
+        "REFRESH-INTERVAL;VALUE=DURATION:PT12H",
+        f"UID:{text(f'{uid}@mairie-mobile')}",
+        f"X-WR-TIMEZONE:{TZID}",
+    ]
+    parts = [b"".join(content_line(line) for line in head)]
+    if writer.events:
+        parts += [_timezone(), *writer.events]
+    parts.append(b"END:VCALENDAR\r\n")
+    return b"".join(parts)
 
 
-def _slot_events(open_openings, stamp):
-    """One event repeating every `every_weeks` weeks from the first open date to the last, the others excluded."""
-    first, last = open_openings[0], open_openings[-1]
-    step = datetime.timedelta(weeks=first.slot.every_weeks)
-    open_days = {o.date for o in open_openings}
-    repeated_days = {first.date + step * n for n in range((last.date - first.date) // step + 1)}
-    event = _event(first, stamp, uid=f"{first.stop.slug}-creneau-{first.slot.pk}@mairie-mobile")
-    if len(open_openings) > 1:
-        event.add(
-            "rrule",
-            {"freq": "weekly", "interval": first.slot.every_weeks, "until": last.starts_at.astimezone(datetime.UTC)},
-        )
-        excluded = sorted(repeated_days - open_days)
-        if excluded:
-            event.add("exdate", [datetime.datetime.combine(day, first.start, tzinfo=PARIS) for day in excluded])
-    unknown = [o for o in open_openings if not o.school_holidays_known]
-    if unknown:
-        event["description"] = _description(first, unknown_from=unknown[0].date)
-    return [event]
+def text(value):
+    """A TEXT value, escaped (RFC 5545 §3.3.11)."""
+    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    value = value.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
+    return CONTROL.sub("", value)
 
 
-def _event(opening, stamp, uid):
-    stop = opening.stop
-    event = Event.new(
-        uid=uid,
-        stamp=stamp,
-        start=opening.starts_at,
-        end=opening.ends_at,
-        summary=f"Mairie mobile – {stop.name}",
-        location=", ".join(part for part in (stop.address, f"{stop.postcode} {stop.city}".strip()) if part),
-        description=_description(opening, unknown_from=None if opening.school_holidays_known else opening.date),
-        url=settings.SITE_URL + stop.get_absolute_url(),
-    )
-    if stop.latitude is not None and stop.longitude is not None:
-        event.add("geo", (float(stop.latitude), float(stop.longitude)))
-    return event
+def content_line(line):
+    """`line` in UTF-8, folded at 75 octets without splitting a character, ended by CRLF."""
+    data = line.encode()
+    if len(data) <= LINE_OCTETS:
+        return data + b"\r\n"
+    parts, start, room = [], 0, LINE_OCTETS
+    while len(data) - start > room:
+        cut = start + room
+        while data[cut] & 0xC0 == 0x80:  # a continuation byte: cut before its character
+            cut -= 1
+        parts.append(data[start:cut])
+        start, room = cut, LINE_OCTETS - 1  # the space that starts a folded line counts
+    parts.append(data[start:])
+    return b"\r\n ".join(parts) + b"\r\n"
 
 
-def _description(opening, unknown_from):
-    lines = [opening.stop.landmark, opening.reason if opening.extra else ""]
-    if unknown_from:
-        lines.append(
-            _(
-                "À partir du %(day)s, les vacances scolaires ne sont pas encore connues : "
-                "certaines dates pourront être annulées."
+@contextmanager
+def _gc_paused():
+    """While the feed is written, hundreds of thousands of openings stay in memory, none of
+    them in a reference cycle: the cyclic garbage collector would only scan them again and
+    again (half of the writing time for the feed of every stop)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@functools.cache
+def _timezone():
+    """Europe/Paris as a VTIMEZONE component, which every feed's times refer to."""
+    return Timezone.from_tzid(TZID).to_ical()
+
+
+class _Writer:
+    """The VEVENT components of one feed, as bytes. What belongs to a stop (its name, address,
+    link) or to a day is formatted once for the whole feed."""
+
+    def __init__(self, stamp):
+        self.stamp = stamp.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+        self.events = []
+        self._stops = {}
+        self._days = _DayValues()
+        self._long_dates = {}
+
+    def slot_event(self, open_openings):
+        """One event repeating every `every_weeks` weeks from the first open date to the last, the others excluded."""
+        first, last = open_openings[0], open_openings[-1]
+        slot = first.slot
+        lines = [f"UID:{text(f'{first.stop.slug}-creneau-{slot.pk}@mairie-mobile')}"]
+        if len(open_openings) > 1:
+            until = last.starts_at.astimezone(datetime.UTC)
+            lines.append(f"RRULE:FREQ=WEEKLY;UNTIL={until:%Y%m%dT%H%M%SZ};INTERVAL={slot.every_weeks}")
+            # Days as ordinals: the repeated days are a range, the excluded ones a set difference.
+            open_days = set(map(datetime.date.toordinal, map(attrgetter("date"), open_openings)))
+            repeated_days = range(first.date.toordinal(), last.date.toordinal() + 1, 7 * slot.every_weeks)
+            excluded = sorted(set(repeated_days) - open_days)
+            if excluded:
+                time = f"T{first.start:%H%M%S}"
+                lines.append(f"EXDATE;TZID={TZID}:" + ",".join([self._days[day] + time for day in excluded]))
+        unknown = next((o for o in open_openings if not o.school_holidays_known), None)
+        description = self._description(first, unknown_from=unknown.date if unknown else None)
+        self._add(first, lines, description)
+
+    def extra_event(self, opening):
+        uid = f"{opening.stop.slug}-{opening.date:%Y%m%d}-{opening.start:%H%M}@mairie-mobile"
+        unknown_from = None if opening.school_holidays_known else opening.date
+        self._add(opening, [f"UID:{text(uid)}"], self._description(opening, unknown_from))
+
+    def _add(self, opening, lines, description):
+        summary, place = self._stop(opening.stop)
+        day = self._days[opening.date.toordinal()]
+        event = [
+            f"DTSTART;TZID={TZID}:{day}T{opening.start:%H%M%S}",
+            f"DTEND;TZID={TZID}:{day}T{opening.end:%H%M%S}",
+            f"DTSTAMP:{self.stamp}",
+            *lines,
+        ]
+        if description:
+            event.append(f"DESCRIPTION:{text(description)}")
+        self.events += [b"BEGIN:VEVENT\r\n", summary, *map(content_line, event), place, b"END:VEVENT\r\n"]
+
+    def _stop(self, stop):
+        """A stop's SUMMARY line, and its GEO, LOCATION and URL lines."""
+        if stop.pk not in self._stops:
+            location = ", ".join(part for part in (stop.address, f"{stop.postcode} {stop.city}".strip()) if part)
+            place = []
+            if stop.latitude is not None and stop.longitude is not None:
+                place.append(f"GEO:{float(stop.latitude)};{float(stop.longitude)}")
+            if location:
+                place.append(f"LOCATION:{text(location)}")
+            place.append(f"URL:{settings.SITE_URL}{stop.get_absolute_url()}")
+            self._stops[stop.pk] = (
+                content_line(f"SUMMARY:{text(f'Mairie mobile – {stop.name}')}"),
+                b"".join(map(content_line, place)),
             )
-            % {"day": long_date(unknown_from)}
-        )
-    return "\n".join(line for line in lines if line) or None
+        return self._stops[stop.pk]
+
+    def _description(self, opening, unknown_from):
+        lines = [opening.stop.landmark, opening.reason if opening.extra else ""]
+        if unknown_from:
+            if unknown_from not in self._long_dates:
+                self._long_dates[unknown_from] = long_date(unknown_from)
+            lines.append(
+                _(
+                    "À partir du %(day)s, les vacances scolaires ne sont pas encore connues : "
+                    "certaines dates pourront être annulées."
+                )
+                % {"day": self._long_dates[unknown_from]}
+            )
+        return "\n".join(line for line in lines if line)
 
 
-def _uid(opening):
-    return f"{opening.stop.slug}-{opening.date:%Y%m%d}-{opening.start:%H%M}@mairie-mobile"
+class _DayValues(dict):
+    """A day's ordinal -> its DATE value, formatted once for the whole feed."""
+
+    def __missing__(self, ordinal):
+        self[ordinal] = value = f"{datetime.date.fromordinal(ordinal):%Y%m%d}"
+        return value
