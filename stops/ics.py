@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from operator import attrgetter
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from icalendar import Timezone
 
@@ -29,6 +30,7 @@ from stops.wording import long_date
 PAST_DAYS = 30
 FUTURE_DAYS = 365
 TZID = "Europe/Paris"
+SLUG_PLACEHOLDER = "slug-of-the-stop"
 # RFC 5545 §3.1: lines of at most 75 octets, without the line break.
 LINE_OCTETS = 75
 # RFC 5545 §3.3.11: a TEXT value escapes backslashes, semicolons, commas and line breaks, and
@@ -132,43 +134,58 @@ class _Writer:
         self._stops = {}
         self._days = _DayValues()
         self._long_dates = {}
+        # The stops' pages differ only by their slug: reverse() once.
+        self._stop_url = settings.SITE_URL + reverse("stops:stop", args=[SLUG_PLACEHOLDER])
 
     def slot_event(self, open_openings):
         """One event repeating every `every_weeks` weeks from the first open date to the last, the others excluded."""
         first, last = open_openings[0], open_openings[-1]
         slot = first.slot
-        lines = [f"UID:{text(f'{first.stop.slug}-creneau-{slot.pk}@mairie-mobile')}"]
+        repeat = excluded = ""
         if len(open_openings) > 1:
             until = last.starts_at.astimezone(datetime.UTC)
-            lines.append(f"RRULE:FREQ=WEEKLY;UNTIL={until:%Y%m%dT%H%M%SZ};INTERVAL={slot.every_weeks}")
+            repeat = f"RRULE:FREQ=WEEKLY;UNTIL={until:%Y%m%dT%H%M%SZ};INTERVAL={slot.every_weeks}\r\n"
             # Days as ordinals: the repeated days are a range, the excluded ones a set difference.
             open_days = set(map(datetime.date.toordinal, map(attrgetter("date"), open_openings)))
             repeated_days = range(first.date.toordinal(), last.date.toordinal() + 1, 7 * slot.every_weeks)
-            excluded = sorted(set(repeated_days) - open_days)
-            if excluded:
+            if excluded_days := sorted(set(repeated_days) - open_days):
                 time = f"T{first.start:%H%M%S}"
-                lines.append(f"EXDATE;TZID={TZID}:" + ",".join([self._days[day] + time for day in excluded]))
-        unknown = next((o for o in open_openings if not o.school_holidays_known), None)
-        description = self._description(first, unknown_from=unknown.date if unknown else None)
-        self._add(first, lines, description)
+                excluded = f"{time},".join(map(self._days.__getitem__, excluded_days)) + time
+        known = list(map(attrgetter("school_holidays_known"), open_openings))
+        unknown_from = open_openings[known.index(False)].date if False in known else None
+        self._add(
+            first,
+            uid=f"{first.stop.slug}-creneau-{slot.pk}@mairie-mobile",
+            repeat=repeat,
+            excluded=excluded,
+            description=self._description(first, unknown_from),
+        )
 
     def extra_event(self, opening):
-        uid = f"{opening.stop.slug}-{opening.date:%Y%m%d}-{opening.start:%H%M}@mairie-mobile"
         unknown_from = None if opening.school_holidays_known else opening.date
-        self._add(opening, [f"UID:{text(uid)}"], self._description(opening, unknown_from))
+        self._add(
+            opening,
+            uid=f"{opening.stop.slug}-{opening.date:%Y%m%d}-{opening.start:%H%M}@mairie-mobile",
+            description=self._description(opening, unknown_from),
+        )
 
-    def _add(self, opening, lines, description):
+    def _add(self, opening, uid, description, repeat="", excluded=""):
         summary, place = self._stop(opening.stop)
         day = self._days[opening.date.toordinal()]
-        event = [
-            f"DTSTART;TZID={TZID}:{day}T{opening.start:%H%M%S}",
-            f"DTEND;TZID={TZID}:{day}T{opening.end:%H%M%S}",
-            f"DTSTAMP:{self.stamp}",
-            *lines,
-        ]
+        # Lines short enough never to be folded, written as they are.
+        times = (
+            f"DTSTART;TZID={TZID}:{day}T{opening.start:%H%M%S}\r\n"
+            f"DTEND;TZID={TZID}:{day}T{opening.end:%H%M%S}\r\n"
+            f"DTSTAMP:{self.stamp}\r\n"
+        )
+        self.events += [b"BEGIN:VEVENT\r\n", summary, times.encode(), content_line(f"UID:{text(uid)}")]
+        if repeat:
+            self.events.append(repeat.encode())
+        if excluded:
+            self.events.append(content_line(f"EXDATE;TZID={TZID}:{excluded}"))
         if description:
-            event.append(f"DESCRIPTION:{text(description)}")
-        self.events += [b"BEGIN:VEVENT\r\n", summary, *map(content_line, event), place, b"END:VEVENT\r\n"]
+            self.events.append(content_line(f"DESCRIPTION:{text(description)}"))
+        self.events += [place, b"END:VEVENT\r\n"]
 
     def _stop(self, stop):
         """A stop's SUMMARY line, and its GEO, LOCATION and URL lines."""
@@ -179,7 +196,7 @@ class _Writer:
                 place.append(f"GEO:{float(stop.latitude)};{float(stop.longitude)}")
             if location:
                 place.append(f"LOCATION:{text(location)}")
-            place.append(f"URL:{settings.SITE_URL}{stop.get_absolute_url()}")
+            place.append(f"URL:{self._stop_url.replace(SLUG_PLACEHOLDER, stop.slug)}")
             self._stops[stop.pk] = (
                 content_line(f"SUMMARY:{text(f'Mairie mobile – {stop.name}')}"),
                 b"".join(map(content_line, place)),
