@@ -449,6 +449,7 @@ def main():
             "notify",
             "notify-sms",
             "load",
+            "memory",
             "faults",
             "importer",
             "offline",
@@ -520,6 +521,13 @@ def main():
             sections.append(text)
         else:
             sections.append("The load benchmark needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL).")
+    if args.only in (None, "memory"):
+        if connection.vendor == "postgresql" and settings.REDIS_URL:
+            from bench import memory
+
+            sections.append(memory.report(memory.run()))
+        else:
+            sections.append("The memory benchmark needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL).")
     if args.only in (None, "faults"):
         from bench import faults
 

@@ -80,12 +80,12 @@ def environment():
     )
 
 
-def start_gunicorn(log, **overrides):
+def start_gunicorn(log, workers=WORKERS, **overrides):
     command = [
         str(Path(sys.executable).with_name("gunicorn")),
         "mairie_mobile.wsgi",
         f"--bind=127.0.0.1:{PORT}",
-        f"--workers={WORKERS}",
+        f"--workers={workers}",
         "--timeout=60",
     ]
     server = subprocess.Popen(
