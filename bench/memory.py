@@ -16,6 +16,7 @@ from bench import load
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL_MB = 300
+PORT = 8766  # beside the load benchmark's
 
 
 def addresses(today):
@@ -52,13 +53,13 @@ def run():
     with open(ROOT / "bench/results/gunicorn-memory.log", "w") as log:
         for name, path in addresses(datetime.date.today()):
             # A worker of its own for each answer: the peak is that answer's.
-            server = load.start_gunicorn(log, workers=1)
+            server = load.start_gunicorn(log, workers=1, port=PORT)
             try:
                 pid = worker_pid(server)
                 started_mb = memory_mb(pid, "VmRSS")
                 schedule_changed()  # computed, not read from the cache
                 request = urllib.request.Request(
-                    f"http://127.0.0.1:{load.PORT}{path}", headers={"Accept-Encoding": "gzip, deflate, br"}
+                    f"http://127.0.0.1:{PORT}{path}", headers={"Accept-Encoding": "gzip, deflate, br"}
                 )
                 started = time.perf_counter()
                 urllib.request.urlopen(request, timeout=120).read()
