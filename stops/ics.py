@@ -5,9 +5,9 @@ Each weekly slot becomes one recurring event whose cancelled dates are excluded
 application thus shows exactly the open openings, and a feed stays small at national scale.
 
 The events are written here rather than by the icalendar library: building and serialising
-its objects took 5 s for the feed of every stop (6,000 recurring events, 4 MB), where
-writing the same lines takes a tenth of a second. Only the time zone, the same in every
-feed, is written by icalendar, once per process.
+its objects took 5 s of CPU for the feed of every stop (6,000 recurring events, 4 MB), where
+writing the same lines takes 0.25 s (README, "Benchmarks"). Only the time zone, the same in
+every feed, is written by icalendar, once per process.
 """
 
 import datetime
