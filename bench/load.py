@@ -80,12 +80,12 @@ def environment():
     )
 
 
-def start_gunicorn(log, **overrides):
+def start_gunicorn(log, workers=WORKERS, port=PORT, **overrides):
     command = [
         str(Path(sys.executable).with_name("gunicorn")),
         "mairie_mobile.wsgi",
-        f"--bind=127.0.0.1:{PORT}",
-        f"--workers={WORKERS}",
+        f"--bind=127.0.0.1:{port}",
+        f"--workers={workers}",
         "--timeout=60",
     ]
     server = subprocess.Popen(
@@ -93,7 +93,7 @@ def start_gunicorn(log, **overrides):
     )
     for _ in range(100):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bench/floor/", timeout=1)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/floor/", timeout=1)
             return server
         except OSError:
             if server.poll() is not None:

@@ -220,11 +220,7 @@ def stop_calendar(request, slug):
 
 
 def _calendar_response(stops, name, feed_id):
-    today = timezone.localdate()
-    start, end = ics.feed_range(today)
-    # A stamp that changes once a day keeps the feed byte-identical between schedule changes.
-    stamp = datetime.datetime.combine(today, datetime.time(), tzinfo=datetime.UTC)
-    body = ics.calendar_feed(schedule.openings(start, end, stops), name, feed_id, stamp)
+    body = ics.stops_feed(stops, name, feed_id, timezone.localdate())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="mairie-mobile-{feed_id}.ics"'
     return response

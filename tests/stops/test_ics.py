@@ -136,3 +136,92 @@ def test_feed_queries_do_not_grow_with_the_stops(client, count, django_assert_ma
         assert client.get("/calendrier.ics").status_code == 200
     with django_assert_max_num_queries(ENGINE_QUERIES):  # the stop itself is the engine's first
         assert client.get(f"/arrets/{stops[0].slug}/calendrier.ics").status_code == 200
+
+
+@pytest.fixture
+def awkward_stop():
+    """A stop whose texts hold every character TEXT values escape, letters outside ASCII, and
+    lines long enough to be folded in the middle of a character."""
+    stop = StopFactory(
+        slug="salle-des-fetes",
+        name="Salle des fêtes « Les Tilleuls », 1er étage; côté cour\\entrée B – 图书馆",
+        address="2, place de l'Église; bâtiment C, escalier « Ü »",
+        postcode="97400",
+        city="Saint-Denis",
+        landmark="Entrée par la cour, à gauche;\nsonnez à l'interphone « Mairie »\r\npuis montez — ça y est ! 🚌" * 2,
+        school_holidays_zone="C",
+    )
+    WeeklySlotFactory(
+        stop=stop,
+        weekday=3,
+        start=datetime.time(14),
+        end=datetime.time(16, 30),
+        every_weeks=3,
+        starts_on=datetime.date(2025, 1, 2),
+    )
+    ClosureFactory(stop=stop, first_day=datetime.date(2025, 4, 3), reason="Travaux")
+    ExtraOpeningFactory(
+        stop=stop,
+        date=datetime.date(2025, 5, 2),
+        start=datetime.time(9),
+        end=datetime.time(11),
+        reason="Permanence exceptionnelle, salle « B »; entrée libre",
+    )
+    return stop
+
+
+def test_feed_escapes_and_folds_texts(client, awkward_stop):
+    content = client.get(f"/arrets/{awkward_stop.slug}/calendrier.ics").content
+    lines = content.split(b"\r\n")
+    assert lines[-1] == b""  # every line ends with CRLF, the last one too
+    for line in lines:
+        assert b"\n" not in line
+        assert b"\r" not in line
+        assert len(line) <= 75
+        line.decode()  # a folded line never ends in the middle of a character
+    unfolded = content.replace(b"\r\n ", b"").decode()
+    assert "LOCATION:2\\, place de l'Église\\; bâtiment C\\, escalier « Ü »\\, 97400 Saint-Denis\r\n" in unfolded
+    assert "SUMMARY:Mairie mobile – Salle des fêtes « Les Tilleuls »\\, 1er étage\\; côté cour\\\\entrée B" in unfolded
+    events = events_of(content)
+    summaries = {str(event["SUMMARY"]) for event in events}
+    assert summaries == {f"Mairie mobile – {awkward_stop.name}"}
+    locations = {str(event["LOCATION"]) for event in events}
+    assert locations == {"2, place de l'Église; bâtiment C, escalier « Ü », 97400 Saint-Denis"}
+    landmark = awkward_stop.landmark.replace("\r\n", "\n")
+    assert all(str(event["DESCRIPTION"]).startswith(landmark) for event in events)
+    extra = next(event for event in events if event["DTSTART"].dt.date() == datetime.date(2025, 5, 2))
+    assert "Permanence exceptionnelle, salle « B »; entrée libre" in str(extra["DESCRIPTION"])
+    assert as_openings(events) == open_openings_from_api(client, awkward_stop.slug)
+
+
+def test_feed_has_one_exdate_line_per_recurring_event(client, territory):
+    content = client.get("/calendrier.ics").content.replace(b"\r\n ", b"")  # unfolded
+    calendar = icalendar.Calendar.from_ical(content)
+    recurring = [event for event in calendar.walk("VEVENT") if "RRULE" in event]
+    assert len(recurring) == 3  # one per weekly slot
+    for event in recurring:
+        block = content.split(f"UID:{event['UID']}\r\n".encode())[1].split(b"END:VEVENT")[0]
+        assert block.count(b"EXDATE") == 1
+        assert event["RRULE"]["UNTIL"][0].utcoffset() == datetime.timedelta(0)  # UNTIL in UTC
+    assert calendar.walk("VTIMEZONE")[0]["TZID"] == "Europe/Paris"
+
+
+@pytest.mark.parametrize("prefix", range(0, 8))
+def test_lines_are_folded_between_characters(prefix):
+    from stops.ics import content_line
+
+    line = "DESCRIPTION:" + "x" * prefix + "éà€🚌" * 40
+    folded = content_line(line)
+    assert folded.endswith(b"\r\n")
+    parts = folded[:-2].split(b"\r\n")
+    assert all(len(part) <= 75 for part in parts)
+    assert all(part.startswith(b" ") for part in parts[1:])
+    for part in parts:
+        part.decode()
+    assert b"".join([parts[0], *(part[1:] for part in parts[1:])]).decode() == line
+
+
+def test_text_values_are_escaped():
+    from stops.ics import text
+
+    assert text("a\\b;c,d\ne\r\nf\rg\x07h\ti") == "a\\\\b\\;c\\,d\\ne\\nf\\ng" + "h\ti"
