@@ -195,8 +195,10 @@ class _Calendar:
         rows = [_Row(number, len(range(number, len(days), 7))) for number in range(7)]
         has_extras = {extra.stop_id for extra in extras}
         places = defaultdict(list)  # stop id -> [(row, position)] of its slots, for the stops with extras
+        weekday = start.weekday()
         for slot in slots:
-            first = (_first_day(slot, start) - start).days
+            # Most slots apply from the first of their weekdays in the range: no date to compute.
+            first = (slot.weekday - weekday) % 7 if slot.starts_on is None else (_first_day(slot, start) - start).days
             last = (min(slot.ends_on, days[-1]) - start).days if slot.ends_on else len(days) - 1
             if first > last:
                 continue
@@ -244,7 +246,7 @@ class _Row:
     """The slots of one weekday over the weeks of a range (see `_Calendar.openings()`)."""
 
     __slots__ = (
-        *("applies", "ends", "every_week", "kind", "known", "number"),
+        *("applies", "ends", "every_week", "fields", "kind", "known", "number"),
         *("reason", "slots", "starts", "status", "stops", "weeks"),
     )
 
@@ -254,8 +256,10 @@ class _Row:
         self.weeks = weeks
         self.every_week = [True] * weeks
         self.slots, self.stops, self.starts, self.ends = [], [], [], []
-        # For each slot, one list of a value a week; then, transposed, one tuple of a value a slot a week.
-        self.applies, self.status, self.reason, self.known, self.kind = [], [], [], [], []
+        # For each slot, whether it applies each week, and (status, reason, known, kind) with one
+        # value a week; then, transposed, one tuple of a value a slot for each week.
+        self.applies, self.fields = [], []
+        self.status = self.reason = self.known = self.kind = None
 
     def add(self, slot, stop, columns, first, more):
         """Add `slot` of `stop`, which applies on week `first` and every `every_weeks` for `more` weeks."""
@@ -270,11 +274,7 @@ class _Row:
             applies = [False] * self.weeks
             applies[first : weeks.stop : slot.every_weeks] = [True] * len(weeks)
             self.applies.append(applies)
-        status, reason, known, kind = columns.of_row(self.number)
-        self.status.append(status)
-        self.reason.append(reason)
-        self.known.append(known)
-        self.kind.append(kind)
+        self.fields.append(columns.of_row(self.number))
 
     def cancel(self, position, week):
         applies = self.applies[position]
@@ -283,9 +283,12 @@ class _Row:
         applies[week] = False
 
     def transpose(self):
-        for name in ("applies", "status", "reason", "known", "kind"):
-            columns = getattr(self, name)
-            setattr(self, name, list(zip(*columns, strict=True)) if columns else [()] * self.weeks)
+        if not self.slots:
+            self.applies = self.status = self.reason = self.known = self.kind = [()] * self.weeks
+            return
+        self.applies = list(zip(*self.applies, strict=True))
+        by_field = zip(*self.fields, strict=True)
+        self.status, self.reason, self.known, self.kind = (list(zip(*field, strict=True)) for field in by_field)
 
     def cells(self, day, week):
         """The fields of the openings of `day`, in week `week`."""
