@@ -42,6 +42,10 @@ SCHOOL_HOLIDAYS_REASON = gettext_noop("Vacances scolaires")
 PUBLIC_HOLIDAY_REASON = gettext_noop("Jour férié : %(name)s")
 
 
+# The fields of a stop that openings() reads: enough to load (`only()`) for a caller that needs no other.
+STOP_FIELDS = ("name", "organisation", "postcode", "school_holidays_zone", "closed_on_public_holidays")
+
+
 class Opening(NamedTuple):
     stop: Stop
     date: datetime.date
