@@ -104,10 +104,8 @@ def openings(start, end, stops=None):
     stop_filter = stops if isinstance(stops, QuerySet) else stop_list
     calendar = _Calendar(start, end, stop_list, stop_filter)
     # In (start, stop name) order, the slots give each day's openings in that order.
-    slots = sorted(
-        WeeklySlot.objects.filter(stop__in=stop_filter),
-        key=lambda slot: (slot.start, calendar.stops[slot.stop_id].name),
-    )
+    names = {stop.id: stop.name for stop in stop_list}
+    slots = sorted(WeeklySlot.objects.filter(stop__in=stop_filter), key=lambda slot: (slot.start, names[slot.stop_id]))
     extras = list(ExtraOpening.objects.filter(stop__in=stop_filter, date__range=(start, end)))
     with _gc_paused():
         return calendar.openings(slots, extras)
@@ -154,32 +152,33 @@ class _Calendar:
     def __init__(self, start, end, stop_list, stop_filter):
         self.start = start
         self.days = [start + datetime.timedelta(days=index) for index in range((end - start).days + 1)]
-        self.stops = {stop.pk: stop for stop in stop_list}
+        # `id` rather than `pk` (a property): a plain attribute, read for each stop.
+        self.stops = {stop.id: stop for stop in stop_list}
         closures = _closed_days(start, end, stop_filter)
         national = closures.pop(None, {})
         zones = {stop.school_holidays_zone for stop in stop_list if stop.school_holidays_zone}
         school_days, known_until = _school_holiday_days(zones, start, end)
-        of_holidays = {}  # (zone, subdivision whose public holidays close it) -> its columns
-        of_organisation = {}  # (the same, organisation id) -> with the closures of every stop
-        self.columns = {}
+        # (zone, subdivision whose public holidays close it, or False) -> its columns, with the closures of
+        # every stop of the country; then (the same, organisation id) -> with those of the organisation's.
+        of_holidays, of_group = {}, {}
+        of_stop = self.columns = {}
         for stop in stop_list:
-            zone = stop.school_holidays_zone
-            subdivision = public_holidays_subdivision(stop.postcode) if stop.closed_on_public_holidays else False
-            holidays_key = (zone, subdivision)
-            if holidays_key not in of_holidays:
-                known = known_until.get(zone) if zone else datetime.date.max
-                holidays = _holidays(start, end, school_days.get(zone, ()), subdivision)
-                of_holidays[holidays_key] = _Columns.opening(len(self.days), self._days_until(known)).cancelled(
-                    holidays
-                )
-            organisation_key = (*holidays_key, stop.organisation_id)
-            if organisation_key not in of_organisation:
-                of_organisation[organisation_key] = (
-                    of_holidays[holidays_key]
-                    .cancelled(national)
-                    .cancelled(closures.get(("organisation", stop.organisation_id)))
-                )
-            self.columns[stop.pk] = of_organisation[organisation_key].cancelled(closures.get(("stop", stop.pk)))
+            key = (
+                stop.school_holidays_zone,
+                stop.closed_on_public_holidays and public_holidays_subdivision(stop.postcode),
+                stop.organisation_id,
+            )
+            if (columns := of_group.get(key)) is None:
+                zone, subdivision, organisation = key
+                if (holidays := of_holidays.get(key[:2])) is None:
+                    known = self._days_until(known_until.get(zone) if zone else datetime.date.max)
+                    reasons = _holidays(start, end, school_days.get(zone, ()), subdivision)
+                    holidays = of_holidays[key[:2]] = (
+                        _Columns.opening(len(self.days), known).cancelled(reasons).cancelled(national)
+                    )
+                columns = of_group[key] = holidays.cancelled(closures.get(("organisation", organisation)))
+            own = closures.get(("stop", stop.id))
+            of_stop[stop.id] = columns.cancelled(own) if own else columns
 
     def _days_until(self, last):
         """How many days of the range are on or before `last` (None: none of them)."""
@@ -208,7 +207,7 @@ class _Calendar:
                 continue
             row = rows[first % 7]
             if slot.stop_id in has_extras:
-                places[slot.stop_id].append((row, len(row.slots)))
+                places[slot.stop_id].append((row, len(row.entries)))
             row.add(slot, self.stops[slot.stop_id], self.columns[slot.stop_id], first // 7, (last - first) // 7)
 
         extras_of_day = defaultdict(list)
@@ -226,7 +225,7 @@ class _Calendar:
             )
             # It replaces the openings of its stop that it overlaps: usual ones, and extra ones before it.
             for row, position in places[extra.stop_id]:
-                if row is rows[index % 7] and hours_overlap(opening, row.slots[position]):
+                if row is rows[index % 7] and hours_overlap(opening, row.slot(position)):
                     row.cancel(position, index // 7)
             extras_of_day[index] = [
                 *(o for o in extras_of_day[index] if not (o.stop.pk == extra.stop_id and hours_overlap(opening, o))),
@@ -250,7 +249,7 @@ class _Row:
     """The slots of one weekday over the weeks of a range (see `_Calendar.openings()`)."""
 
     __slots__ = (
-        *("applies", "ends", "every_week", "fields", "kind", "known", "number"),
+        *("applies", "ends", "entries", "every_week", "kind", "known", "number"),
         *("reason", "slots", "starts", "status", "stops", "weeks"),
     )
 
@@ -259,39 +258,42 @@ class _Row:
         self.number = number
         self.weeks = weeks
         self.every_week = [True] * weeks
-        self.slots, self.stops, self.starts, self.ends = [], [], [], []
-        # For each slot, whether it applies each week, and (status, reason, known, kind) with one
-        # value a week; then, transposed, one tuple of a value a slot for each week.
-        self.applies, self.fields = [], []
-        self.status = self.reason = self.known = self.kind = None
+        # For each slot: (slot, stop, start, end, whether it applies each week, (status, reason, known,
+        # kind) with one value a week). Then, transposed, a tuple of each for the slots, and for each
+        # week, a tuple of what each slot gives.
+        self.entries = []
+        self.slots = self.stops = self.starts = self.ends = None
+        self.applies = self.status = self.reason = self.known = self.kind = None
 
     def add(self, slot, stop, columns, first, more):
         """Add `slot` of `stop`, which applies on week `first` and every `every_weeks` for `more` weeks."""
-        self.slots.append(slot)
-        self.stops.append(stop)
-        self.starts.append(slot.start)
-        self.ends.append(slot.end)
-        weeks = range(first, first + more + 1, slot.every_weeks)
-        if len(weeks) == self.weeks:
-            self.applies.append(self.every_week)
+        every = slot.every_weeks
+        count = more // every + 1
+        if count == self.weeks:
+            applies = self.every_week
         else:
             applies = [False] * self.weeks
-            applies[first : weeks.stop : slot.every_weeks] = [True] * len(weeks)
-            self.applies.append(applies)
-        self.fields.append(columns.of_row(self.number))
+            applies[first : first + more + 1 : every] = [True] * count
+        fields = columns.rows.get(self.number) or columns.of_row(self.number)
+        self.entries.append((slot, stop, slot.start, slot.end, applies, fields))
+
+    def slot(self, position):
+        return self.entries[position][0]
 
     def cancel(self, position, week):
-        applies = self.applies[position]
-        if applies is self.every_week:
-            applies = self.applies[position] = applies.copy()
-        applies[week] = False
+        entry = self.entries[position]
+        if entry[4] is self.every_week:
+            entry = self.entries[position] = (*entry[:4], self.every_week.copy(), entry[5])
+        entry[4][week] = False
 
     def transpose(self):
-        if not self.slots:
+        if not self.entries:
+            self.slots = self.stops = self.starts = self.ends = ()
             self.applies = self.status = self.reason = self.known = self.kind = [()] * self.weeks
             return
-        self.applies = list(zip(*self.applies, strict=True))
-        by_field = zip(*self.fields, strict=True)
+        self.slots, self.stops, self.starts, self.ends, applies, fields = zip(*self.entries, strict=True)
+        self.applies = list(zip(*applies, strict=True))
+        by_field = zip(*fields, strict=True)
         self.status, self.reason, self.known, self.kind = (list(zip(*field, strict=True)) for field in by_field)
 
     def cells(self, day, week):
