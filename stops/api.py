@@ -2,6 +2,7 @@
 
 import datetime
 import json
+from collections import defaultdict
 from typing import Literal
 
 from django.conf import settings
@@ -136,7 +137,7 @@ class StopsQuery(Schema):
     )
 
 
-def stop_out(stop, today):
+def stop_out(stop, today, partners):
     return {
         "slug": stop.slug,
         "organisation": stop.organisation.slug,
@@ -152,7 +153,7 @@ def stop_out(stop, today):
         "school_holidays_zone": stop.school_holidays_zone or None,
         "closed_on_public_holidays": stop.closed_on_public_holidays,
         "opening_hours": opendata.stop_opening_hours(stop, today),
-        "partners": [partner.code for partner in stop.partners.all()],
+        "partners": partners,
         "url": settings.SITE_URL + stop.get_absolute_url(),
         "calendar_url": settings.SITE_URL + reverse("stops:stop_calendar", args=[stop.slug]),
     }
@@ -187,9 +188,21 @@ def openings_json(openings):
 def list_stops(request, query: Query[StopsQuery]):
     stops = _of_organisation(Stop.objects.active(), query.organisation)
     today = timezone.localdate()
+    partners = _partner_codes(stops)
     return [
-        stop_out(stop, today) for stop in stops.select_related("organisation").prefetch_related("partners", "slots")
+        stop_out(stop, today, partners.get(stop.pk, []))
+        for stop in stops.select_related("organisation").prefetch_related("slots")
     ]
+
+
+def _partner_codes(stops):
+    """{stop id: the codes of its partners, in their order}, read as values in one query: every
+    stop has about ten partners, and 33,000 Partner objects took half the time of the list."""
+    codes = defaultdict(list)
+    links = Stop.partners.through.objects.filter(stop__in=stops).order_by("partner__position", "partner__name")
+    for stop_id, code in links.values_list("stop_id", "partner__code"):
+        codes[stop_id].append(code)
+    return codes
 
 
 def _of_organisation(stops, slug):
