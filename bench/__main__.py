@@ -7,6 +7,7 @@ measured in-process: the server time, without the network.
 
 import argparse
 import datetime
+import functools
 import os
 import shutil
 import statistics
@@ -72,18 +73,50 @@ def measure_with_queries(name, fetch, runs):
     return (f"{name}, {len(captured)} queries", *measure(fetch, runs))
 
 
+# Goals of openings() over 365 days for every stop: its time, and its time over the reference's.
+OPENINGS_GOAL_MS = 50
+OPENINGS_GOAL_RATIO = 2
+
+
 def schedule_benchmarks(runs):
+    """(rows, note): the schedule's times, and the note of openings() against its goals."""
     generate_territory()
     stop_count = Stop.objects.active().count()
     today = datetime.date.today()
     year = today + datetime.timedelta(days=364)
-    count = len(schedule.openings(today, year))
+    found = schedule.openings(today, year)
+    count = len(found)
+    # The reference: as many openings made from their fields computed beforehand, the garbage
+    # collector paused as openings() pauses it.
+    fields = [tuple(opening) for opening in found]
+    del found
+    new_opening = functools.partial(tuple.__new__, schedule.Opening)
+
+    def reference():
+        with schedule._gc_paused():
+            return list(map(new_opening, fields))
+
+    # Taking turns, run after run.
+    engine_times, reference_times = [], []
+    for _run in range(runs):
+        engine_times.append(measure(lambda: schedule.openings(today, year), 1))
+        reference_times.append(measure(reference, 1))
+    fields.clear()  # not to weigh on the collections of the measures below
+    engine = tuple(statistics.median(times) for times in zip(*engine_times, strict=True))
+    made = tuple(statistics.median(times) for times in zip(*reference_times, strict=True))
     rows = [
-        (
-            f"openings() over 365 days, {stop_count} stops ({count} openings)",
-            *measure(lambda: schedule.openings(today, year), runs),
-        )
+        (f"openings() over 365 days, {stop_count} stops ({count} openings)", *engine),
+        (f"reference: {count} openings made from their fields", *made),
     ]
+    ratio = engine[1] / made[1]
+    differences = engine_differences(today)
+    note = (
+        f"openings() over 365 days: {engine[1] * 1000:.0f} ms of CPU, {ratio:.2f} times the reference's; "
+        f"goals: ≤ {OPENINGS_GOAL_MS} ms: {'met' if engine[1] * 1000 <= OPENINGS_GOAL_MS else 'NOT met'}, "
+        f"≤ {OPENINGS_GOAL_RATIO}× the reference: {'met' if ratio <= OPENINGS_GOAL_RATIO else 'NOT met'}. "
+        f"Against the engine before it (stops/schedule_reference.py), over 365 days, a month, "
+        f"the year's end and a day: differences: {differences}."
+    )
     client = Client()
     stop = Stop.objects.active().order_by("slug").first()
     month_end = today + datetime.timedelta(days=30)
@@ -98,7 +131,25 @@ def schedule_benchmarks(runs):
     rows += [(name, *measure(get(client, url), runs)) for name, url in pages]
     rows.append(("ICS feed of every stop", *measure(get(client, "/calendrier.ics"), runs)))
     rows.append(("ICS feed of every stop, its writing alone", *measure(feed_writing(), runs)))
-    return rows
+    return rows, note
+
+
+def engine_differences(today):
+    """How many openings differ between schedule.openings() and the engine before it, over a few ranges."""
+    from stops import schedule_reference
+
+    year_end = datetime.date(today.year, 12, 20)
+    ranges = [
+        (today, today + datetime.timedelta(days=364)),
+        (today, today + datetime.timedelta(days=30)),
+        (year_end, year_end + datetime.timedelta(days=21)),
+        (today, today),
+    ]
+    differences = 0
+    for start, end in ranges:
+        found, expected = schedule.openings(start, end), schedule_reference.openings(start, end)
+        differences += abs(len(found) - len(expected)) + sum(a != b for a, b in zip(found, expected, strict=False))
+    return differences
 
 
 def feed_writing():
@@ -123,7 +174,8 @@ def feed_writing():
 
 
 def optimisation_benchmarks(runs):
-    """What the engine's remaining optimisation buys: openings() with the garbage collector paused, and not."""
+    """What the engine's optimisations buy: openings() with the garbage collector paused or not, and
+    its openings made with tuple.__new__ or with the named tuple's own Opening._make."""
     import contextlib
     import gc
 
@@ -134,16 +186,19 @@ def optimisation_benchmarks(runs):
     variants = {
         "as it is": {},
         "garbage collector left on": {"_gc_paused": contextlib.nullcontext},
+        "openings made with Opening._make": {"_new_opening": schedule.Opening._make},
     }
 
     @contextlib.contextmanager
     def patched(patches):
-        saved = schedule._gc_paused
-        schedule._gc_paused = patches.get("_gc_paused", saved)
+        saved = {name: getattr(schedule, name) for name in patches}
+        for name, value in patches.items():
+            setattr(schedule, name, value)
         try:
             yield
         finally:
-            schedule._gc_paused = saved
+            for name, value in saved.items():
+                setattr(schedule, name, value)
 
     # The variants take turns, run after run, each after a full collection: what the heap
     # holds from one run must not weigh on the next variant's.
@@ -489,7 +544,8 @@ def main():
     header = f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, database {connection.vendor}"
     sections = [header]
     if args.only in (None, "schedule"):
-        sections.append(report("Schedule", schedule_benchmarks(args.runs)))
+        rows, note = schedule_benchmarks(args.runs)
+        sections.append(report("Schedule", rows, note))
     if args.only in (None, "optimisations"):
         sections.append(report("What the engine's optimisations buy", optimisation_benchmarks(args.runs)))
     if args.only in (None, "caching"):

@@ -1,10 +1,12 @@
 """Public API: the stops and their openings (`/api/v1/`)."""
 
 import datetime
+import json
+from collections import defaultdict
 from typing import Literal
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -135,7 +137,7 @@ class StopsQuery(Schema):
     )
 
 
-def stop_out(stop, today):
+def stop_out(stop, today, partners):
     return {
         "slug": stop.slug,
         "organisation": stop.organisation.slug,
@@ -151,24 +153,34 @@ def stop_out(stop, today):
         "school_holidays_zone": stop.school_holidays_zone or None,
         "closed_on_public_holidays": stop.closed_on_public_holidays,
         "opening_hours": opendata.stop_opening_hours(stop, today),
-        "partners": [partner.code for partner in stop.partners.all()],
+        "partners": partners,
         "url": settings.SITE_URL + stop.get_absolute_url(),
         "calendar_url": settings.SITE_URL + reverse("stops:stop_calendar", args=[stop.slug]),
     }
 
 
-def opening_out(opening):
-    return {
-        "stop": opening.stop.slug,
-        "date": opening.date,
-        "start": f"{opening.start:%H:%M}",
-        "end": f"{opening.end:%H:%M}",
-        "status": opening.status,
-        "reason": opening.reason,
-        "reason_kind": opening.reason_kind,
-        "extra": opening.extra,
-        "school_holidays_known": opening.school_holidays_known,
-    }
+def openings_json(openings):
+    """The JSON of `openings` as OpeningOut objects, byte for byte as the API's renderer (`json.dumps`)
+    writes them. Written from pieces made once: a stop's start, a day's date, a slot's hours, and what
+    follows the status, for each status, reason and flags met."""
+    stops, dates, hours, ends = {}, {}, {}, {}
+    parts = []
+    for opening in openings:
+        stop, day, start, end, status, reason, extra, known, _slot, reason_kind = opening
+        if (head := stops.get(id(stop))) is None:
+            head = stops[id(stop)] = f'{{"stop": {json.dumps(stop.slug)}, "date": "'
+        if (date := dates.get(day)) is None:
+            date = dates[day] = day.isoformat()
+        if (middle := hours.get((start, end))) is None:
+            middle = hours[start, end] = f'", "start": "{start:%H:%M}", "end": "{end:%H:%M}", "status": '
+        if (tail := ends.get(flags := (*opening[4:8], reason_kind))) is None:
+            tail = ends[flags] = (
+                f"{json.dumps(status)}, "
+                f'"reason": {json.dumps(reason)}, "reason_kind": {json.dumps(reason_kind)}, '
+                f'"extra": {json.dumps(extra)}, "school_holidays_known": {json.dumps(known)}}}'
+            )
+        parts.append(f"{head}{date}{middle}{tail}")
+    return f"[{', '.join(parts)}]"
 
 
 @router.get("/stops", response={200: list[StopOut], 400: Error}, summary=gettext_noop("Les arrêts actifs"))
@@ -176,9 +188,21 @@ def opening_out(opening):
 def list_stops(request, query: Query[StopsQuery]):
     stops = _of_organisation(Stop.objects.active(), query.organisation)
     today = timezone.localdate()
+    partners = _partner_codes(stops)
     return [
-        stop_out(stop, today) for stop in stops.select_related("organisation").prefetch_related("partners", "slots")
+        stop_out(stop, today, partners.get(stop.pk, []))
+        for stop in stops.select_related("organisation").prefetch_related("slots")
     ]
+
+
+def _partner_codes(stops):
+    """{stop id: the codes of its partners, in their order}, read as values in one query: every
+    stop has about ten partners, and 33,000 Partner objects took half the time of the list."""
+    codes = defaultdict(list)
+    links = Stop.partners.through.objects.filter(stop__in=stops).order_by("partner__position", "partner__name")
+    for stop_id, code in links.values_list("stop_id", "partner__code"):
+        codes[stop_id].append(code)
+    return codes
 
 
 def _of_organisation(stops, slug):
@@ -209,12 +233,16 @@ def list_openings(request, query: Query[OpeningsQuery]):
         raise HttpError(
             400, _("La période demandée dépasse %(days)s jours : rapprochez start et end.") % {"days": MAX_RANGE_DAYS}
         )
-    stops = _of_organisation(Stop.objects.active(), query.organisation).select_related("organisation")
+    # The fields the engine reads, and the slug: nothing else of a stop is written.
+    stops = _of_organisation(Stop.objects.active(), query.organisation).only("slug", *schedule.STOP_FIELDS)
     if query.stop is not None:
         stops = list(stops.filter(slug=query.stop))
         if not stops:
             raise HttpError(400, _("Aucun arrêt actif ne porte l'identifiant « %(slug)s ».") % {"slug": query.stop})
-    return [opening_out(opening) for opening in schedule.openings(query.start, query.end, stops)]
+    # Written here rather than validated and rendered by the framework: for every stop over a month,
+    # 24,000 openings, that took ten times as long as computing them.
+    body = openings_json(schedule.openings(query.start, query.end, stops))
+    return HttpResponse(body, content_type="application/json; charset=utf-8")
 
 
 @router.get(

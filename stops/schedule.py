@@ -17,12 +17,14 @@ calendar feeds and every later feature. The rules:
 Everything is loaded in a constant number of queries, then computed in memory.
 """
 
+import bisect
 import datetime
 import gc
 import math
 from collections import defaultdict
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import lru_cache, partial
+from itertools import compress, repeat
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -38,6 +40,10 @@ OPEN = "open"
 CANCELLED = "cancelled"
 SCHOOL_HOLIDAYS_REASON = gettext_noop("Vacances scolaires")
 PUBLIC_HOLIDAY_REASON = gettext_noop("Jour férié : %(name)s")
+
+
+# The fields of a stop that openings() reads: enough to load (`only()`) for a caller that needs no other.
+STOP_FIELDS = ("name", "organisation", "postcode", "school_holidays_zone", "closed_on_public_holidays")
 
 
 class Opening(NamedTuple):
@@ -97,21 +103,12 @@ def openings(start, end, stops=None):
         return []
     stop_filter = stops if isinstance(stops, QuerySet) else stop_list
     calendar = _Calendar(start, end, stop_list, stop_filter)
-
-    # Slots in (start, stop name) order fill each day's list already sorted.
-    slots = sorted(
-        WeeklySlot.objects.filter(stop__in=stop_filter),
-        key=lambda slot: (slot.start, calendar.rules[slot.stop_id].stop.name),
-    )
-    days = [[] for _ in range((end - start).days + 1)]
+    # In (start, stop name) order, the slots give each day's openings in that order.
+    names = {stop.id: stop.name for stop in stop_list}
+    slots = sorted(WeeklySlot.objects.filter(stop__in=stop_filter), key=lambda slot: (slot.start, names[slot.stop_id]))
+    extras = list(ExtraOpening.objects.filter(stop__in=stop_filter, date__range=(start, end)))
     with _gc_paused():
-        for slot in slots:
-            calendar.rules[slot.stop_id].add_openings(slot, start, end, days)
-
-    for extra in ExtraOpening.objects.filter(stop__in=stop_filter, date__range=(start, end)):
-        index = (extra.date - start).days
-        days[index] = _with_extra(days[index], calendar.rules[extra.stop_id].extra_opening(extra))
-    return [opening for day in days for opening in day]
+        return calendar.openings(slots, extras)
 
 
 @contextmanager
@@ -127,14 +124,6 @@ def _gc_paused():
             gc.enable()
 
 
-def _with_extra(day_openings, extra):
-    """An extra opening replaces the usual opening of its stop that it overlaps."""
-    kept = [
-        opening for opening in day_openings if not (opening.stop.pk == extra.stop.pk and hours_overlap(extra, opening))
-    ]
-    return sorted([*kept, extra], key=lambda o: (o.start, o.stop.name))
-
-
 def closures_of(stop):
     """The closures that apply to `stop`: its own, its organisation's of every stop, and the
     country's (those `openings()` applies, grouped the same way by `_Calendar`)."""
@@ -143,96 +132,277 @@ def closures_of(stop):
     )
 
 
+# Opening._make without its check of the number of fields: the engine gives them all.
+_new_opening = partial(tuple.__new__, Opening)
+
+
+def _day_order(opening):
+    return (opening.start, opening.stop.name)
+
+
 class _Calendar:
-    """The closures and holidays of a date range, loaded once for `openings()`."""
+    """The days of a range and what each brings to each stop, loaded once for `openings()`.
+
+    Days are numbered from 0, the first of the range. For each stop, `columns` gives one list per
+    field of its openings (status, reason, reason kind, school holidays known), indexed by day: the
+    stops with the same holidays and the same organisation share them, and a slot's openings are
+    slices of them, one day in every 7 × `every_weeks`.
+    """
 
     def __init__(self, start, end, stop_list, stop_filter):
-        # ("stop", id), ("organisation", id) for every stop of one, or None for every stop of the country
-        # -> day -> (reason kind, reason in the language of the moment)
-        closures = defaultdict(dict)
-        for closure in Closure.objects.filter(
-            Q(stop__isnull=True) | Q(stop__in=stop_filter), first_day__lte=end, last_day__gte=start
-        ).order_by("first_day", "pk"):
-            whose = (
-                ("stop", closure.stop_id)
-                if closure.stop_id
-                else ("organisation", closure.organisation_id)
-                if closure.organisation_id
-                else None
-            )
-            for day in each_day(max(closure.first_day, start), min(closure.last_day, end)):
-                closures[whose].setdefault(day, (closure.reason_kind, closure.public_reason))
+        self.start = start
+        self.days = [start + datetime.timedelta(days=index) for index in range((end - start).days + 1)]
+        # `id` rather than `pk` (a property): a plain attribute, read for each stop.
+        self.stops = {stop.id: stop for stop in stop_list}
+        closures = _closed_days(start, end, stop_filter)
         national = closures.pop(None, {})
-        of_organisation = {}  # organisation id -> its closures of every stop, and the country's
         zones = {stop.school_holidays_zone for stop in stop_list if stop.school_holidays_zone}
-        school_days, known_until = school_holiday_days(zones, start, end)
-        holidays_by_kind = {}
-        self.rules = {}
+        school_days, known_until = _school_holiday_days(zones, start, end)
+        # (zone, subdivision whose public holidays close it, or False) -> its columns, with the closures of
+        # every stop of the country; then (the same, organisation id) -> with those of the organisation's.
+        of_holidays, of_group = {}, {}
+        of_stop = self.columns = {}
         for stop in stop_list:
-            kind = (
+            key = (
                 stop.school_holidays_zone,
-                stop.closed_on_public_holidays,
-                public_holidays_subdivision(stop.postcode),
+                stop.closed_on_public_holidays and public_holidays_subdivision(stop.postcode),
+                stop.organisation_id,
             )
-            if kind not in holidays_by_kind:
-                holidays_by_kind[kind] = _holidays(start, end, school_days.get(kind[0], {}), *kind[1:])
-            own = closures.get(("stop", stop.pk))
-            if stop.organisation_id not in of_organisation:
-                of_organisation[stop.organisation_id] = {
-                    **national,
-                    **closures.get(("organisation", stop.organisation_id), {}),
-                }
-            everywhere = of_organisation[stop.organisation_id]
-            self.rules[stop.pk] = _StopRules(
-                stop,
-                {**everywhere, **own} if own else everywhere,
-                holidays_by_kind[kind],
-                known_until.get(stop.school_holidays_zone) if stop.school_holidays_zone else datetime.date.max,
+            if (columns := of_group.get(key)) is None:
+                zone, subdivision, organisation = key
+                if (holidays := of_holidays.get(key[:2])) is None:
+                    known = self._days_until(known_until.get(zone) if zone else datetime.date.max)
+                    reasons = _holidays(start, end, school_days.get(zone, ()), subdivision)
+                    holidays = of_holidays[key[:2]] = (
+                        _Columns.opening(len(self.days), known).cancelled(reasons).cancelled(national)
+                    )
+                columns = of_group[key] = holidays.cancelled(closures.get(("organisation", organisation)))
+            own = closures.get(("stop", stop.id))
+            of_stop[stop.id] = columns.cancelled(own) if own else columns
+
+    def _days_until(self, last):
+        """How many days of the range are on or before `last` (None: none of them)."""
+        if last is None:
+            return 0
+        return max(0, min(len(self.days), (last - self.start).days + 1))
+
+    def openings(self, slots, extras):
+        """The openings of `slots` (in their order for a day) and of `extras`, in order.
+
+        The days fall in 7 rows by their number modulo 7, one weekday each, and each row in weeks. A
+        row holds the slots of its weekday, with for each slot and week whether it applies and what
+        the columns of its stop say. Turned into one tuple per week with `zip(*...)`, they give each
+        day's openings, made in the order they are returned.
+        """
+        days, start = self.days, self.start
+        rows = [_Row(number, len(range(number, len(days), 7))) for number in range(7)]
+        has_extras = {extra.stop_id for extra in extras}
+        places = defaultdict(list)  # stop id -> [(row, position)] of its slots, for the stops with extras
+        weekday = start.weekday()
+        for slot in slots:
+            # Most slots apply from the first of their weekdays in the range: no date to compute.
+            first = (slot.weekday - weekday) % 7 if slot.starts_on is None else (_first_day(slot, start) - start).days
+            last = (min(slot.ends_on, days[-1]) - start).days if slot.ends_on else len(days) - 1
+            if first > last:
+                continue
+            row = rows[first % 7]
+            if slot.stop_id in has_extras:
+                places[slot.stop_id].append((row, len(row.entries)))
+            row.add(slot, self.stops[slot.stop_id], self.columns[slot.stop_id], first // 7, (last - first) // 7)
+
+        extras_of_day = defaultdict(list)
+        for extra in extras:
+            index = (extra.date - start).days
+            opening = Opening(
+                self.stops[extra.stop_id],
+                extra.date,
+                extra.start,
+                extra.end,
+                OPEN,
+                extra.reason or None,
+                True,
+                self.columns[extra.stop_id].known[index],
             )
+            # It replaces the openings of its stop that it overlaps: usual ones, and extra ones before it.
+            for row, position in places[extra.stop_id]:
+                if row is rows[index % 7] and hours_overlap(opening, row.slot(position)):
+                    row.cancel(position, index // 7)
+            extras_of_day[index] = [
+                *(o for o in extras_of_day[index] if not (o.stop.pk == extra.stop_id and hours_overlap(opening, o))),
+                opening,
+            ]
+
+        for row in rows:
+            row.transpose()
+        found = []
+        for index, day in enumerate(days):
+            made = map(_new_opening, rows[index % 7].cells(day, index // 7))
+            if index in extras_of_day:
+                made = list(made)
+                for opening in extras_of_day[index]:
+                    bisect.insort_right(made, opening, key=_day_order)
+            found += made
+        return found
 
 
-def _holidays(start, end, school_days, closed_on_public_holidays, subdivision):
-    """{day: (reason kind, reason)} of the public and school holidays that close a kind of stop."""
+class _Row:
+    """The slots of one weekday over the weeks of a range (see `_Calendar.openings()`)."""
+
+    __slots__ = (
+        *("applies", "ends", "entries", "every_week", "kind", "known", "number"),
+        *("reason", "slots", "starts", "status", "stops", "weeks"),
+    )
+
+    def __init__(self, number, weeks):
+        # Its days are numbered `number` + 7 × week.
+        self.number = number
+        self.weeks = weeks
+        self.every_week = [True] * weeks
+        # For each slot: (slot, stop, start, end, whether it applies each week, (status, reason, known,
+        # kind) with one value a week). Then, transposed, a tuple of each for the slots, and for each
+        # week, a tuple of what each slot gives.
+        self.entries = []
+        self.slots = self.stops = self.starts = self.ends = None
+        self.applies = self.status = self.reason = self.known = self.kind = None
+
+    def add(self, slot, stop, columns, first, more):
+        """Add `slot` of `stop`, which applies on week `first` and every `every_weeks` for `more` weeks."""
+        every = slot.every_weeks
+        count = more // every + 1
+        if count == self.weeks:
+            applies = self.every_week
+        else:
+            applies = [False] * self.weeks
+            applies[first : first + more + 1 : every] = [True] * count
+        fields = columns.rows.get(self.number) or columns.of_row(self.number)
+        self.entries.append((slot, stop, slot.start, slot.end, applies, fields))
+
+    def slot(self, position):
+        return self.entries[position][0]
+
+    def cancel(self, position, week):
+        entry = self.entries[position]
+        if entry[4] is self.every_week:
+            entry = self.entries[position] = (*entry[:4], self.every_week.copy(), entry[5])
+        entry[4][week] = False
+
+    def transpose(self):
+        if not self.entries:
+            self.slots = self.stops = self.starts = self.ends = ()
+            self.applies = self.status = self.reason = self.known = self.kind = [()] * self.weeks
+            return
+        self.slots, self.stops, self.starts, self.ends, applies, fields = zip(*self.entries, strict=True)
+        self.applies = list(zip(*applies, strict=True))
+        by_field = zip(*fields, strict=True)
+        self.status, self.reason, self.known, self.kind = (list(zip(*field, strict=True)) for field in by_field)
+
+    def cells(self, day, week):
+        """The fields of the openings of `day`, in week `week`."""
+        return compress(
+            zip(
+                self.stops,
+                repeat(day),
+                self.starts,
+                self.ends,
+                self.status[week],
+                self.reason[week],
+                repeat(False),
+                self.known[week],
+                self.slots,
+                self.kind[week],
+            ),
+            self.applies[week],
+        )
+
+
+class _Columns:
+    """For each day of a range, what an opening of some stops is: open or cancelled, why, and whether
+    the school holidays of their zone are known."""
+
+    __slots__ = ("kind", "known", "reason", "rows", "status")
+
+    def __init__(self, status, reason, kind, known):
+        self.status = status
+        self.reason = reason
+        self.kind = kind
+        self.known = known
+        self.rows = {}
+
+    def of_row(self, number):
+        """(status, reason, known, kind) of the days numbered `number` + 7 × week, week by week."""
+        if number not in self.rows:
+            self.rows[number] = tuple(column[number::7] for column in (self.status, self.reason, self.known, self.kind))
+        return self.rows[number]
+
+    @classmethod
+    def opening(cls, count, known):
+        """`count` days open, the first `known` of them with their school holidays known."""
+        return cls([OPEN] * count, [None] * count, [None] * count, [True] * known + [False] * (count - known))
+
+    def cancelled(self, reasons):
+        """These columns, with the days of `reasons` ({day: (reason kind, reason)}) cancelled."""
+        if not reasons:
+            return self
+        status, reason, kind = self.status.copy(), self.reason.copy(), self.kind.copy()
+        for index, (why, text) in reasons.items():
+            status[index] = CANCELLED if text else OPEN
+            reason[index] = text
+            kind[index] = why
+        return _Columns(status, reason, kind, self.known)
+
+
+def _closed_days(start, end, stop_filter):
+    """{whose: {day: (reason kind, reason)}} of the closures over [start, end], days numbered from `start`.
+
+    `whose` is ("stop", id), ("organisation", id) for every stop of one, or None for every stop of the
+    country. Where closures of the same owner overlap, the first to begin (then the first created) says why.
+    """
+    closed = defaultdict(dict)
+    for closure in Closure.objects.filter(
+        Q(stop__isnull=True) | Q(stop__in=stop_filter), first_day__lte=end, last_day__gte=start
+    ).order_by("first_day", "pk"):
+        whose = (
+            ("stop", closure.stop_id)
+            if closure.stop_id
+            else ("organisation", closure.organisation_id)
+            if closure.organisation_id
+            else None
+        )
+        reason = (closure.reason_kind, closure.public_reason)
+        days = closed[whose]
+        for index in range((max(closure.first_day, start) - start).days, (min(closure.last_day, end) - start).days + 1):
+            days.setdefault(index, reason)
+    return closed
+
+
+def _holidays(start, end, school_days, subdivision):
+    """{day: (reason kind, reason)} of the school holidays `school_days` (days numbered from `start`) and,
+    unless `subdivision` is False, of the public holidays of `subdivision`."""
     reasons = dict.fromkeys(school_days, (ClosureReason.SCHOOL_HOLIDAYS, _(SCHOOL_HOLIDAYS_REASON)))
-    if closed_on_public_holidays:
-        for day in each_day(start, end):
-            if name := public_holiday(day, subdivision):
-                reasons[day] = (ClosureReason.PUBLIC_HOLIDAY, _(PUBLIC_HOLIDAY_REASON) % {"name": name})
+    if subdivision is not False:
+        for year in range(start.year, end.year + 1):
+            for day, name in sorted(_public_holidays(year, subdivision).items()):
+                if start <= day <= end:
+                    reasons[(day - start).days] = (
+                        ClosureReason.PUBLIC_HOLIDAY,
+                        _(PUBLIC_HOLIDAY_REASON) % {"name": name},
+                    )
     return reasons
 
 
-class _StopRules:
-    """What cancels the openings of one stop: its closures (then every stop's), then its holidays."""
-
-    __slots__ = ("closures", "holidays", "known", "stop")
-
-    def __init__(self, stop, closures, holidays, school_holidays_known_until):
-        self.stop = stop
-        self.closures = closures
-        self.holidays = holidays
-        # Last day for which the school holidays of the stop's zone are known.
-        self.known = school_holidays_known_until or datetime.date.min
-
-    def add_openings(self, slot, start, end, days):
-        """Append the slot's openings to `days`, the list of each day's openings from `start`."""
-        stop, closures, holidays, known_until = self.stop, self.closures, self.holidays, self.known
-        for day in slot_days(slot, start, end):
-            kind, reason = closures.get(day) or holidays.get(day) or (None, None)
-            status = CANCELLED if reason else OPEN
-            opening = Opening(stop, day, slot.start, slot.end, status, reason, False, day <= known_until, slot, kind)
-            days[(day - start).days].append(opening)
-
-    def extra_opening(self, extra):
-        return Opening(
-            self.stop,
-            extra.date,
-            extra.start,
-            extra.end,
-            OPEN,
-            extra.reason or None,
-            True,
-            extra.date <= self.known,
+def _school_holiday_days(zones, start, end):
+    """({zone: set of its days of school holidays}, {zone: last day known}), days numbered from `start`."""
+    days = {zone: set() for zone in zones}
+    known_until = {}
+    if not zones:
+        return days, known_until
+    # Every period still running or to come: those in range, and the last one known.
+    for holiday in SchoolHoliday.objects.filter(zone__in=zones, last_day__gte=start):
+        known_until[holiday.zone] = max(known_until.get(holiday.zone, holiday.last_day), holiday.last_day)
+        days[holiday.zone].update(
+            range((max(holiday.first_day, start) - start).days, (min(holiday.last_day, end) - start).days + 1)
         )
+    return days, known_until
 
 
 def each_day(first, last):
@@ -241,20 +411,6 @@ def each_day(first, last):
     while day <= last:
         yield day
         day += datetime.timedelta(days=1)
-
-
-def school_holiday_days(zones, start, end):
-    """({zone: {day: holiday name}}, {zone: last day known}) for the days of [start, end]."""
-    days = {zone: {} for zone in zones}
-    known_until = {}
-    if not zones:
-        return days, known_until
-    # Every period still running or to come: those in range, and the last one known.
-    for holiday in SchoolHoliday.objects.filter(zone__in=zones, last_day__gte=start).order_by("first_day"):
-        known_until[holiday.zone] = max(known_until.get(holiday.zone, holiday.last_day), holiday.last_day)
-        for day in each_day(max(holiday.first_day, start), min(holiday.last_day, end)):
-            days[holiday.zone][day] = holiday.name
-    return days, known_until
 
 
 # Public holidays -------------------------------------------------------------
@@ -298,15 +454,21 @@ def _public_holidays(year, subdivision):
 
 def slot_days(slot, start, end):
     """The dates from `start` to `end` inclusive on which the slot applies."""
-    first_day = slot.first_day
     last = min(end, slot.ends_on) if slot.ends_on else end
-    day = _next_weekday(max(start, first_day) if first_day else start, slot.weekday)
-    if first_day and slot.every_weeks > 1:
-        day += datetime.timedelta(weeks=-((day - first_day).days // 7) % slot.every_weeks)
+    day = _first_day(slot, start)
     step = datetime.timedelta(weeks=slot.every_weeks)
     while day <= last:
         yield day
         day += step
+
+
+def _first_day(slot, start):
+    """The first date on or after `start` on which the slot applies, were it never to end."""
+    first_day = slot.first_day
+    day = _next_weekday(max(start, first_day) if first_day else start, slot.weekday)
+    if first_day and slot.every_weeks > 1:
+        day += datetime.timedelta(weeks=-((day - first_day).days // 7) % slot.every_weeks)
+    return day
 
 
 def slot_applies(slot, day):

@@ -91,6 +91,46 @@ def test_openings_of_every_stop_match_the_engine(client, tuesday_bus):
     ]
 
 
+def test_openings_are_written_as_the_framework_renders_its_schema(client, tuesday_bus):
+    """The openings' JSON is written by hand (stops.api.openings_json): byte for byte what validating
+    each opening with OpeningOut and rendering it with django-ninja's renderer gives."""
+    from ninja.renderers import JSONRenderer
+
+    from stops.api import OpeningOut
+
+    other = WeeklySlotFactory(stop__slug="l-ecole-été", weekday=2, start=datetime.time(8, 5)).stop
+    ClosureFactory(stop=tuesday_bus, first_day=datetime.date(2025, 3, 11), reason='Le "bus" \\ en panne : ça')
+    ClosureFactory(stop=None, organisation=None, first_day=datetime.date(2025, 3, 19), reason_kind="strike", reason="")
+    ExtraOpeningFactory(stop=other, date=datetime.date(2025, 3, 15), reason="")
+    ExtraOpeningFactory(
+        stop=tuesday_bus,
+        date=datetime.date(2025, 3, 18),
+        start=datetime.time(12),
+        end=datetime.time(15),
+        reason="Marché",
+    )
+    start, end = datetime.date(2025, 2, 1), datetime.date(2025, 3, 31)
+    response = get_openings(client, start=start, end=end)
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    expected = [
+        OpeningOut(
+            stop=o.stop.slug,
+            date=o.date,
+            start=f"{o.start:%H:%M}",
+            end=f"{o.end:%H:%M}",
+            status=o.status,
+            reason=o.reason,
+            reason_kind=o.reason_kind,
+            extra=o.extra,
+            school_holidays_known=o.school_holidays_known,
+        ).model_dump()
+        for o in schedule.openings(start, end)
+    ]
+    assert {o["reason_kind"] for o in expected} >= {"school_holidays", "other", "strike", None}
+    assert {o["extra"] for o in expected} == {True, False}
+    assert response.content == JSONRenderer().render(None, expected, response_status=200).encode()
+
+
 def test_a_range_of_366_days_is_accepted(client, tuesday_bus):
     assert get_openings(client, start="2024-01-01", end="2024-12-31").status_code == 200
 
