@@ -157,3 +157,15 @@ def test_each_visitor_of_a_cached_ticket_gets_a_working_token_of_their_own(clien
         )
         assert response.status_code == 302  # not refused by the CSRF check
     assert TicketAlert.objects.filter(visit=mine).exists()
+
+
+@pytest.mark.parametrize("part", ["", "etat/"])
+def test_an_address_that_guessed_too_many_codes_is_refused_even_a_cached_ticket(
+    part, client, tuesday_bus, agent, rsa, clock
+):
+    url = f"/ticket/{intake.register(tuesday_bus, agent, [rsa]).ticket_code}/{part}"
+    assert client.get(url).status_code == 200  # cached
+    for n in range(31):  # from the addresses of one IPv6 network: counted together
+        assert Client(REMOTE_ADDR=f"2001:db8::{n + 1}").get(f"/ticket/devine-{n}/").status_code in (404, 429)
+    assert Client(REMOTE_ADDR="2001:db8::ffff").get(url).status_code == 429
+    assert client.get(url).status_code == 200  # another address
