@@ -248,7 +248,8 @@ def leave(stop, agent):
 
 
 def queue_changed(stop):
-    """Called by the intake on every move of a visit: the stop's status answers are computed again."""
+    """Called by the intake on every move of a visit: the stop's status answers, and its visitors' ticket
+    pages, are computed again."""
     _bump_now_and_on_commit(STOP_VERSION_KEY.format(slug=stop.slug))
     _bump_now_and_on_commit(QUEUE_VERSION_KEY.format(pk=stop.pk))
 
