@@ -41,7 +41,7 @@ def addresses(stop, today, month_end, ticket_code):
         ("ICS feed of a stop", f"/arrets/{stop.slug}/calendrier.ics", None),
         ("live status of a stop, API", f"/api/v1/stops/{stop.slug}/status", None),
         ("live status of a stop, the part its page asks for", f"/arrets/{stop.slug}/statut/", None),
-        ("a visitor's ticket page (computed each time)", f"/ticket/{ticket_code}/", None),
+        ("a visitor's ticket page (cached until its queue moves)", f"/ticket/{ticket_code}/", None),
         ("a visitor's ticket, the part its page asks for every 30 s", f"/ticket/{ticket_code}/etat/", None),
         ("open data: places of the national standard, CSV", "/donnees/lieux-mediation-numerique.csv", None),
         ("open data: data·inclusion services", "/donnees/data-inclusion/services.json", None),

@@ -162,7 +162,8 @@ def cached(per=None, live=None):
     versions it also depends on (stops.live). An answer without a form is the same for everyone: a client that
     has it already (same ETag) is answered 304, and it is sent gzip-compressed to the
     clients that accept it. An answer with a form carries each visitor's own CSRF token:
-    it has no ETag and is never compressed (BREACH)."""
+    it has no ETag and is never compressed (BREACH). An answer its view marks
+    `Cache-Control: no-store` is not kept."""
 
     def decorator(view):
         @wraps(view)
@@ -187,7 +188,7 @@ def cached(per=None, live=None):
                     try:
                         request.csrf_placeholder = True
                         response = view(request, *args, **kwargs)
-                        if response.status_code != 200 or response.streaming:
+                        if response.status_code != 200 or response.streaming or _not_to_keep(response):
                             return _with_token(request, response)
                         entries = _entries(key, response, current)
                         cache.set_many(entries, TIMEOUT[per])
@@ -199,6 +200,11 @@ def cached(per=None, live=None):
         return wrapper
 
     return decorator
+
+
+def _not_to_keep(response):
+    """An answer its view says to store nowhere (a ticket's page that shows the visitor's number)."""
+    return "no-store" in response.get("Cache-Control", "")
 
 
 def _fresh(entry, current):

@@ -45,6 +45,9 @@ STATES = (NOT_ARRIVED, HERE, GONE, CANCELLED, CLOSED)
 
 # Moved on by every change of a stop's queue or marks: its status answers are computed again.
 STOP_VERSION_KEY = "live-version:{slug}"
+# Moved on by every change of a stop's queue, named by the stop's id rather than its slug, which
+# a coordinator may change: for the answers that know their stop without its address (a ticket's).
+QUEUE_VERSION_KEY = "queue-version:{pk}"
 # Moved on by every mark of any stop: the timetable's and the organisations' stop cards.
 MARKS_VERSION_KEY = "live-marks-version"
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")
@@ -245,8 +248,10 @@ def leave(stop, agent):
 
 
 def queue_changed(stop):
-    """Called by the intake on every move of a visit: the stop's status answers are computed again."""
+    """Called by the intake on every move of a visit: the stop's status answers, and its visitors' ticket
+    pages, are computed again."""
     _bump_now_and_on_commit(STOP_VERSION_KEY.format(slug=stop.slug))
+    _bump_now_and_on_commit(QUEUE_VERSION_KEY.format(pk=stop.pk))
 
 
 def marks_changed(stop):

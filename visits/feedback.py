@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from stops.models import Stop
 from stops.schedule import PARIS
+from visits import tickets
 from visits.models import Feedback, Status, Visit
 
 MASKED_ADDRESS = gettext_lazy("[adresse masquée]")
@@ -106,6 +107,7 @@ def give_on_ticket(visit, answers):
         )
         feedback.partners.set(set(visit.demands.values_list("partner_id", flat=True)))
     visit.feedback_given_at = day
+    tickets.changed(visit)  # its page thanks them, and asks no more
     return feedback
 
 

@@ -11,6 +11,12 @@ leaves, when the visitor is received before it is due, and at the latest once th
 day is over (`forget_alerts`). The SMS is sent once at most, within the organisation's
 monthly budget; should the provider fail, it is not tried again (by then it would come too
 late), and the ticket's page goes on saying how many are left.
+
+The page and the part of it htmx asks for every 30 s are cached answers (stops.caching), per
+code, language and day, computed again as soon as the ticket's stop's queue moves
+(stops.live.queue_changed: every transition of the intake) or the ticket's own alert or
+opinion changes (`changed`). A page that shows an alert to come is not kept: it carries the
+visitor's number, even masked.
 """
 
 import logging
@@ -44,9 +50,45 @@ class TicketState(NamedTuple):
     wait_minutes: int | None = None
 
 
+# The stop of each ticket code this process has met: a visit never changes stop, so a cached
+# page of the ticket is found without a query. Forgotten past this many codes.
+KNOWN_CODES = 10_000
+_stop_of_code = {}
+
+
 def of_code(code):
     """The visit of ticket `code`, or None."""
-    return Visit.objects.select_related("stop").filter(ticket_code=code).first()
+    visit = Visit.objects.select_related("stop").filter(ticket_code=code).first()
+    if visit is not None:
+        if len(_stop_of_code) >= KNOWN_CODES:
+            _stop_of_code.clear()
+        _stop_of_code[code] = visit.stop_id
+    return visit
+
+
+def version_keys(request):
+    """The live versions a ticket's cached answer depends on (stops.caching.cached): its stop's
+    queue. A code this process has not met yet is looked up here, and the visit kept on the
+    request for the view (`of_request`): one query, as without the cache."""
+    code = request.resolver_match.kwargs["code"]
+    if code not in _stop_of_code:
+        request.ticket_visit = of_code(code)
+        if request.ticket_visit is None:
+            return []  # a 404: never cached
+    return [live.QUEUE_VERSION_KEY.format(pk=_stop_of_code[code])]
+
+
+def of_request(request, code):
+    """The visit of ticket `code`, or None: as `version_keys` found it, or from the database."""
+    if hasattr(request, "ticket_visit"):
+        return request.ticket_visit
+    return of_code(code)
+
+
+def changed(visit):
+    """The ticket's own data changed (its SMS alert, its opinion): its cached pages are
+    computed again, with its stop's other live answers."""
+    live.queue_changed(visit.stop)
 
 
 def state(visit):
@@ -90,11 +132,13 @@ def ask_alert(visit, phone, now=None):
             TicketAlert.objects.update_or_create(visit=visit, defaults=asked)
     except IntegrityError:  # the same form posted twice at once: the first one is kept
         pass
+    changed(visit)
 
 
 def cancel_alert(visit):
     """The visitor no longer wants the SMS: their number is erased."""
     TicketAlert.objects.filter(visit=visit).delete()
+    changed(visit)
 
 
 def send_due_alerts(stop, day, now=None):

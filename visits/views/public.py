@@ -1,9 +1,12 @@
 """The visitor's ticket page (/ticket/<code>/): their place in the queue, for the day, and their
 opinion once the visit is over; the service commitments, published with their results."""
 
+import ipaddress
+import time
 from functools import wraps
 
 from django.conf import settings
+from django.core.cache import caches
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,17 +14,17 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
-from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
 from organisations.models import Organisation
 from stops import opening_counts
+from stops.caching import cached
 from visits import charts, feedback, quality, tickets
 from visits.forms import TicketAlertForm, TicketFeedbackForm
 from visits.models import Feedback
 
-# Codes that lead nowhere, per address IP: a ticket's holder never types one, so a few are plenty.
-TICKET_GUESSES_PER_HOUR = "30/h"
+# Codes that lead nowhere, per address IP and hour: a ticket's holder never types one, so a few are plenty.
+TICKET_GUESSES_PER_HOUR = 30
 # Numbers given for a ticket's SMS, per address IP: a bus's worth of visitors sharing one wifi.
 ALERTS_PER_HOUR = "30/h"
 # Opinions given, per address IP: one per ticket, a bus's worth of visitors sharing one wifi.
@@ -30,24 +33,40 @@ OPINIONS_PER_HOUR = "30/h"
 STOP_POLLING = 286
 
 
+def _ticket_answers(view):
+    """A ticket's page, or its part htmx asks for: none to an address that guessed too many
+    codes, and each answer kept nowhere but in the app's own cache (`_private`)."""
+
+    @wraps(view)
+    def answer(request, code):
+        if _guesses(request, count=False):
+            return _too_many_guesses(request)
+        return _private(view(request, code))
+
+    return answer
+
+
+# Cached per day: the page shows no time that moves but the day's end, when the ticket expires.
 @require_safe
+@_ticket_answers
+@cached(per="day", live=tickets.version_keys)
 def ticket(request, code):
     return _ticket(request, code, fragment=False)
 
 
 @require_safe
+@_ticket_answers
+@cached(per="day", live=tickets.version_keys)
 def ticket_state(request, code):
     """The part of the ticket's page that htmx asks for again and again."""
     return _ticket(request, code, fragment=True)
 
 
 def _visit_or_answer(request, code, fragment=False):
-    """(the visit of ticket `code`, None), or (None, the answer instead): too many guesses from
-    this address (429), a ticket of a day over (410; for htmx, the status that stops it asking).
-    An unknown code is a 404, and counts as a guess."""
-    if _guesses(request, count=False):
-        return None, _too_many_guesses(request)
-    visit = tickets.of_code(code)
+    """(the visit of ticket `code`, None), or (None, the answer instead): a ticket of a day over
+    (410; for htmx, the status that stops it asking). An unknown code is a 404, and counts as
+    a guess (429 past the limit)."""
+    visit = tickets.of_request(request, code)
     if visit is None:
         if _guesses(request, count=True):
             return None, _too_many_guesses(request)
@@ -55,7 +74,7 @@ def _visit_or_answer(request, code, fragment=False):
     if visit.ticket_expired():
         template = "public/_ticket_state.html" if fragment else "public/ticket_unavailable.html"
         status = STOP_POLLING if fragment else 410
-        return None, _private(render(request, template, {"stop": visit.stop, "expired": True}, status=status))
+        return None, render(request, template, {"stop": visit.stop, "expired": True}, status=status)
     return visit, None
 
 
@@ -68,7 +87,7 @@ def _ticket(request, code, fragment):
         status = STOP_POLLING if state.stage == "finished" else 200
         # The form is not in the part htmx replaces: once the visit is over, a button reloads the page.
         context = {"visit": visit, "state": state, "offer_feedback": feedback.may_give_on_ticket(visit)}
-        return _private(render(request, "public/_ticket_state.html", context, status=status))
+        return render(request, "public/_ticket_state.html", context, status=status)
     return _ticket_page(request, visit, state)
 
 
@@ -86,7 +105,10 @@ def _ticket_page(request, visit, state, form=None, status=200, feedback_form=Non
     if feedback.may_give_on_ticket(visit):
         context["feedback_form"] = feedback_form or _feedback_form(visit)
     context["feedback_message"] = feedback_message
-    return _private(render(request, "public/ticket.html", context, status=status))
+    response = render(request, "public/ticket.html", context, status=status)
+    if context["alert"]:  # the visitor's number, even masked, is kept in no cache
+        add_never_cache_headers(response)
+    return response
 
 
 def _ticket_form(view):
@@ -96,8 +118,10 @@ def _ticket_form(view):
     def guarded(request, code):
         if request.method != "POST":
             return _private(HttpResponseNotAllowed(["POST"]))
+        if _guesses(request, count=False):
+            return _too_many_guesses(request)
         visit, answer = _visit_or_answer(request, code)
-        return answer or view(request, visit)
+        return _private(answer or view(request, visit))
 
     return guarded
 
@@ -149,8 +173,25 @@ def _too_many_guesses(request):
 
 
 def _guesses(request, count):
-    """Whether this address guessed too many codes; `count`: one more guess."""
-    return is_ratelimited(request, group="ticket-guesses", key="ip", rate=TICKET_GUESSES_PER_HOUR, increment=count)
+    """Whether this address guessed too many codes this hour; `count`: one more guess. Every
+    answer about a ticket asks first, cached or not: one read of the cache (django-ratelimit's
+    own check would write then read)."""
+    counter = caches[settings.RATELIMIT_USE_CACHE]
+    key = f"ticket-guesses:{_address(request)}:{int(time.time() // 3600)}"
+    if not count:
+        return (counter.get(key) or 0) > TICKET_GUESSES_PER_HOUR
+    if counter.add(key, 1, timeout=3600 + 60):
+        return False  # the hour's first
+    try:
+        return counter.incr(key) > TICKET_GUESSES_PER_HOUR
+    except ValueError:  # the hour's count lapsed meanwhile
+        return False
+
+
+def _address(request):
+    """The address of a request as django-ratelimit's `ip` key counts it: an IPv6 one by its /64."""
+    address = request.META["REMOTE_ADDR"]
+    return str(ipaddress.ip_network(f"{address}/{64 if ':' in address else 32}", strict=False).network_address)
 
 
 def _private(response):
