@@ -318,7 +318,9 @@ def sweep(now, window):
     stale = Notification.objects.filter(
         Q(held_until__lt=now) | Q(held_until=None, created_at__lt=now - STALE_AFTER), state=Notification.State.QUEUED
     )
-    return subscription_ids | set(stale.values_list("subscription_id", flat=True).distinct())
+    stale = set(stale.values_list("subscription_id", flat=True).distinct())
+    hold(stale, now + STALE_AFTER)  # queued again: the next sweeps leave them to that task a while
+    return subscription_ids | stale
 
 
 def remind_tomorrow(now):
