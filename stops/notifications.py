@@ -5,11 +5,11 @@
 - The dispatcher takes the changes of stops quiet for that long: several edits in a
   few minutes make one mail. It creates a Notification per (subscription, change)
   under a unique constraint, then queues the sending.
-- Sending locks a subscription's queued notifications, mails them in one message and
-  marks them sent in the same transaction: a duplicated or redelivered task finds
-  nothing left to send.
-- The sweeper, every few minutes, dispatches what an unreachable broker left behind
-  and sends again what is still queued.
+- Sending locks the queued notifications of a few subscriptions, mails each one its news
+  in one message and marks them sent in the same transaction: a duplicated or redelivered
+  task finds nothing left to send. Meanwhile it holds those it has still to send.
+- The sweeper, every few seconds, dispatches what an unreachable broker left behind and
+  sends again what is still queued and held by no sending (a killed worker's).
 - The evening before an opening that a change of the last 14 days cancelled or added,
   subscribers get a reminder (one Notification per subscription, stop and day).
 - A subscription by SMS gets the same notifications, each one SMS of one segment, counted
