@@ -107,7 +107,7 @@ def publish(task, **options):
     """Queue `task` unless its broker is known to be down; True when it was queued.
 
     Never retried and never raised: the caller has saved its work, and the sweeper queues
-    what could not be (beat runs it every two minutes once the broker is back). Without a
+    what could not be (beat runs it every 15 seconds once the broker is back). Without a
     broker (`make run` without Redis) the task runs here and now, and its errors are its own.
     """
     if task.app.conf.task_always_eager:

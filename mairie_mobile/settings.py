@@ -295,7 +295,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-notifications": {
         "task": "stops.tasks.sweep_notifications",
-        "schedule": crontab(minute="*/2"),
+        "schedule": 15.0,  # with stops.notifications.HOLD, how soon a killed worker's mails go
     },
     "ticket-alerts": {
         "task": "visits.tasks.send_ticket_alerts",

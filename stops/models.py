@@ -657,6 +657,8 @@ class Notification(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # A sending is at it until then (stops.notifications.hold); the sweeper leaves it alone till then.
+    held_until = models.DateTimeField(null=True, blank=True, editable=False)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.CharField(max_length=255, blank=True)
 

@@ -5,11 +5,11 @@
 - The dispatcher takes the changes of stops quiet for that long: several edits in a
   few minutes make one mail. It creates a Notification per (subscription, change)
   under a unique constraint, then queues the sending.
-- Sending locks a subscription's queued notifications, mails them in one message and
-  marks them sent in the same transaction: a duplicated or redelivered task finds
-  nothing left to send.
-- The sweeper, every few minutes, dispatches what an unreachable broker left behind
-  and sends again what is still queued.
+- Sending locks the queued notifications of a few subscriptions, mails each one its news
+  in one message and marks them sent in the same transaction: a duplicated or redelivered
+  task finds nothing left to send. Meanwhile it holds those it has still to send.
+- The sweeper, every few seconds, dispatches what an unreachable broker left behind and
+  sends again what is still queued and held by no sending (a killed worker's).
 - The evening before an opening that a change of the last 14 days cancelled or added,
   subscribers get a reminder (one Notification per subscription, stop and day).
 - A subscription by SMS gets the same notifications, each one SMS of one segment, counted
@@ -19,6 +19,7 @@
 
 import contextlib
 import datetime
+import itertools
 import secrets
 import smtplib
 from typing import NamedTuple
@@ -38,8 +39,13 @@ from mairie_mobile import emails, gsm, sms
 from stops import links, schedule, wording
 from stops.models import Notification, ScheduleChange, SmsSent, Subscription, new_leave_code
 
-# A notification still queued after this long is sent again by the sweeper.
+# A notification still queued after this long, and held by no sending, is sent again by the sweeper.
 STALE_AFTER = datetime.timedelta(minutes=2)
+# How long a sending holds the notifications it is to send, renewed as it goes: a killed worker's
+# are sent again by the sweeper once this has passed (beat runs it every 15 seconds).
+HOLD = datetime.timedelta(seconds=15)
+# Mails marked sent in one transaction, once the mail server has accepted each of them.
+MAILS_PER_TRANSACTION = 20
 REMINDER_LOOKBACK = datetime.timedelta(days=14)
 
 
@@ -125,21 +131,109 @@ def deliver(subscription_ids):
     fails leaves that subscription's notifications queued and the others are sent all the same
     (an SMS provider out of credit does not hold up the mails); then the first such error is
     raised, its `undelivered` naming the subscriptions to try again (the task retries them).
+    While it sends, the notifications still to send are held (`hold`): the sweeper leaves them.
     """
-    sent, undelivered, first_error = 0, [], None
+    outcome = _Outcome()
     news = {}
+    by_sms = set(Subscription.objects.filter(pk__in=subscription_ids).by_sms().values_list("pk", flat=True))
+    by_mail = [pk for pk in subscription_ids if pk not in by_sms]
+    batches = [[pk] for pk in subscription_ids if pk in by_sms]
+    step = MAILS_PER_TRANSACTION
+    batches += [by_mail[start : start + step] for start in range(0, len(by_mail), step)]
+    held_until = None
     with get_connection() as mails, _sms_connection() as texts:
-        for subscription_id in subscription_ids:
+        for batch in batches:
+            if held_until is None or timezone.now() > held_until - HOLD / 2:
+                held_until = hold(subscription_ids, timezone.now() + HOLD)
+            if batch[0] in by_sms:
+                _deliver_by_sms(batch[0], {"mail": mails, "sms": texts}, news, outcome)
+            else:
+                _deliver_mails(batch, mails, news, outcome)
+    if outcome.first_error is not None:
+        outcome.first_error.undelivered = outcome.undelivered
+        raise outcome.first_error
+    return outcome.sent
+
+
+class _Outcome:
+    """What a sending did: how many left, and the subscriptions a failing server held up."""
+
+    def __init__(self):
+        self.sent, self.undelivered, self.first_error = 0, [], None
+
+    def held_up(self, subscription_id, error):
+        self.undelivered.append(subscription_id)
+        self.first_error = self.first_error or error
+
+
+def hold(subscription_ids, until):
+    """The queued notifications of these subscriptions are being sent until `until` (returned): the
+    sweeper leaves them alone till then. A sending renews it as it goes; a worker killed does not,
+    and the sweeper sends them again soon after. Rows another sending has locked are its own."""
+    with transaction.atomic():
+        held = Notification.objects.select_for_update(skip_locked=True).filter(
+            subscription_id__in=subscription_ids, state=Notification.State.QUEUED
+        )
+        Notification.objects.filter(pk__in=list(held.values_list("pk", flat=True))).update(held_until=until)
+    return until
+
+
+def _deliver_by_sms(subscription_id, connections, news, outcome):
+    try:
+        for kind in (Notification.Kind.CHANGE, Notification.Kind.REMINDER):
+            outcome.sent += _deliver(subscription_id, kind, connections, news)
+    except TRANSIENT_ERRORS as error:
+        outcome.held_up(subscription_id, error)
+
+
+def _deliver_mails(subscription_ids, connection, news, outcome):
+    """The mails of these subscriptions' queued notifications (one for its changes, one per reminder),
+    through one SMTP connection, marked sent together once the server has accepted them: a worker
+    killed before that sends them again (at least once, at most MAILS_PER_TRANSACTION twice)."""
+    with transaction.atomic():
+        queued = list(
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(subscription_id__in=subscription_ids, state=Notification.State.QUEUED)
+            .select_related(
+                "subscription__stop__organisation",
+                "subscription__organisation",
+                "change__stop__organisation",
+                "stop__organisation",
+            )
+            .order_by("subscription_id", "kind", "pk")
+        )
+        sent = []
+        for (subscription_id, _kind), group in itertools.groupby(queued, key=lambda n: (n.subscription_id, n.kind)):
+            if subscription_id in outcome.undelivered:
+                continue
+            notifications = list(group)
             try:
-                for kind in (Notification.Kind.CHANGE, Notification.Kind.REMINDER):
-                    sent += _deliver(subscription_id, kind, {"mail": mails, "sms": texts}, news)
+                outcome.sent += _mail(notifications, connection, news)
+            except smtplib.SMTPRecipientsRefused as error:
+                _handled(notifications).update(
+                    state=Notification.State.FAILED, attempts=F("attempts") + 1, error=str(error)[:255]
+                )
             except TRANSIENT_ERRORS as error:
-                undelivered.append(subscription_id)
-                first_error = first_error or error
-    if first_error is not None:
-        first_error.undelivered = undelivered
-        raise first_error
-    return sent
+                outcome.held_up(subscription_id, error)
+            else:
+                sent += notifications
+        _handled(sent).update(state=Notification.State.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1)
+
+
+def _handled(notifications):
+    return Notification.objects.filter(pk__in=[n.pk for n in notifications])
+
+
+def _mail(notifications, connection, news):
+    """Mail one subscription its notifications of one kind, in its language; returns how many mails."""
+    subscription = notifications[0].subscription
+    with translation.override(subscription.message_language):
+        if notifications[0].kind == Notification.Kind.CHANGE:
+            messages = [_changes_message(subscription, [n.change for n in notifications], news)]
+        else:
+            messages = [_reminder_message(subscription, n.stop, n.date, news) for n in notifications]
+    connection.send_messages(messages)
+    return len(messages)
 
 
 def _sms_connection():
@@ -168,25 +262,11 @@ def _deliver(subscription_id, kind, connections, news):
 
 
 def _send(notifications, kind, connections, handled, news):
-    """The mail or SMS of one subscription's queued notifications, in its language."""
-    if notifications[0].subscription.by_sms:
-        if connections["sms"] is None:  # SMS turned off since this number subscribed
-            handled.update(state=Notification.State.FAILED, attempts=F("attempts") + 1, error="SMS_URL is empty")
-            return 0
-        return _deliver_sms(notifications, kind, connections["sms"], handled, news)
-    subscription = notifications[0].subscription
-    messages = (
-        [_changes_message(subscription, [n.change for n in notifications], news)]
-        if kind == Notification.Kind.CHANGE
-        else [_reminder_message(subscription, n.stop, n.date) for n in notifications]
-    )
-    try:
-        connections["mail"].send_messages(messages)
-    except smtplib.SMTPRecipientsRefused as error:
-        handled.update(state=Notification.State.FAILED, attempts=F("attempts") + 1, error=str(error)[:255])
+    """The SMS of one subscription's queued notifications, in its language."""
+    if connections["sms"] is None:  # SMS turned off since this number subscribed
+        handled.update(state=Notification.State.FAILED, attempts=F("attempts") + 1, error="SMS_URL is empty")
         return 0
-    handled.update(state=Notification.State.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1)
-    return len(messages)
+    return _deliver_sms(notifications, kind, connections["sms"], handled, news)
 
 
 def _deliver_sms(notifications, kind, connection, handled, news):
@@ -231,11 +311,16 @@ def mark_failed(subscription_ids, error):
 
 
 def sweep(now, window):
-    """The changes an unreachable broker left behind, dispatched, and what is still unsent:
-    returns the subscriptions to mail."""
+    """The changes an unreachable broker left behind, dispatched, and what is still unsent: the
+    notifications a sending held and no longer does (its worker was killed), and those no sending
+    ever took after STALE_AFTER (their task was lost). Returns the subscriptions to mail."""
     subscription_ids, _next = dispatch_due_changes(now, window)
-    stale = Notification.objects.filter(state=Notification.State.QUEUED, created_at__lt=now - STALE_AFTER)
-    return subscription_ids | set(stale.values_list("subscription_id", flat=True).distinct())
+    stale = Notification.objects.filter(
+        Q(held_until__lt=now) | Q(held_until=None, created_at__lt=now - STALE_AFTER), state=Notification.State.QUEUED
+    )
+    stale = set(stale.values_list("subscription_id", flat=True).distinct())
+    hold(stale, now + STALE_AFTER)  # queued again: the next sweeps leave them to that task a while
+    return subscription_ids | stale
 
 
 def remind_tomorrow(now):
@@ -440,17 +525,20 @@ def confirmation_message(email, token, subscriptions):
 
 
 def _changes_message(subscription, changes, news):
-    stops = {}
-    for change in changes:
-        stops.setdefault(change.stop, set()).update(change.days)
-    context = {"subscription": subscription, "stops": [_stop_news(stop, days, news) for stop, days in stops.items()]}
-    return emails.build(
-        "schedule_changed",
-        subscription.email,
-        context,
-        organisations=[stop.organisation for stop in stops],
-        unsubscribe_url=unsubscribe_url(subscription),
-    )
+    """The mail of `changes`, rendered once per set of changes and language, to `subscription`."""
+    key = ("mail", tuple(sorted(change.pk for change in changes)), translation.get_language())
+    if key not in news:
+        stops = {}
+        for change in changes:
+            stops.setdefault(change.stop, set()).update(change.days)
+        context = {"stops": [_stop_news(stop, days, news) for stop, days in stops.items()]}
+        news[key] = emails.render(
+            "schedule_changed",
+            context,
+            organisations=[stop.organisation for stop in stops],
+            unsubscribe_url=emails.EACH_UNSUBSCRIBE_URL,
+        )
+    return news[key].message(subscription.email, unsubscribe_url(subscription))
 
 
 def _stop_news(stop, days, cache):
@@ -470,23 +558,22 @@ def _stop_news(stop, days, cache):
     return cache[key]
 
 
-def _reminder_message(subscription, stop, day):
-    openings = schedule.openings(day, day, [stop])
-    context = {
-        "subscription": subscription,
-        "stop": stop,
-        "day": day,
-        "url": settings.SITE_URL + stop.get_absolute_url(),
-        "cancelled": [o for o in openings if not o.is_open],
-        "extra": [o for o in openings if o.extra],
-    }
-    return emails.build(
-        "reminder",
-        subscription.email,
-        context,
-        organisations=[stop.organisation],
-        unsubscribe_url=unsubscribe_url(subscription),
-    )
+def _reminder_message(subscription, stop, day, news):
+    """The reminder of `stop`'s `day`, rendered once per language, to `subscription`."""
+    key = ("reminder", stop.pk, day, translation.get_language())
+    if key not in news:
+        openings = schedule.openings(day, day, [stop])
+        context = {
+            "stop": stop,
+            "day": day,
+            "url": settings.SITE_URL + stop.get_absolute_url(),
+            "cancelled": [o for o in openings if not o.is_open],
+            "extra": [o for o in openings if o.extra],
+        }
+        news[key] = emails.render(
+            "reminder", context, organisations=[stop.organisation], unsubscribe_url=emails.EACH_UNSUBSCRIBE_URL
+        )
+    return news[key].message(subscription.email, unsubscribe_url(subscription))
 
 
 # By SMS ------------------------------------------------------------------------------

@@ -60,12 +60,13 @@ def send_notifications(self, subscription_ids):
             notifications.mark_failed(undelivered, error)
             raise
         countdown = min(600, 30 * 2**self.request.retries)
+        notifications.hold(undelivered, timezone.now() + datetime.timedelta(seconds=countdown) + notifications.HOLD)
         raise self.retry(args=[undelivered], exc=error, countdown=countdown) from error
 
 
 @shared_task
 def sweep_notifications():
-    """Every two minutes: what an unreachable broker left behind, and what stayed unsent."""
+    """Every 15 seconds: what an unreachable broker left behind, and what a killed worker left unsent."""
     subscription_ids = notifications.sweep(timezone.now(), debounce())
     queue_deliveries(subscription_ids)
     return len(subscription_ids)

@@ -128,7 +128,7 @@ def test_with_redis_killed_pages_forms_and_edits_work_and_the_change_is_mailed_o
     with past_the_retry_window():
         assert visitor.get("/healthz").json()["checks"]["cache"] == "ok"
         with worker():
-            sweep_notifications.delay()  # what beat does every two minutes
+            sweep_notifications.delay()  # what beat does every 15 seconds
             wait_for(lambda: Notification.objects.filter(state="sent").exists())
         assert sweep_notifications() == 0  # nothing left to send: it went once
     change_mails = [m for m in mail.outbox if m.to == ["resident@example.org"]]

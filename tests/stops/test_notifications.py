@@ -3,9 +3,11 @@
 import datetime
 from email import message_from_bytes, policy
 from email.utils import formataddr, parseaddr
+from unittest import mock
 
 import pytest
 import time_machine
+from celery.exceptions import Retry
 from django.core import mail
 from django.utils import timezone
 
@@ -161,6 +163,36 @@ def test_notifications_are_unique_per_subscription_and_change(tuesday_bus, subsc
         Notification.objects.create(subscription=subscriber, kind="change", change=change)
 
 
+def test_a_mail_rendered_once_for_many_carries_each_subscriber_s_own_link_to_leave(tuesday_bus, subscriber):
+    other = Subscription.objects.create(email="neighbour@example.org", stop=tuesday_bus, confirmed_at=MONDAY)
+    with time_machine.travel(MONDAY, tick=False):
+        close(tuesday_bus, D(2025, 3, 11))
+    assert dispatch_and_deliver(MONDAY + datetime.timedelta(minutes=6)) == 2
+    for message in mail.outbox:
+        (owner,) = [s for s in (subscriber, other) if message.to == [s.email]]
+        link = f"http://127.0.0.1:8000/abonnement/desabonner/{owner.token}/"
+        html, _mimetype = message.alternatives[0]
+        assert message.extra_headers["List-Unsubscribe"] == f"<{link}>"
+        assert f"Se désabonner : {link}" in message.body
+        assert f'<a href="{link}"' in html
+        assert "__unsubscribe_url__" not in message.body + html
+
+
+def test_a_sending_locks_and_marks_its_mails_by_the_transaction_not_one_by_one(
+    tuesday_bus, subscriber, django_assert_max_num_queries
+):
+    for n in range(2 * notifications.MAILS_PER_TRANSACTION):
+        Subscription.objects.create(email=f"resident{n}@example.org", stop=tuesday_bus, confirmed_at=MONDAY)
+    with time_machine.travel(MONDAY, tick=False):
+        close(tuesday_bus, D(2025, 3, 11))
+    ids, _next_due = notifications.dispatch_due_changes(MONDAY + datetime.timedelta(minutes=6), tasks.debounce())
+    # The subscriptions by SMS; the notifications held (4, savepoint included); the mail's openings
+    # (8, computed once); then 4 per transaction of MAILS_PER_TRANSACTION mails (3 here).
+    with django_assert_max_num_queries(1 + 4 + 8 + 3 * 4):
+        assert notifications.deliver(sorted(ids)) == len(ids) == 41
+    assert Notification.objects.filter(state="sent").count() == 41
+
+
 # Failures and the sweeper ------------------------------------------------------------------
 
 
@@ -230,6 +262,38 @@ def test_the_sweeper_sends_again_what_stayed_queued(tuesday_bus, subscriber, eag
         tasks.sweep_notifications()
     assert Notification.objects.get().state == "sent"
     assert len(mail.outbox) == 1
+
+
+def test_the_sweeper_sends_soon_what_a_killed_worker_held_and_leaves_what_a_sending_holds(
+    tuesday_bus, subscriber, eager_celery
+):
+    held = Subscription.objects.create(email="held@example.org", stop=tuesday_bus, confirmed_at=MONDAY)
+    with time_machine.travel(MONDAY, tick=False):
+        close(tuesday_bus, D(2025, 3, 11))
+        notifications.dispatch_due_changes(MONDAY, tasks.debounce())  # the sending task was taken…
+        notifications.hold([subscriber.pk], MONDAY + notifications.HOLD)  # …by a worker killed since
+        notifications.hold([held.pk], MONDAY + 3 * notifications.HOLD)  # …by a worker still at it
+    with time_machine.travel(MONDAY + 2 * notifications.HOLD, tick=False):
+        tasks.sweep_notifications()
+    assert [m.to for m in mail.outbox] == [["resident@example.org"]]
+    assert Notification.objects.get(subscription=held).state == "queued"
+
+
+def test_a_retried_sending_holds_its_notifications_until_its_retry(tuesday_bus, subscriber, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2  # nothing listens
+    with time_machine.travel(MONDAY, tick=False):
+        close(tuesday_bus, D(2025, 3, 11))
+    with (
+        time_machine.travel(MONDAY + datetime.timedelta(minutes=6), tick=False),
+        mock.patch.object(send_notifications, "retry", side_effect=Retry),  # a worker would run it in 30 s
+    ):
+        ids, _next_due = notifications.dispatch_due_changes(timezone.now(), tasks.debounce())
+        with pytest.raises(Retry):
+            send_notifications.apply(args=[sorted(ids)])
+        assert notifications.sweep(timezone.now() + datetime.timedelta(seconds=30), tasks.debounce()) == set()
+        assert notifications.sweep(timezone.now() + datetime.timedelta(minutes=1), tasks.debounce()) == ids
+    assert Notification.objects.get().state == "queued"
 
 
 # The reminder the evening before ---------------------------------------------------------------

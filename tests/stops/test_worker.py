@@ -63,7 +63,7 @@ def test_with_redis_unreachable_the_edit_is_saved_and_the_sweeper_sends_later(tu
     use_broker(settings.CELERY_BROKER_URL)  # Redis is back
     time.sleep(1.1)  # past the debounce window of one second
     with worker():
-        sweep_notifications.delay()  # what beat does every two minutes
+        sweep_notifications.delay()  # what beat does every 15 seconds
         wait_for(lambda: len(mail.outbox) == 1)
     assert ScheduleChange.objects.get().dispatched_at is not None
 
