@@ -227,7 +227,7 @@ def _handled(notifications):
 def _mail(notifications, connection, news):
     """Mail one subscription its notifications of one kind, in its language; returns how many mails."""
     subscription = notifications[0].subscription
-    with translation.override(subscription.message_language):
+    with translation.override(subscription.language):
         if notifications[0].kind == Notification.Kind.CHANGE:
             messages = [_changes_message(subscription, [n.change for n in notifications], news)]
         else:
