@@ -21,7 +21,8 @@ from pathlib import Path
 from bench.environment import production_env
 
 ROOT = Path(__file__).resolve().parent.parent
-PORT = 8765
+# BENCH_PORT: another port, for load benchmarks run beside others on one machine.
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
 CONNECTIONS = 16
 SECONDS = 10
 WARM_UP_SECONDS = 2
