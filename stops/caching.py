@@ -322,7 +322,8 @@ def _answer(request, entry):
         response["ETag"] = entry["etag"]
         # Clients may keep it but ask each time: a cancelled opening shows at once.
         patch_cache_control(response, no_cache=True)
-    return _with_token(request, response)
+        return response
+    return _with_token(request, response)  # an answer with a form: no ETag
 
 
 def _with_token(request, response):
