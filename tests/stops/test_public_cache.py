@@ -89,6 +89,15 @@ def test_a_hit_is_answered_early_with_the_headers_of_the_computed_answer(url, en
     }
 
 
+@pytest.mark.parametrize("url", ["/arrets/nathalie-sarraute/?x=%00", "/api/v1/stops?organisation=%01"])
+def test_an_address_with_a_control_character_is_refused_though_its_page_is_cached(url, tuesday_bus):
+    """The middleware that refuses them comes after the public cache's: no answer is ever kept for such an address."""
+    page = url.split("?")[0]
+    for _ in range(2):
+        assert Client().get(page).status_code == 200
+    assert Client().get(url).status_code == 400
+
+
 @pytest.mark.parametrize("headers", [{"Accept-Language": "en"}, {"Cookie": "django_language=ar"}])
 def test_a_visitor_who_wants_another_language_is_sent_there_from_a_cached_page(headers, tuesday_bus):
     assert Client().get("/arrets/nathalie-sarraute/").status_code == 200  # cached in French
