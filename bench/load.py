@@ -21,12 +21,17 @@ from pathlib import Path
 from bench.environment import production_env
 
 ROOT = Path(__file__).resolve().parent.parent
-PORT = 8765
+# BENCH_PORT: another port, for load benchmarks run beside others on one machine.
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
 CONNECTIONS = 16
 SECONDS = 10
 WARM_UP_SECONDS = 2
 WORKERS = 4  # gunicorn's rule, 2 × cores + 1, less one: wrk needs a share of the 2 cores
-P99_GOAL_MS = 150
+# The goals of a cached public answer: a share of the floor's requests per second, in the same
+# run, and its 99th percentile.
+SHARE_GOAL = 0.8
+P99_GOAL_MS = 100
+CACHED, COMPUTED = "cached", "computed"
 
 
 def addresses(stop, today, month_end, ticket_code):
@@ -34,21 +39,21 @@ def addresses(stop, today, month_end, ticket_code):
     commitments = f"/structures/{stop.organisation.slug}/engagements/"
     return [
         ("minimal Django view (the floor)", "/bench/floor/", None),
-        ("public timetable /", "/", "half"),
-        ("stop page", stop.get_absolute_url(), None),
-        ("API openings, one stop, one month", f"/api/v1/openings?{month}&stop={stop.slug}", "half"),
-        ("API openings, every stop, one month", f"/api/v1/openings?{month}", None),
-        ("ICS feed of a stop", f"/arrets/{stop.slug}/calendrier.ics", None),
-        ("live status of a stop, API", f"/api/v1/stops/{stop.slug}/status", None),
-        ("live status of a stop, the part its page asks for", f"/arrets/{stop.slug}/statut/", None),
-        ("a visitor's ticket page (cached until its queue moves)", f"/ticket/{ticket_code}/", None),
-        ("a visitor's ticket, the part its page asks for every 30 s", f"/ticket/{ticket_code}/etat/", None),
-        ("open data: places of the national standard, CSV", "/donnees/lieux-mediation-numerique.csv", None),
-        ("open data: data·inclusion services", "/donnees/data-inclusion/services.json", None),
-        ("open data: the stops in GeoJSON", "/donnees/arrets.geojson", None),
-        ("open data: the page that lists the files", "/donnees/", None),
-        ("API stops, every stop, with opening_hours", "/api/v1/stops", None),
-        ("an organisation's commitments, 12 months (computed each time)", commitments, None),
+        ("public timetable /", "/", CACHED),
+        ("stop page", stop.get_absolute_url(), CACHED),
+        ("API openings, one stop, one month", f"/api/v1/openings?{month}&stop={stop.slug}", CACHED),
+        ("API openings, every stop, one month", f"/api/v1/openings?{month}", CACHED),
+        ("ICS feed of a stop", f"/arrets/{stop.slug}/calendrier.ics", CACHED),
+        ("live status of a stop, API", f"/api/v1/stops/{stop.slug}/status", CACHED),
+        ("live status of a stop, the part its page asks for", f"/arrets/{stop.slug}/statut/", CACHED),
+        ("a visitor's ticket page (cached until its queue moves)", f"/ticket/{ticket_code}/", CACHED),
+        ("a visitor's ticket, the part its page asks for every 30 s", f"/ticket/{ticket_code}/etat/", CACHED),
+        ("open data: places of the national standard, CSV", "/donnees/lieux-mediation-numerique.csv", CACHED),
+        ("open data: data·inclusion services", "/donnees/data-inclusion/services.json", CACHED),
+        ("open data: the stops in GeoJSON", "/donnees/arrets.geojson", CACHED),
+        ("open data: the page that lists the files", "/donnees/", CACHED),
+        ("API stops, every stop, with opening_hours", "/api/v1/stops", CACHED),
+        ("an organisation's commitments, 12 months (computed each time)", commitments, COMPUTED),
     ]
 
 
@@ -202,9 +207,11 @@ def run():
         share = figures["rps"] / floor
         size = figures["transfer"] / max(figures["rps"], 1)
         verdict = []
-        if goal == "half":
-            verdict.append("≥ 50 % of the floor: " + ("met" if share >= 0.5 else "NOT met"))
-        verdict.append(f"p99 < {P99_GOAL_MS} ms: " + ("met" if figures["p99"] < P99_GOAL_MS else "NOT met"))
+        if goal == CACHED:
+            verdict.append(f"≥ {SHARE_GOAL * 100:.0f} % of the floor: " + ("met" if share >= SHARE_GOAL else "NOT met"))
+            verdict.append(f"p99 < {P99_GOAL_MS} ms: " + ("met" if figures["p99"] < P99_GOAL_MS else "NOT met"))
+        elif goal == COMPUTED:
+            verdict.append("computed each time: none")
         lines.append(
             f"| {name} | {figures['rps']:,.0f} | {floor:,.0f} | {share:.0%} | {size / 1024:,.1f} KB "
             f"| {figures['p50']:.1f} ms | {figures['p99']:.1f} ms "

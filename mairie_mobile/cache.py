@@ -12,11 +12,27 @@ import redis
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 from mairie_mobile.faults import Outage
 
 STAND_INS = {"dummy": DummyCache, "locmem": LocMemCache}
+
+
+class KeptClients(RedisCacheClient):
+    """Django's client of Redis, which makes one `redis.Redis` per pool and keeps it (a
+    `redis.Redis` takes its connections from the pool: it is safe to share between threads)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
 
 
 class ResilientRedisCache(RedisCache):
@@ -24,6 +40,7 @@ class ResilientRedisCache(RedisCache):
         options = dict(params.get("OPTIONS", {}))
         when_down = options.pop("WHEN_DOWN", "dummy")
         super().__init__(server, {**params, "OPTIONS": options})
+        self._class = KeptClients
         self.outage = Outage.of(self._servers[0])
         # One per server and process: rate limits count in it across this process' threads.
         stand_in_options = {"MAX_ENTRIES": 10_000}

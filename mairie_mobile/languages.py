@@ -60,15 +60,21 @@ class LanguageMiddleware:
         return response
 
     def process_view(self, request, view, args, kwargs):
-        """A French address of a public page, asked by a visitor who wants another language."""
-        if request.method not in ("GET", "HEAD") or translation.get_language_from_path(request.path_info):
-            return None
-        if view not in public_views(get_resolver(getattr(request, "urlconf", None))):
-            return None
-        wanted = translation.get_language_from_request(request)
-        if wanted == FRENCH:
-            return None
-        return HttpResponseRedirect(in_language(request.get_full_path(), wanted))
+        target = redirect_for(request, view)
+        return HttpResponseRedirect(target) if target else None
+
+
+def redirect_for(request, view):
+    """The address to send the visitor to when they ask for the French address of a public page
+    (`view`) and want another language; None otherwise."""
+    if request.method not in ("GET", "HEAD") or translation.get_language_from_path(request.path_info):
+        return None
+    if view not in public_views(get_resolver(getattr(request, "urlconf", None))):
+        return None
+    wanted = translation.get_language_from_request(request)
+    if wanted == FRENCH:
+        return None
+    return in_language(request.get_full_path(), wanted)
 
 
 def _accepted_language(request):

@@ -113,6 +113,9 @@ MIDDLEWARE = [
     "mairie_mobile.languages.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Cached public answers, as early as they can be: the middleware below has nothing to do
+    # for a visitor without a session (stops/caching.py).
+    "stops.caching.PublicCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "mairie_mobile.middleware.RefuseControlCharactersMiddleware",

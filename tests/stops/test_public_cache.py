@@ -69,6 +69,44 @@ def test_a_second_visitor_is_answered_without_the_database(url, client, tuesday_
     assert without_token(second) == without_token(first)
 
 
+# Under a language's prefix, the answers do not vary with Accept-Language.
+IN_ENGLISH = ["/en/arrets/nathalie-sarraute/", "/en/arrets/nathalie-sarraute/calendrier.ics", "/en/donnees/"]
+
+
+@pytest.mark.parametrize("url", [*PUBLIC_ANSWERS, *LIVE_ANSWERS, *OPEN_DATA, *IN_ENGLISH, "/api/v1/stops"])
+@pytest.mark.parametrize("encoding", ["", "gzip, deflate, br"])
+def test_a_hit_is_answered_early_with_the_headers_of_the_computed_answer(url, encoding, tuesday_bus):
+    """PublicCacheMiddleware answers before the user is looked up, with the same headers, the
+    security headers included, and the same cookies (a page with a form: a CSRF cookie)."""
+    computed = Client().get(url, headers={"Accept-Encoding": encoding})
+    hit = Client().get(url, headers={"Accept-Encoding": encoding})
+    assert hasattr(computed.wsgi_request, "user")
+    assert not hasattr(hit.wsgi_request, "user")
+    assert hit.status_code == computed.status_code == 200
+    assert dict(hit.headers) | {"X-Request-ID": ""} == dict(computed.headers) | {"X-Request-ID": ""}
+    assert {name: dict(cookie) for name, cookie in hit.cookies.items()} == {
+        name: dict(cookie) for name, cookie in computed.cookies.items()
+    }
+
+
+@pytest.mark.parametrize("url", ["/arrets/nathalie-sarraute/?x=%00", "/api/v1/stops?organisation=%01"])
+def test_an_address_with_a_control_character_is_refused_though_its_page_is_cached(url, tuesday_bus):
+    """The middleware that refuses them comes after the public cache's: no answer is ever kept for such an address."""
+    page = url.split("?")[0]
+    for _ in range(2):
+        assert Client().get(page).status_code == 200
+    assert Client().get(url).status_code == 400
+
+
+@pytest.mark.parametrize("headers", [{"Accept-Language": "en"}, {"Cookie": "django_language=ar"}])
+def test_a_visitor_who_wants_another_language_is_sent_there_from_a_cached_page(headers, tuesday_bus):
+    assert Client().get("/arrets/nathalie-sarraute/").status_code == 200  # cached in French
+    Client().get("/arrets/nathalie-sarraute/")
+    redirected = Client().get("/arrets/nathalie-sarraute/", headers=headers)
+    assert redirected.status_code == 302
+    assert redirected["Location"] == f"/{'en' if 'Accept-Language' in headers else 'ar'}/arrets/nathalie-sarraute/"
+
+
 @pytest.mark.parametrize("url", PUBLIC_ANSWERS)
 def test_a_closure_shows_at_once_everywhere(url, client, tuesday_bus):
     before = client.get(url)

@@ -69,6 +69,21 @@ def test_a_ticket_asked_again_is_answered_without_the_database(
     assert again["X-Robots-Tag"] == "noindex, nofollow"
 
 
+@pytest.mark.parametrize("part", ["", "etat/"])
+@pytest.mark.parametrize("encoding", ["", "gzip, deflate, br"])
+def test_a_cached_ticket_is_answered_early_with_the_headers_of_the_computed_one(part, encoding, queue):
+    """The public cache's middleware serves it before the view's wrapping, and does what it
+    does: private, not indexed."""
+    url = f"/ticket/{queue[5].ticket_code}/{part}"
+    computed = Client().get(url, headers={"Accept-Encoding": encoding})
+    hit = Client().get(url, headers={"Accept-Encoding": encoding})
+    assert hasattr(computed.wsgi_request, "user")
+    assert not hasattr(hit.wsgi_request, "user")  # served early
+    assert hit.status_code == computed.status_code == 200
+    assert dict(hit.headers) | {"X-Request-ID": ""} == dict(computed.headers) | {"X-Request-ID": ""}
+    assert "no-store" in hit["Cache-Control"]
+
+
 def test_each_move_of_the_queue_shows_at_once(client, tuesday_bus, agent, other_agent, rsa, clock):
     first, second, mine = (intake.register(tuesday_bus, agent, [rsa]) for _ in range(3))
     assert "2 personnes avant vous" in page(client, mine)

@@ -46,17 +46,24 @@ def _ticket_answers(view):
     return answer
 
 
+def _cached_ticket_answer(request, response):
+    """What `_ticket_answers` does to a ticket's answer that the cache's middleware serves
+    before the view: kept private; to an address that guessed too many codes, left to the view,
+    which refuses it."""
+    return None if _guesses(request, count=False) else _private(response)
+
+
 # Cached per day: the page shows no time that moves but the day's end, when the ticket expires.
 @require_safe
 @_ticket_answers
-@cached(per="day", live=tickets.version_keys)
+@cached(per="day", live=tickets.version_keys, early=_cached_ticket_answer)
 def ticket(request, code):
     return _ticket(request, code, fragment=False)
 
 
 @require_safe
 @_ticket_answers
-@cached(per="day", live=tickets.version_keys)
+@cached(per="day", live=tickets.version_keys, early=_cached_ticket_answer)
 def ticket_state(request, code):
     """The part of the ticket's page that htmx asks for again and again."""
     return _ticket(request, code, fragment=True)
