@@ -222,16 +222,30 @@ class _Calendar:
         has_extras = {extra.stop_id for extra in extras}
         places = defaultdict(list)  # stop id -> [(row, position)] of its slots, for the stops with extras
         weekday = start.weekday()
+        last_day = len(days) - 1
+        stops, columns = self.stops, self.columns
         for slot in slots:
+            _, stop_id, slot_weekday, slot_start, slot_end, every, starts_on, ends_on = slot
             # Most slots apply from the first of their weekdays in the range: no date to compute.
-            first = (slot.weekday - weekday) % 7 if slot.starts_on is None else (_first_day(slot, start) - start).days
-            last = (min(slot.ends_on, days[-1]) - start).days if slot.ends_on else len(days) - 1
+            first = (slot_weekday - weekday) % 7 if starts_on is None else (_first_day(slot, start) - start).days
+            last = min((ends_on - start).days, last_day) if ends_on else last_day
             if first > last:
                 continue
-            row = rows[first % 7]
-            if slot.stop_id in has_extras:
-                places[slot.stop_id].append((row, len(row.entries)))
-            row.add(slot, self.stops[slot.stop_id], self.columns[slot.stop_id], first // 7, (last - first) // 7)
+            number = first % 7
+            row = rows[number]
+            if stop_id in has_extras:
+                places[stop_id].append((row, len(row.entries)))
+            # It applies on week `first // 7` and every `every` weeks for `more` weeks.
+            week, more = first // 7, (last - first) // 7
+            count = more // every + 1
+            if count == row.weeks:
+                applies = row.every_week
+            else:
+                applies = [False] * row.weeks
+                applies[week : week + more + 1 : every] = [True] * count
+            of_stop = columns[stop_id]
+            fields = of_stop.rows.get(number) or of_stop.of_row(number)
+            row.entries.append((slot, stops[stop_id], slot_start, slot_end, applies, fields))
 
         extras_of_day = defaultdict(list)
         for extra in extras:
@@ -287,18 +301,6 @@ class _Row:
         self.entries = []
         self.slots = self.stops = self.starts = self.ends = None
         self.applies = self.status = self.reason = self.known = self.kind = None
-
-    def add(self, slot, stop, columns, first, more):
-        """Add `slot` of `stop`, which applies on week `first` and every `every_weeks` for `more` weeks."""
-        every = slot.every_weeks
-        count = more // every + 1
-        if count == self.weeks:
-            applies = self.every_week
-        else:
-            applies = [False] * self.weeks
-            applies[first : first + more + 1 : every] = [True] * count
-        fields = columns.rows.get(self.number) or columns.of_row(self.number)
-        self.entries.append((slot, stop, slot.start, slot.end, applies, fields))
 
     def slot(self, position):
         return self.entries[position][0]
