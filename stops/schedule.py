@@ -297,7 +297,7 @@ class _Row:
         self.every_week = [True] * weeks
         # For each slot: (slot, stop, start, end, whether it applies each week, (status, reason, known,
         # kind) with one value a week). Then, transposed, a tuple of each for the slots, and for each
-        # week, a tuple of what each slot gives.
+        # week, a tuple of what each slot gives (`known`: None when every day's school holidays are known).
         self.entries = []
         self.slots = self.stops = self.starts = self.ends = None
         self.applies = self.status = self.reason = self.known = self.kind = None
@@ -318,8 +318,12 @@ class _Row:
             return
         self.slots, self.stops, self.starts, self.ends, applies, fields = zip(*self.entries, strict=True)
         self.applies = list(zip(*applies, strict=True))
-        by_field = zip(*fields, strict=True)
-        self.status, self.reason, self.known, self.kind = (list(zip(*field, strict=True)) for field in by_field)
+        status, reason, known, kind = zip(*fields, strict=True)
+        self.status, self.reason, self.kind = (list(zip(*field, strict=True)) for field in (status, reason, kind))
+        # Most often, every day's school holidays are known: nothing to transpose (the stops with the same
+        # columns share their lists).
+        everywhere_known = all(map(all, {id(days): days for days in known}.values()))
+        self.known = None if everywhere_known else list(zip(*known, strict=True))
 
     def cells(self, day, week):
         """The fields of the openings of `day`, in week `week`."""
@@ -332,7 +336,7 @@ class _Row:
                 self.status[week],
                 self.reason[week],
                 repeat(False),
-                self.known[week],
+                repeat(True) if self.known is None else self.known[week],
                 self.slots,
                 self.kind[week],
             ),
