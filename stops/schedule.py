@@ -117,6 +117,13 @@ def openings(start, end, stops=None):
 
     Sorted by date, start time and stop name. `stops` may be a queryset or a list.
     """
+    # Paused from the loading on: the thousands of objects loaded would otherwise set off collections,
+    # of what the caller holds too, before the openings are even made.
+    with _gc_paused():
+        return _openings(start, end, stops)
+
+
+def _openings(start, end, stops):
     if stops is None:
         stops = Stop.objects.active()
     stop_list = list(stops)
@@ -124,13 +131,12 @@ def openings(start, end, stops=None):
         return []
     stop_filter = stops if isinstance(stops, QuerySet) else stop_list
     calendar = _Calendar(start, end, stop_list, stop_filter)
-    # In (start, stop name) order, the slots give each day's openings in that order.
+    # In (start, stop name) order (a row's fields 3 and 1), the slots give each day's openings in that order.
     names = {stop.id: stop.name for stop in stop_list}
     rows = WeeklySlot.objects.filter(stop__in=stop_filter).values_list(*Slot._fields)
-    slots = sorted(map(_new_slot, rows), key=lambda slot: (slot.start, names[slot.stop_id]))
+    slots = list(map(_new_slot, sorted(rows, key=lambda row: (row[3], names[row[1]]))))
     extras = list(ExtraOpening.objects.filter(stop__in=stop_filter, date__range=(start, end)))
-    with _gc_paused():
-        return calendar.openings(slots, extras)
+    return calendar.openings(slots, extras)
 
 
 @contextmanager
@@ -227,7 +233,15 @@ class _Calendar:
         for slot in slots:
             _, stop_id, slot_weekday, slot_start, slot_end, every, starts_on, ends_on = slot
             # Most slots apply from the first of their weekdays in the range: no date to compute.
-            first = (slot_weekday - weekday) % 7 if starts_on is None else (_first_day(slot, start) - start).days
+            if starts_on is None:
+                first = (slot_weekday - weekday) % 7
+            else:
+                # Its first day (its first weekday from `starts_on`), then, if that is before the range,
+                # the first of its days in the range: one in every 7 × `every` days from it.
+                first = (starts_on - start).days
+                first += (slot_weekday - weekday - first) % 7
+                if first < 0:
+                    first %= 7 * every
             last = min((ends_on - start).days, last_day) if ends_on else last_day
             if first > last:
                 continue
