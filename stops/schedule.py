@@ -401,19 +401,18 @@ def _closed_days(start, end, stop_filter):
     country. Where closures of the same owner overlap, the first to begin (then the first created) says why.
     """
     closed = defaultdict(dict)
-    for closure in Closure.objects.filter(
-        Q(stop__isnull=True) | Q(stop__in=stop_filter), first_day__lte=end, last_day__gte=start
-    ).order_by("first_day", "pk"):
-        whose = (
-            ("stop", closure.stop_id)
-            if closure.stop_id
-            else ("organisation", closure.organisation_id)
-            if closure.organisation_id
-            else None
-        )
-        reason = (closure.reason_kind, closure.public_reason)
+    reasons = {}  # (reason kind, reason as typed) -> (reason kind, what the public reads)
+    rows = (
+        Closure.objects.filter(Q(stop__isnull=True) | Q(stop__in=stop_filter), first_day__lte=end, last_day__gte=start)
+        .order_by("first_day", "pk")
+        .values_list("stop_id", "organisation_id", "first_day", "last_day", "reason_kind", "reason")
+    )
+    for stop_id, organisation_id, first_day, last_day, *typed in rows:
+        whose = ("stop", stop_id) if stop_id else ("organisation", organisation_id) if organisation_id else None
+        if (reason := reasons.get(key := tuple(typed))) is None:
+            reason = reasons[key] = (key[0], Closure(reason_kind=key[0], reason=key[1]).public_reason)
         days = closed[whose]
-        for index in range((max(closure.first_day, start) - start).days, (min(closure.last_day, end) - start).days + 1):
+        for index in range((max(first_day, start) - start).days, (min(last_day, end) - start).days + 1):
             days.setdefault(index, reason)
     return closed
 
