@@ -135,7 +135,8 @@ def _openings(start, end, stops):
     names = {stop.id: stop.name for stop in stop_list}
     rows = WeeklySlot.objects.filter(stop__in=stop_filter).values_list(*Slot._fields)
     slots = list(map(_new_slot, sorted(rows, key=lambda row: (row[3], names[row[1]]))))
-    extras = list(ExtraOpening.objects.filter(stop__in=stop_filter, date__range=(start, end)))
+    extras = ExtraOpening.objects.filter(stop__in=stop_filter, date__range=(start, end))
+    extras = list(extras.values_list("stop_id", "date", "start", "end", "reason", named=True))
     return calendar.openings(slots, extras)
 
 
