@@ -46,6 +46,27 @@ PUBLIC_HOLIDAY_REASON = gettext_noop("Jour férié : %(name)s")
 STOP_FIELDS = ("name", "organisation", "postcode", "school_holidays_zone", "closed_on_public_holidays")
 
 
+class Slot(NamedTuple):
+    """A weekly slot as `openings()` loads it: the fields of a `WeeklySlot` row, without a model instance
+    (the national year's 6,000 instances took three times as long as their values). An opening names
+    the slot it comes from with it."""
+
+    id: int
+    stop_id: int
+    weekday: int
+    start: datetime.time
+    end: datetime.time
+    every_weeks: int
+    starts_on: datetime.date | None
+    ends_on: datetime.date | None
+
+    @property
+    def pk(self):
+        return self.id
+
+    first_day = WeeklySlot.first_day
+
+
 class Opening(NamedTuple):
     stop: Stop
     date: datetime.date
@@ -57,7 +78,7 @@ class Opening(NamedTuple):
     # False when the date is past the school holidays known for the stop's zone.
     school_holidays_known: bool = True
     # The weekly slot it comes from; None for an extra opening.
-    slot: WeeklySlot | None = None
+    slot: Slot | None = None
     # Why it is cancelled, as a ClosureReason value (the API gives it beside `reason`).
     reason_kind: str | None = None
 
@@ -96,6 +117,13 @@ def openings(start, end, stops=None):
 
     Sorted by date, start time and stop name. `stops` may be a queryset or a list.
     """
+    # Paused from the loading on: the thousands of objects loaded would otherwise set off collections,
+    # of what the caller holds too, before the openings are even made.
+    with _gc_paused():
+        return _openings(start, end, stops)
+
+
+def _openings(start, end, stops):
     if stops is None:
         stops = Stop.objects.active()
     stop_list = list(stops)
@@ -103,12 +131,13 @@ def openings(start, end, stops=None):
         return []
     stop_filter = stops if isinstance(stops, QuerySet) else stop_list
     calendar = _Calendar(start, end, stop_list, stop_filter)
-    # In (start, stop name) order, the slots give each day's openings in that order.
+    # In (start, stop name) order (a row's fields 3 and 1), the slots give each day's openings in that order.
     names = {stop.id: stop.name for stop in stop_list}
-    slots = sorted(WeeklySlot.objects.filter(stop__in=stop_filter), key=lambda slot: (slot.start, names[slot.stop_id]))
-    extras = list(ExtraOpening.objects.filter(stop__in=stop_filter, date__range=(start, end)))
-    with _gc_paused():
-        return calendar.openings(slots, extras)
+    rows = WeeklySlot.objects.filter(stop__in=stop_filter).values_list(*Slot._fields)
+    slots = list(map(_new_slot, sorted(rows, key=lambda row: (row[3], names[row[1]]))))
+    extras = ExtraOpening.objects.filter(stop__in=stop_filter, date__range=(start, end))
+    extras = list(extras.values_list("stop_id", "date", "start", "end", "reason", named=True))
+    return calendar.openings(slots, extras)
 
 
 @contextmanager
@@ -134,6 +163,7 @@ def closures_of(stop):
 
 # Opening._make without its check of the number of fields: the engine gives them all.
 _new_opening = partial(tuple.__new__, Opening)
+_new_slot = partial(tuple.__new__, Slot)
 
 
 def _day_order(opening):
@@ -199,16 +229,38 @@ class _Calendar:
         has_extras = {extra.stop_id for extra in extras}
         places = defaultdict(list)  # stop id -> [(row, position)] of its slots, for the stops with extras
         weekday = start.weekday()
+        last_day = len(days) - 1
+        stops, columns = self.stops, self.columns
         for slot in slots:
+            _, stop_id, slot_weekday, slot_start, slot_end, every, starts_on, ends_on = slot
             # Most slots apply from the first of their weekdays in the range: no date to compute.
-            first = (slot.weekday - weekday) % 7 if slot.starts_on is None else (_first_day(slot, start) - start).days
-            last = (min(slot.ends_on, days[-1]) - start).days if slot.ends_on else len(days) - 1
+            if starts_on is None:
+                first = (slot_weekday - weekday) % 7
+            else:
+                # Its first day (its first weekday from `starts_on`), then, if that is before the range,
+                # the first of its days in the range: one in every 7 × `every` days from it.
+                first = (starts_on - start).days
+                first += (slot_weekday - weekday - first) % 7
+                if first < 0:
+                    first %= 7 * every
+            last = min((ends_on - start).days, last_day) if ends_on else last_day
             if first > last:
                 continue
-            row = rows[first % 7]
-            if slot.stop_id in has_extras:
-                places[slot.stop_id].append((row, len(row.entries)))
-            row.add(slot, self.stops[slot.stop_id], self.columns[slot.stop_id], first // 7, (last - first) // 7)
+            number = first % 7
+            row = rows[number]
+            if stop_id in has_extras:
+                places[stop_id].append((row, len(row.entries)))
+            # It applies on week `first // 7` and every `every` weeks for `more` weeks.
+            week, more = first // 7, (last - first) // 7
+            count = more // every + 1
+            if count == row.weeks:
+                applies = row.every_week
+            else:
+                applies = [False] * row.weeks
+                applies[week : week + more + 1 : every] = [True] * count
+            of_stop = columns[stop_id]
+            fields = of_stop.rows.get(number) or of_stop.of_row(number)
+            row.entries.append((slot, stops[stop_id], slot_start, slot_end, applies, fields))
 
         extras_of_day = defaultdict(list)
         for extra in extras:
@@ -260,22 +312,10 @@ class _Row:
         self.every_week = [True] * weeks
         # For each slot: (slot, stop, start, end, whether it applies each week, (status, reason, known,
         # kind) with one value a week). Then, transposed, a tuple of each for the slots, and for each
-        # week, a tuple of what each slot gives.
+        # week, a tuple of what each slot gives (`known`: None when every day's school holidays are known).
         self.entries = []
         self.slots = self.stops = self.starts = self.ends = None
         self.applies = self.status = self.reason = self.known = self.kind = None
-
-    def add(self, slot, stop, columns, first, more):
-        """Add `slot` of `stop`, which applies on week `first` and every `every_weeks` for `more` weeks."""
-        every = slot.every_weeks
-        count = more // every + 1
-        if count == self.weeks:
-            applies = self.every_week
-        else:
-            applies = [False] * self.weeks
-            applies[first : first + more + 1 : every] = [True] * count
-        fields = columns.rows.get(self.number) or columns.of_row(self.number)
-        self.entries.append((slot, stop, slot.start, slot.end, applies, fields))
 
     def slot(self, position):
         return self.entries[position][0]
@@ -293,8 +333,12 @@ class _Row:
             return
         self.slots, self.stops, self.starts, self.ends, applies, fields = zip(*self.entries, strict=True)
         self.applies = list(zip(*applies, strict=True))
-        by_field = zip(*fields, strict=True)
-        self.status, self.reason, self.known, self.kind = (list(zip(*field, strict=True)) for field in by_field)
+        status, reason, known, kind = zip(*fields, strict=True)
+        self.status, self.reason, self.kind = (list(zip(*field, strict=True)) for field in (status, reason, kind))
+        # Most often, every day's school holidays are known: nothing to transpose (the stops with the same
+        # columns share their lists).
+        everywhere_known = all(map(all, {id(days): days for days in known}.values()))
+        self.known = None if everywhere_known else list(zip(*known, strict=True))
 
     def cells(self, day, week):
         """The fields of the openings of `day`, in week `week`."""
@@ -307,7 +351,7 @@ class _Row:
                 self.status[week],
                 self.reason[week],
                 repeat(False),
-                self.known[week],
+                repeat(True) if self.known is None else self.known[week],
                 self.slots,
                 self.kind[week],
             ),
@@ -358,19 +402,18 @@ def _closed_days(start, end, stop_filter):
     country. Where closures of the same owner overlap, the first to begin (then the first created) says why.
     """
     closed = defaultdict(dict)
-    for closure in Closure.objects.filter(
-        Q(stop__isnull=True) | Q(stop__in=stop_filter), first_day__lte=end, last_day__gte=start
-    ).order_by("first_day", "pk"):
-        whose = (
-            ("stop", closure.stop_id)
-            if closure.stop_id
-            else ("organisation", closure.organisation_id)
-            if closure.organisation_id
-            else None
-        )
-        reason = (closure.reason_kind, closure.public_reason)
+    reasons = {}  # (reason kind, reason as typed) -> (reason kind, what the public reads)
+    rows = (
+        Closure.objects.filter(Q(stop__isnull=True) | Q(stop__in=stop_filter), first_day__lte=end, last_day__gte=start)
+        .order_by("first_day", "pk")
+        .values_list("stop_id", "organisation_id", "first_day", "last_day", "reason_kind", "reason")
+    )
+    for stop_id, organisation_id, first_day, last_day, kind, typed in rows:
+        whose = ("stop", stop_id) if stop_id else ("organisation", organisation_id) if organisation_id else None
+        if (reason := reasons.get((kind, typed))) is None:
+            reason = reasons[kind, typed] = (kind, Closure(reason_kind=kind, reason=typed).public_reason)
         days = closed[whose]
-        for index in range((max(closure.first_day, start) - start).days, (min(closure.last_day, end) - start).days + 1):
+        for index in range((max(first_day, start) - start).days, (min(last_day, end) - start).days + 1):
             days.setdefault(index, reason)
     return closed
 
