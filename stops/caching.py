@@ -37,8 +37,10 @@ answers Redis kept from before the change are not served.
 
 import hashlib
 import re
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from functools import lru_cache, wraps
 from urllib.parse import urlencode
 
@@ -61,6 +63,9 @@ from partners.models import Partner
 from stops.models import Closure, ExtraOpening, SchoolHoliday, StalePublicCache, Stop, WeeklySlot
 
 VERSION_KEY = "schedule-version"
+# The content of the entries each process keeps beside the cache (_Kept), at most: a 4 MB answer
+# of every stop fits, with the timetables and stop pages most asked for.
+KEPT_BYTES = 32 * 1024 * 1024
 CSRF_PLACEHOLDER = "csrf-token-of-the-visitor"
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 # Past this, an unused answer leaves the cache (a change makes it unreachable at once);
@@ -201,6 +206,7 @@ def cached(per=None, live=None, early=None):
                         entries = _entries(key, response, current)
                         cache.set_many(entries, TIMEOUT[per])
                         entry = entries[wanted]
+                        KEPT.put(wanted, entry)
                     finally:
                         _release(lock, token)
             return _answer(request, entry)
@@ -220,21 +226,62 @@ def _not_to_keep(response):
 SERVED = {}
 
 
+class _Kept:
+    """The entries this process served last, up to `limit` bytes of content: a hit whose entry
+    is here and of the current version (read from the cache at each request, as ever) neither
+    fetches nor unpickles it again. An entry of an older version is never served from here."""
+
+    def __init__(self, limit):
+        self.limit, self.size, self.entries, self.lock = limit, 0, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        key = cache.make_key(key)  # with the cache's prefix, as Redis keeps it
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key, entry):
+        size = len(entry["content"])
+        if size > self.limit:
+            return
+        key = cache.make_key(key)
+        with self.lock:
+            if (old := self.entries.pop(key, None)) is not None:
+                self.size -= len(old["content"])
+            self.entries[key] = entry
+            self.size += size
+            while self.size > self.limit:
+                _key, dropped = self.entries.popitem(last=False)
+                self.size -= len(dropped["content"])
+
+
+KEPT = _Kept(KEPT_BYTES)
+
+
 def _lookup(request, per, live):
     """(key, the key of the representation wanted, the current version, the fresh entry or None),
-    in one round trip to the cache. The version is None while the cache is unreachable."""
+    in one round trip to the cache (two when this process does not hold the entry of the
+    current version). The version is None while the cache is unreachable."""
     # Each representation has its own entry: a client fetches only the one it is sent.
     key = _key(request, per)
     wanted = f"{key}:gzip" if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")) else key
     live_keys = live(request) if live else []
-    found = cache.get_many([VERSION_KEY, *live_keys, wanted])
+    kept = KEPT.get(wanted)
+    found = cache.get_many([VERSION_KEY, *live_keys] if kept else [VERSION_KEY, *live_keys, wanted])
     current = found.get(VERSION_KEY) or version()
     if current is None:
         return key, wanted, None, None
     if live_keys:
         current = _with_live_versions(current, live_keys, found)
-    entry = found.get(wanted)
-    return key, wanted, current, entry if _fresh(entry, current) else None
+    if _fresh(kept, current):
+        return key, wanted, current, kept
+    entry = cache.get(wanted) if kept else found.get(wanted)
+    if not _fresh(entry, current):
+        return key, wanted, current, None
+    KEPT.put(wanted, entry)
+    return key, wanted, current, entry
 
 
 class PublicCacheMiddleware:

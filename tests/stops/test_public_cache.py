@@ -8,6 +8,7 @@ import threading
 
 import pytest
 import time_machine
+from django.core.cache import caches
 from django.http import HttpResponse
 from django.test import Client, RequestFactory, override_settings
 
@@ -404,3 +405,33 @@ def test_a_visitor_waits_for_another_worker_only_so_long(monkeypatch):
     assert view.calls == 2
     view.release.set()
     first.join(10)
+
+
+def test_a_hit_this_process_holds_is_not_fetched_again_and_never_served_once_the_version_moves(
+    tuesday_bus, monkeypatch
+):
+    url = "/api/v1/openings?start=2025-03-10&end=2025-03-16&stop=nathalie-sarraute"
+    first = Client().get(url)
+    asked = []
+    backend = caches["default"]
+    get_many = backend.get_many
+    monkeypatch.setattr(backend, "get_many", lambda keys: asked.append(keys) or get_many(keys))
+    again = Client().get(url)
+    assert again.content == first.content
+    assert asked == [[caching.VERSION_KEY]]  # the version only: the entry is the process's
+    ClosureFactory(stop=tuesday_bus, first_day=TUESDAY, last_day=TUESDAY, reason="Bus en panne")
+    assert b'"status": "cancelled"' in Client().get(url).content
+
+
+def test_what_a_process_holds_is_bounded_oldest_first():
+    kept = caching._Kept(limit=12)
+    kept.put("a", {"content": b"123456"})
+    kept.put("b", {"content": b"1234"})
+    assert kept.get("a") is not None  # a is now the latest used
+    kept.put("c", {"content": b"12345"})
+    assert kept.get("b") is None
+    assert kept.get("a") is not None
+    assert kept.get("c") is not None
+    kept.put("huge", {"content": b"x" * 13})
+    assert kept.get("huge") is None
+    assert kept.size == 11
