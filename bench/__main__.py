@@ -93,7 +93,7 @@ def schedule_benchmarks(runs):
     new_opening = functools.partial(tuple.__new__, schedule.Opening)
 
     def reference():
-        with schedule._gc_paused():
+        with schedule.gc_paused():
             return list(map(new_opening, fields))
 
     # Taking turns, run after run.
@@ -192,7 +192,7 @@ def optimisation_benchmarks(runs):
 
     variants = {
         "as it is": {},
-        "garbage collector left on": {"_gc_paused": contextlib.nullcontext},
+        "garbage collector left on": {"gc_paused": contextlib.nullcontext},
         "openings made with Opening._make": {"_new_opening": schedule.Opening._make},
     }
 

@@ -12,10 +12,8 @@ every feed, is written by icalendar, once per process.
 
 import datetime
 import functools
-import gc
 import re
 from collections import defaultdict
-from contextlib import contextmanager
 from operator import attrgetter
 
 from django.conf import settings
@@ -52,7 +50,7 @@ def stops_feed(stops, name, uid, today):
     # of them is in a reference cycle, and once the feed is written they are freed by their
     # reference counts. Left on, it scanned them again and again as they were grouped and
     # written (a third of the time for the feed of every stop).
-    with _gc_paused():
+    with schedule.gc_paused():
         return calendar_feed(schedule.openings(start, end, stops), name, uid, stamp)
 
 
@@ -115,17 +113,6 @@ def content_line(line):
         start, room = cut, LINE_OCTETS - 1  # the space that starts a folded line counts
     parts.append(data[start:])
     return b"\r\n ".join(parts) + b"\r\n"
-
-
-@contextmanager
-def _gc_paused():
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @functools.cache

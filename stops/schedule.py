@@ -119,7 +119,7 @@ def openings(start, end, stops=None):
     """
     # Paused from the loading on: the thousands of objects loaded would otherwise set off collections,
     # of what the caller holds too, before the openings are even made.
-    with _gc_paused():
+    with gc_paused():
         return _openings(start, end, stops)
 
 
@@ -141,7 +141,7 @@ def _openings(start, end, stops):
 
 
 @contextmanager
-def _gc_paused():
+def gc_paused():
     """Hundreds of thousands of openings, none of them in a reference cycle: the cyclic
     garbage collector would only rescan them again and again while they are made."""
     was_enabled = gc.isenabled()

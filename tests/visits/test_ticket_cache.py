@@ -4,33 +4,18 @@ stops/caching.py), and every move of the queue, alert or opinion shows at once."
 import re
 
 import pytest
-import time_machine
 from django.test import Client
 
-from partners.models import Procedure, Reason
 from stops.caching import CSRF_PLACEHOLDER
 from stops.models import Stop
 from tests.visits.test_feedback import answer
 from tests.visits.test_ticket_alerts import MOBILE
-from tests.visits.test_tickets import at, page_text
+from tests.visits.test_tickets import clock, page_text, rsa
 from visits import intake
 from visits.models import TicketAlert
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(at(10), tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def rsa():
-    procedure = Procedure.objects.select_related("partner").get(
-        partner__code="caf", label="Déclaration trimestrielle RSA"
-    )
-    return Reason.of(procedure.partner, procedure)
+__all__ = ["clock", "rsa"]  # the fixtures of the ticket tests apply here too
 
 
 @pytest.fixture
