@@ -41,6 +41,7 @@ answers Redis kept from before the change are not served.
 
 import hashlib
 import re
+import secrets
 import threading
 import time
 import uuid
@@ -55,7 +56,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.http import HttpResponse
 from django.middleware.clickjacking import XFrameOptionsMiddleware
-from django.middleware.csrf import get_token
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.urls import Resolver404, get_resolver
 from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
@@ -71,6 +72,8 @@ VERSION_KEY = "schedule-version"
 # of every stop fits, with the timetables and stop pages most asked for.
 KEPT_BYTES = 32 * 1024 * 1024
 CSRF_PLACEHOLDER = "csrf-token-of-the-visitor"
+# Beside each entry, its version alone (see _stored).
+VERSION_SUFFIX = ":version"
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 # Past this, an unused answer leaves the cache (a change makes it unreachable at once);
 # an answer keyed on the minute is of no use once the minute is over.
@@ -208,7 +211,8 @@ def cached(per=None, live=None, early=None):
                         if response.status_code != 200 or response.streaming or _not_to_keep(response):
                             return _with_token(request, response)
                         entries = _entries(key, response, current)
-                        cache.set_many(entries, TIMEOUT[per])
+                        versions = {f"{name}{VERSION_SUFFIX}": current for name in entries}
+                        cache.set_many(entries | versions, TIMEOUT[per])
                         entry = entries[wanted]
                         KEPT.put(wanted, entry)
                     finally:
@@ -281,7 +285,7 @@ def _lookup(request, per, live):
         current = _with_live_versions(current, live_keys, found)
     if _fresh(kept, current):
         return key, wanted, current, kept
-    entry = cache.get(wanted) if kept else found.get(wanted)
+    entry = _stored(wanted, current) if kept else found.get(wanted)
     if not _fresh(entry, current):
         return key, wanted, current, None
     KEPT.put(wanted, entry)
@@ -337,6 +341,16 @@ def _fresh(entry, current):
     return entry is not None and entry.get("version") == current
 
 
+def _stored(wanted, current):
+    """The entry `wanted` of version `current` in the cache, or None. Its version, kept beside
+    it, is read first: after a change, the entry of the version before (4 MB for the openings
+    of every stop over a month) is not fetched and unpickled only to be found stale."""
+    if cache.get(f"{wanted}{VERSION_SUFFIX}") != current:
+        return None
+    entry = cache.get(wanted)
+    return entry if _fresh(entry, current) else None
+
+
 def _wait_for_turn(lock, token, wanted, current):
     """The answer another worker has just computed, or None when this worker is to compute
     it: it took `lock`, or waited long enough. An answer that is not cached (an error, a
@@ -347,11 +361,9 @@ def _wait_for_turn(lock, token, wanted, current):
             return None
         time.sleep(pause)
         pause = min(pause * 2, 0.1)
-        entry = cache.get(wanted)
-        if _fresh(entry, current):
+        if (entry := _stored(wanted, current)) is not None:
             return entry
-    entry = cache.get(wanted)  # stored just before the lock was let go?
-    if _fresh(entry, current):
+    if (entry := _stored(wanted, current)) is not None:  # stored just before the lock was let go?
         _release(lock, token)
         return entry
     return None
@@ -404,8 +416,39 @@ def _answer(request, entry):
 def _with_token(request, response):
     placeholder = CSRF_PLACEHOLDER.encode()
     if placeholder in response.content:
-        response.content = response.content.replace(placeholder, get_token(request).encode())
+        response.content = response.content.replace(placeholder, visitor_token(request).encode())
     return response
+
+
+# The characters of a CSRF secret, and their positions, for masking one.
+_CSRF_POSITIONS = {char: position for position, char in enumerate(CSRF_ALLOWED_CHARS)}
+# A random byte below this, modulo the number of characters, draws each of them as often.
+_CSRF_BYTE_LIMIT = 256 - 256 % len(CSRF_ALLOWED_CHARS)
+
+
+def visitor_token(request):
+    """What django.middleware.csrf.get_token gives, and does to the request (its CSRF cookie is
+    set or renewed), its random characters drawn from one call to the system's generator:
+    Django's own draws one call per character, 64 for a new visitor, a fifth of the time of
+    a cached stop page under load (README, "Under load"). Accepted by CsrfViewMiddleware as
+    its own tokens are (tests/stops/test_public_cache.py)."""
+    secret = request.META.get("CSRF_COOKIE") or _random_csrf_string()
+    request.META.update({"CSRF_COOKIE": secret, "CSRF_COOKIE_NEEDS_UPDATE": True})
+    mask = _random_csrf_string()
+    count = len(CSRF_ALLOWED_CHARS)
+    cipher = (
+        CSRF_ALLOWED_CHARS[(_CSRF_POSITIONS[a] + _CSRF_POSITIONS[b]) % count] for a, b in zip(secret, mask, strict=True)
+    )
+    return mask + "".join(cipher)
+
+
+def _random_csrf_string():
+    """CSRF_SECRET_LENGTH characters of CSRF_ALLOWED_CHARS, each drawn uniformly."""
+    drawn, count = "", len(CSRF_ALLOWED_CHARS)
+    while len(drawn) < CSRF_SECRET_LENGTH:
+        random = secrets.token_bytes(2 * CSRF_SECRET_LENGTH)
+        drawn += "".join(CSRF_ALLOWED_CHARS[byte % count] for byte in random if byte < _CSRF_BYTE_LIMIT)
+    return drawn[:CSRF_SECRET_LENGTH]
 
 
 def csrf_placeholder(request):
