@@ -234,7 +234,7 @@ def list_openings(request, query: Query[OpeningsQuery]):
             400, _("La période demandée dépasse %(days)s jours : rapprochez start et end.") % {"days": MAX_RANGE_DAYS}
         )
     # The fields the engine reads, and the slug: nothing else of a stop is written.
-    stops = _of_organisation(Stop.objects.active(), query.organisation).only("slug", *schedule.STOP_FIELDS)
+    stops = schedule.stop_values(_of_organisation(Stop.objects.active(), query.organisation), "slug")
     if query.stop is not None:
         stops = list(stops.filter(slug=query.stop))
         if not stops:

@@ -46,6 +46,13 @@ PUBLIC_HOLIDAY_REASON = gettext_noop("Jour férié : %(name)s")
 STOP_FIELDS = ("name", "organisation", "postcode", "school_holidays_zone", "closed_on_public_holidays")
 
 
+def stop_values(stops, *more):
+    """`stops` (a queryset) as rows of the fields openings() reads, and of `more`: for a caller that
+    writes values only, such as the API. Openings name such a row as their stop (`opening.stop.name`,
+    `opening.stop.slug`...), and 3,000 rows load in a third of the time of 3,000 `Stop` objects."""
+    return stops.values_list("id", *STOP_FIELDS[:1], "organisation_id", *STOP_FIELDS[2:], *more, named=True)
+
+
 class Slot(NamedTuple):
     """A weekly slot as `openings()` loads it: the fields of a `WeeklySlot` row, without a model instance
     (the national year's 6,000 instances took three times as long as their values). An opening names
@@ -115,7 +122,8 @@ def ended(day, end, moment):
 def openings(start, end, stops=None):
     """Every opening of `stops` (default: the active stops) from `start` to `end` inclusive.
 
-    Sorted by date, start time and stop name. `stops` may be a queryset or a list.
+    Sorted by date, start time and stop name. `stops` may be a queryset or a list, of `Stop`
+    objects or of rows (`stop_values`).
     """
     # Paused from the loading on: the thousands of objects loaded would otherwise set off collections,
     # of what the caller holds too, before the openings are even made.
@@ -129,7 +137,7 @@ def _openings(start, end, stops):
     stop_list = list(stops)
     if not stop_list or end < start:
         return []
-    stop_filter = stops if isinstance(stops, QuerySet) else stop_list
+    stop_filter = stops.values("pk") if isinstance(stops, QuerySet) else [stop.id for stop in stop_list]
     calendar = _Calendar(start, end, stop_list, stop_filter)
     # In (start, stop name) order (a row's fields 3 and 1), the slots give each day's openings in that order.
     names = {stop.id: stop.name for stop in stop_list}
@@ -280,7 +288,7 @@ class _Calendar:
                 if row is rows[index % 7] and hours_overlap(opening, row.slot(position)):
                     row.cancel(position, index // 7)
             extras_of_day[index] = [
-                *(o for o in extras_of_day[index] if not (o.stop.pk == extra.stop_id and hours_overlap(opening, o))),
+                *(o for o in extras_of_day[index] if not (o.stop.id == extra.stop_id and hours_overlap(opening, o))),
                 opening,
             ]
 
