@@ -135,3 +135,17 @@ def test_the_same_for_some_stops_in_another_language(territory):
         ]
     assert {opening.stop for opening in found} <= set(some)
     assert {opening.reason_kind for opening in found} >= {ClosureReason.SCHOOL_HOLIDAYS, ClosureReason.PUBLIC_HOLIDAY}
+
+
+@pytest.mark.parametrize(("start", "end"), RANGES[:3])
+def test_the_same_for_stops_given_as_rows(territory, start, end):
+    """The API passes rows of the fields the engine reads (schedule.stop_values): each opening names
+    its stop's row, the openings are the same, extra ones over usual ones included."""
+    rows = schedule.stop_values(Stop.objects.active(), "slug")
+    found = schedule.openings(start, end, rows)
+    expected = schedule.openings(start, end)
+    assert [(opening.stop.id, opening.stop.slug) for opening in found] == [
+        (opening.stop.pk, opening.stop.slug) for opening in expected
+    ]
+    assert [opening[1:] for opening in found] == [opening[1:] for opening in expected]
+    assert any(opening.extra for opening in found)
