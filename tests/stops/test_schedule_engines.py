@@ -149,3 +149,11 @@ def test_the_same_for_stops_given_as_rows(territory, start, end):
     ]
     assert [opening[1:] for opening in found] == [opening[1:] for opening in expected]
     assert any(opening.extra for opening in found)
+
+
+@pytest.mark.parametrize(("start", "end"), RANGES[:3])
+def test_the_openings_fields_are_those_of_the_openings(territory, start, end):
+    expected = schedule.openings(start, end)
+    found = schedule.opening_fields(start, end)
+    assert found == [tuple(opening) for opening in expected]
+    assert any(opening.extra for opening in expected)
