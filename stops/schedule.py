@@ -128,7 +128,7 @@ def openings(start, end, stops=None):
     # Paused from the loading on: the thousands of objects loaded would otherwise set off collections,
     # of what the caller holds too, before the openings are even made.
     with gc_paused():
-        return _openings(start, end, stops, _new_opening)
+        return _openings(start, end, stops, Opening)
 
 
 def opening_fields(start, end, stops=None):
@@ -177,8 +177,12 @@ def closures_of(stop):
     )
 
 
-# Opening._make without its check of the number of fields: the engine gives them all.
-_new_opening = partial(tuple.__new__, Opening)
+def _made(kind, fields):
+    """Each tuple of `fields` made a `kind`: kind._make without its check of the number of fields
+    (the engine gives them all), through `map` with no function of ours in between."""
+    return map(tuple.__new__, repeat(kind), fields)
+
+
 _new_slot = partial(tuple.__new__, Slot)
 
 
@@ -238,8 +242,8 @@ class _Calendar:
         The days fall in 7 rows by their number modulo 7, one weekday each, and each row in weeks. A
         row holds the slots of its weekday, with for each slot and week whether it applies and what
         the columns of its stop say. Turned into one tuple per week with `zip(*...)`, they give each
-        day's openings, made in the order they are returned, with `make` (None: left as the tuples of
-        their fields).
+        day's openings, made in the order they are returned, of the class `make` (None: left as the
+        tuples of their fields).
         """
         days, start = self.days, self.start
         rows = [_Row(number, len(range(number, len(days), 7))) for number in range(7)]
@@ -307,7 +311,7 @@ class _Calendar:
         for index, day in enumerate(days):
             made = rows[index % 7].cells(day, index // 7)
             if make is not None:
-                made = map(make, made)
+                made = _made(make, made)
             if index in extras_of_day:
                 made = list(made)
                 for opening in extras_of_day[index]:
