@@ -6,7 +6,17 @@ While Redis is down (see `mairie_mobile.faults`), each call goes to a stand-in i
   visitor, as without a cache, and never served stale from one process' memory;
 - with `"WHEN_DOWN": "locmem"` in OPTIONS, a memory cache of this process: the rate limits'
   counters go on, each process counting on its own until Redis answers again.
+
+The keys named in `"TRACKED"` (prefixes) are versions read at almost every request: the
+schedule's, and the live ones of the queues and marks (stops/caching.py). Each process keeps
+the values it read of them while Redis, which tracks these keys for it (`Tracked`), has not
+said they changed: a cached answer is then served without a round trip to Redis.
 """
+
+import os
+import threading
+import time
+from itertools import chain
 
 import redis
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -14,7 +24,7 @@ from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
-from mairie_mobile.faults import Outage
+from mairie_mobile.faults import RETRY_SECONDS, Outage
 
 STAND_INS = {"dummy": DummyCache, "locmem": LocMemCache}
 
@@ -35,13 +45,136 @@ class KeptClients(RedisCacheClient):
         return client
 
 
+class Tracked:
+    """The values of some keys, kept by this process while Redis says they have not changed.
+
+    Redis' client-side caching, broadcasting mode: a connection of this process's own asks
+    Redis to track every key that starts with one of `prefixes`, and is told of each change
+    to one of them, by anyone, on any server of the app (an invalidation message, read at
+    the start of each `held`). A value is served from here only
+    - while that connection is up, and answered a PING within TRUST_SECONDS: a Redis that
+      stopped answering (a cut network says nothing) is not trusted for longer;
+    - while no outage of the server is known to this process (mairie_mobile.faults).
+    Else every read goes to Redis, as without this, and what was kept is forgotten: changes
+    may have been missed. A write of this process forgets its keys at once.
+    """
+
+    PING_SECONDS = 0.5
+    TRUST_SECONDS = 1.5
+    CHANNEL = b"__redis__:invalidate"
+
+    def __init__(self, cache, prefixes):
+        self.cache, self.prefixes = cache, tuple(prefixes)
+        self.lock = threading.Lock()
+        self.values, self.keys = {}, {}  # key -> value; its name in Redis -> key
+        self.connection, self.pid, self.next_try = None, None, 0.0
+        self.pinged_at = self.answered_at = 0.0
+
+    def tracks(self, key):
+        return key.startswith(self.prefixes)
+
+    def held(self, keys):
+        """({key: value} of `keys` kept here, the others) after reading what Redis said."""
+        with self.lock:
+            if not self._trusted():
+                return {}, keys
+            held = {key: self.values[key] for key in keys if key in self.values}
+            return held, [key for key in keys if key not in held]
+
+    def keep(self, found):
+        """Keep the values of `found` just read from Redis, of keys tracked. Read after `held`
+        read what Redis said: a change made since will be said at the next `held`."""
+        with self.lock:
+            if self.connection is None or self.cache.outage.ongoing:
+                return
+            for key, value in found.items():
+                if self.tracks(key):
+                    self.values[key] = value
+                    self.keys[self.cache.make_key(key).encode()] = key
+
+    def forget(self, keys=None):
+        """Forget `keys` (None: every key), written by this process."""
+        with self.lock:
+            if keys is None:
+                self.values.clear()
+                return
+            for key in keys:
+                self.values.pop(key, None)
+
+    def _trusted(self):
+        now = time.monotonic()
+        if self.pid != os.getpid():  # a new process (forked): the connection is its parent's
+            self.connection, self.pid = None, os.getpid()
+            self.values.clear()
+        if self.cache.outage.ongoing:
+            self._drop()
+            return False
+        if self.connection is None and (now < self.next_try or not self._connect(now)):
+            return False
+        try:
+            while self.connection.can_read(timeout=0):
+                self._read(self.connection.read_response(), now)
+            if now - self.pinged_at >= self.PING_SECONDS:
+                self.connection.send_command("PING")
+                self.pinged_at = now
+        except (redis.RedisError, OSError):
+            self._drop()
+            return False
+        if now - self.answered_at > self.TRUST_SECONDS:
+            self.values.clear()  # kept, but not served: the next reads go to Redis
+            return False
+        return True
+
+    def _read(self, message, now):
+        kind = message[0]
+        if kind == b"pong":
+            self.answered_at = now
+        elif kind == b"message" and message[1] == self.CHANNEL:
+            if message[2] is None:  # every key (FLUSHDB, FLUSHALL)
+                self.values.clear()
+            for name in message[2] or ():
+                self.values.pop(self.keys.get(name), None)
+
+    def _connect(self, now):
+        """Open the tracking connection: a client of its own, to which Redis sends what it tracks."""
+        self.next_try = now + RETRY_SECONDS
+        pool = self.cache._cache._get_connection_pool(write=False)
+        connection = pool.connection_class(**{**pool.connection_kwargs, "protocol": 2})
+        prefixes = [self.cache.make_key(prefix) for prefix in self.prefixes]
+        try:
+            connection.connect()
+            connection.send_command("CLIENT", "ID")
+            own = connection.read_response()
+            connection.send_command(
+                "CLIENT", "TRACKING", "ON", "REDIRECT", own, "BCAST", *chain(*(("PREFIX", p) for p in prefixes))
+            )
+            connection.read_response()
+            connection.send_command("SUBSCRIBE", self.CHANNEL)
+            connection.read_response()
+        except (redis.RedisError, OSError):
+            connection.disconnect()
+            return False
+        self.values.clear()  # what was kept before this connection may have changed unsaid
+        self.connection, self.answered_at = connection, now
+        return True
+
+    def _drop(self):
+        self.values.clear()
+        if self.connection is not None:
+            self.connection.disconnect()
+            self.connection = None
+            self.next_try = time.monotonic() + RETRY_SECONDS
+
+
 class ResilientRedisCache(RedisCache):
     def __init__(self, server, params):
         options = dict(params.get("OPTIONS", {}))
         when_down = options.pop("WHEN_DOWN", "dummy")
+        tracked = options.pop("TRACKED", ())
         super().__init__(server, {**params, "OPTIONS": options})
         self._class = KeptClients
         self.outage = Outage.of(self._servers[0])
+        self.tracked = Tracked(self, tracked) if tracked else None
         # One per server and process: rate limits count in it across this process' threads.
         stand_in_options = {"MAX_ENTRIES": 10_000}
         self.stand_in = STAND_INS[when_down](
@@ -58,35 +191,47 @@ class ResilientRedisCache(RedisCache):
                 pass
         return getattr(self.stand_in, name)(*args, **kwargs)
 
+    def _written(self, name, keys, *args):
+        try:
+            return self._call(name, *args)
+        finally:
+            if self.tracked is not None:
+                self.tracked.forget(keys)
+
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._call("add", key, value, timeout, version)
+        return self._written("add", [key], key, value, timeout, version)
 
     def get(self, key, default=None, version=None):
         return self._call("get", key, default, version)
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._call("set", key, value, timeout, version)
+        return self._written("set", [key], key, value, timeout, version)
 
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
         return self._call("touch", key, timeout, version)
 
     def delete(self, key, version=None):
-        return self._call("delete", key, version)
+        return self._written("delete", [key], key, version)
 
     def get_many(self, keys, version=None):
-        return self._call("get_many", keys, version)
+        if self.tracked is None or version is not None:
+            return self._call("get_many", keys, version)
+        held, missing = self.tracked.held(keys)
+        found = self._call("get_many", missing, version) if missing else {}
+        self.tracked.keep(found)
+        return held | found
 
     def has_key(self, key, version=None):
         return self._call("has_key", key, version)
 
     def incr(self, key, delta=1, version=None):
-        return self._call("incr", key, delta, version)
+        return self._written("incr", [key], key, delta, version)
 
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._call("set_many", data, timeout, version)
+        return self._written("set_many", list(data), data, timeout, version)
 
     def delete_many(self, keys, version=None):
-        return self._call("delete_many", keys, version)
+        return self._written("delete_many", list(keys), keys, version)
 
     def clear(self):
-        return self._call("clear")
+        return self._written("clear", None)

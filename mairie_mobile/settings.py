@@ -364,8 +364,13 @@ SMS_MONTHLY_BUDGET = envint("SMS_MONTHLY_BUDGET", "1000")
 # A cache shared by every process (Redis) when there is one: rate limits count across them.
 # While Redis is down, the cache keeps nothing and the rate limits count in each process
 # (mairie_mobile/cache.py); without Redis (`make run`, one process), both are in memory.
+# The versions a cached public answer is read with (stops.caching, stops.live): kept by each
+# process while Redis says they have not changed (mairie_mobile.cache.Tracked).
+TRACKED_VERSIONS = ("schedule-version", "live-version:", "live-marks-version", "queue-version:")
+
+
 def caches(redis_url):
-    def on_redis(name, when_down):
+    def on_redis(name, when_down, tracked=()):
         if not redis_url:
             return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": name}
         return {
@@ -375,10 +380,14 @@ def caches(redis_url):
                 "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
                 "socket_timeout": REDIS_TIMEOUT_SECONDS,
                 "WHEN_DOWN": when_down,
+                "TRACKED": tracked,
             },
         }
 
-    return {"default": on_redis("default", when_down="dummy"), "ratelimit": on_redis("ratelimit", when_down="locmem")}
+    return {
+        "default": on_redis("default", when_down="dummy", tracked=TRACKED_VERSIONS),
+        "ratelimit": on_redis("ratelimit", when_down="locmem"),
+    }
 
 
 CACHES = caches(REDIS_URL)

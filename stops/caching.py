@@ -27,8 +27,10 @@ a session, and the view is not called. A hit took about twice the instructions o
 minimal view through every middleware) before, 1.3 to 1.7 times now (README, "Under load").
 
 Each process also keeps the entries it served last (`_Kept`), served only while the version
-read from the cache at each request is theirs: a large answer is not fetched and unpickled
-again at each hit, and an edit is seen at once all the same.
+read at each request is theirs: a large answer is not fetched and unpickled again at each hit,
+and an edit is seen at once all the same. The versions themselves are kept by each process
+while Redis, which tracks them for it, has not said they changed (mairie_mobile.cache.Tracked):
+a hit of an entry the process holds makes no round trip to Redis at all.
 
 When several visitors ask at once for an answer that is not cached, one worker computes
 it and the others wait for it: the feed of every stop takes a third of a second to compute.
@@ -236,8 +238,9 @@ SERVED = {}
 
 class _Kept:
     """The entries this process served last, up to `limit` bytes of content: a hit whose entry
-    is here and of the current version (read from the cache at each request, as ever) neither
-    fetches nor unpickles it again. An entry of an older version is never served from here."""
+    is here and of the current version (read at each request, as ever, from the cache or from what
+    the cache's tracking keeps) neither fetches nor unpickles it again. An entry of an older
+    version is never served from here."""
 
     def __init__(self, limit):
         self.limit, self.size, self.entries, self.lock = limit, 0, OrderedDict(), threading.Lock()
@@ -270,8 +273,9 @@ KEPT = _Kept(KEPT_BYTES)
 
 def _lookup(request, per, live):
     """(key, the key of the representation wanted, the current version, the fresh entry or None),
-    in one round trip to the cache (two when this process does not hold the entry of the
-    current version). The version is None while the cache is unreachable."""
+    in one round trip to the cache at most (two when this process does not hold the entry of the
+    current version; none when it holds it and the versions too). The version is None while the
+    cache is unreachable."""
     # Each representation has its own entry: a client fetches only the one it is sent.
     key = _key(request, per)
     wanted = f"{key}:gzip" if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")) else key

@@ -1,0 +1,125 @@
+"""The versions each process keeps while Redis tracks them (mairie_mobile.cache.Tracked), on a
+redis-server of the test's own: another server's change, the tracking connection killed, Redis
+hung. A cached answer is served without a round trip to Redis, and never once it is stale."""
+
+import select
+import time
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from mairie_mobile.cache import Tracked
+from stops import caching, live
+from stops.models import Closure
+from tests.faults import RedisServer, use_redis
+from tests.test_redis_outage import coming_tuesday, statuses
+
+URL = "/api/v1/stops/nathalie-sarraute/status"
+
+
+@pytest.fixture
+def redis_server(settings, tmp_path):
+    server = RedisServer(str(tmp_path))
+    server.start()
+    use_redis(settings, server.url)
+    yield server
+    server.stop()
+
+
+def mgets(server):
+    """The MGETs the server has run: a cached answer's versions are read with one."""
+    return server.client().info("commandstats").get("cmdstat_mget", {}).get("calls", 0)
+
+
+def cancelled_elsewhere(stop, day, server):
+    """A coordinator on another server cancels `day`: the database changes without a signal in this
+    process, and that server moves the schedule's version on in Redis, as `schedule_changed` does."""
+    closed_unsaid(stop, day)
+    server.client().incr(cache.make_key(caching.VERSION_KEY))
+
+
+def closed_unsaid(stop, day):
+    """`stop` closed on `day` in the database, with no signal of this process (bulk_create sends none)."""
+    Closure.objects.bulk_create([Closure(stop=stop, first_day=day, last_day=day, reason="Bus en panne")])
+
+
+def told(timeout=2):
+    """Wait until Redis has said something to this process's tracking connection."""
+    readable, _, _ = select.select([cache.tracked.connection._sock], [], [], timeout)
+    assert readable, "Redis said nothing"
+
+
+def test_a_cached_answer_is_served_without_asking_redis_and_another_server_s_change_shows_at_once(
+    redis_server, tuesday_bus
+):
+    tuesday = coming_tuesday()
+    visitor = Client()
+    assert statuses(visitor, tuesday) == {"open"}
+    assert statuses(visitor, tuesday) == {"open"}  # held by this process
+    before = mgets(redis_server)
+    for _ in range(20):
+        assert statuses(visitor, tuesday) == {"open"}
+    assert mgets(redis_server) == before  # neither the version nor the answer read from Redis
+
+    cancelled_elsewhere(tuesday_bus, tuesday, redis_server)
+    told()
+    assert statuses(visitor, tuesday) == {"cancelled"}
+
+
+def test_a_change_made_here_shows_at_once_without_waiting_for_redis(redis_server, tuesday_bus):
+    Client().get(URL)
+    Client().get(URL)
+    assert cache.tracked.values  # the schedule's version and the stop's live one
+    live.marks_changed(tuesday_bus)  # the version written by this process: forgotten at once
+    assert live.STOP_VERSION_KEY.format(slug=tuesday_bus.slug) not in cache.tracked.values
+
+
+def test_with_the_tracking_connection_killed_every_version_is_read_from_redis_until_it_is_back(
+    redis_server, tuesday_bus
+):
+    tuesday = coming_tuesday()
+    visitor = Client()
+    assert statuses(visitor, tuesday) == {"open"}
+    assert statuses(visitor, tuesday) == {"open"}
+    redis_server.client().client_kill_filter(_type="pubsub")
+    told()  # the connection closed
+    cancelled_elsewhere(tuesday_bus, tuesday, redis_server)  # and nothing will tell this process
+    assert statuses(visitor, tuesday) == {"cancelled"}
+    before = mgets(redis_server)
+    assert statuses(visitor, tuesday) == {"cancelled"}  # a hit
+    assert mgets(redis_server) == before + 1  # its version read from Redis
+    assert cache.tracked.connection is None
+
+    cache.tracked.next_try = 0  # RETRY_SECONDS later: a new tracking connection
+    assert statuses(visitor, tuesday) == {"cancelled"}
+    before = mgets(redis_server)
+    assert statuses(visitor, tuesday) == {"cancelled"}
+    assert mgets(redis_server) == before  # held again
+
+
+def test_a_hung_redis_is_not_trusted_for_longer_than_a_moment(redis_server, tuesday_bus, settings):
+    """Stopped, it closes no connection and says nothing: past TRUST_SECONDS without an answer to
+    its PING, the versions kept are not served, and the change shows."""
+    tuesday = coming_tuesday()
+    visitor = Client()
+    assert statuses(visitor, tuesday) == {"open"}
+    assert statuses(visitor, tuesday) == {"open"}
+    closed_unsaid(tuesday_bus, tuesday)
+    redis_server.pause()
+    try:
+        time.sleep(Tracked.TRUST_SECONDS + 0.2)
+        assert statuses(visitor, tuesday) == {"cancelled"}  # computed: Redis does not answer
+    finally:
+        redis_server.resume()
+
+
+def test_every_version_a_cached_answer_reads_is_tracked(settings, tuesday_bus):
+    tracked = Tracked(cache, settings.TRACKED_VERSIONS)
+    keys = [
+        caching.VERSION_KEY,
+        live.STOP_VERSION_KEY.format(slug=tuesday_bus.slug),
+        live.QUEUE_VERSION_KEY.format(pk=tuesday_bus.pk),
+        live.MARKS_VERSION_KEY,
+    ]
+    assert all(tracked.tracks(key) for key in keys)
