@@ -63,6 +63,26 @@ class Tracked:
     TRUST_SECONDS = 1.5
     CHANNEL = b"__redis__:invalidate"
 
+    _shared, _shared_lock = {}, threading.Lock()
+
+    @classmethod
+    def of(cls, cache, prefixes):
+        """The one of this process for the keys of `cache` that start with `prefixes`: Django makes
+        a cache object per thread, and each would open its own connection."""
+        key = (cache._servers[0], cache.key_prefix, cache.version, tuple(prefixes))
+        with cls._shared_lock:
+            if key not in cls._shared:
+                cls._shared[key] = cls(cache, prefixes)
+            return cls._shared[key]
+
+    @classmethod
+    def close_all(cls):
+        with cls._shared_lock:
+            for tracked in cls._shared.values():
+                with tracked.lock:
+                    tracked._drop()
+            cls._shared.clear()
+
     def __init__(self, cache, prefixes):
         self.cache, self.prefixes = cache, tuple(prefixes)
         self.lock = threading.Lock()
@@ -174,7 +194,7 @@ class ResilientRedisCache(RedisCache):
         super().__init__(server, {**params, "OPTIONS": options})
         self._class = KeptClients
         self.outage = Outage.of(self._servers[0])
-        self.tracked = Tracked(self, tracked) if tracked else None
+        self.tracked = Tracked.of(self, tracked) if tracked else None
         # One per server and process: rate limits count in it across this process' threads.
         stand_in_options = {"MAX_ENTRIES": 10_000}
         self.stand_in = STAND_INS[when_down](

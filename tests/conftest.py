@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from mairie_mobile import sms
+from mairie_mobile.cache import Tracked
 from mairie_mobile.faults import Outage
 from partners.models import Partner
 from stops.models import SchoolHoliday
@@ -32,10 +33,13 @@ def fast_password_hashing(settings):
 @pytest.fixture(autouse=True)
 def own_cache(settings):
     """Each test its own cache keys: rate limits and cached pages do not leak from one test to the next
-    (with Redis, the cache outlives the test; clearing it would also empty the Celery queues)."""
+    (with Redis, the cache outlives the test; clearing it would also empty the Celery queues). The
+    connection that tracks the versions of the test's keys is closed after it."""
     settings.CACHES = {
         name: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"} for name, config in settings.CACHES.items()
     }
+    yield
+    Tracked.close_all()
 
 
 @pytest.fixture(autouse=True)

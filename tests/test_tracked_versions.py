@@ -3,10 +3,11 @@ redis-server of the test's own: another server's change, the tracking connection
 hung. A cached answer is served without a round trip to Redis, and never once it is stale."""
 
 import select
+import threading
 import time
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import Client
 
 from mairie_mobile.cache import Tracked
@@ -46,8 +47,9 @@ def closed_unsaid(stop, day):
 
 def told(timeout=2):
     """Wait until Redis has said something to this process's tracking connection."""
-    readable, _, _ = select.select([cache.tracked.connection._sock], [], [], timeout)
-    assert readable, "Redis said nothing"
+    poller = select.poll()  # not select(): past 1,024 open files in a long test run, it cannot
+    poller.register(cache.tracked.connection._sock, select.POLLIN)
+    assert poller.poll(timeout * 1000), "Redis said nothing"
 
 
 def test_a_cached_answer_is_served_without_asking_redis_and_another_server_s_change_shows_at_once(
@@ -123,3 +125,13 @@ def test_every_version_a_cached_answer_reads_is_tracked(settings, tuesday_bus):
         live.MARKS_VERSION_KEY,
     ]
     assert all(tracked.tracks(key) for key in keys)
+
+
+def test_one_tracking_connection_per_process_whatever_the_threads(redis_server):
+    """Django makes a cache object per thread: they share what is tracked, and its connection."""
+    found = []
+    thread = threading.Thread(target=lambda: found.append(caches["default"]))
+    thread.start()
+    thread.join()
+    assert found[0] is not caches["default"]
+    assert found[0].tracked is caches["default"].tracked
