@@ -7,10 +7,11 @@ While Redis is down (see `mairie_mobile.faults`), each call goes to a stand-in i
 - with `"WHEN_DOWN": "locmem"` in OPTIONS, a memory cache of this process: the rate limits'
   counters go on, each process counting on its own until Redis answers again.
 
-The keys named in `"TRACKED"` (prefixes) are versions read at almost every request: the
-schedule's, and the live ones of the queues and marks (stops/caching.py). Each process keeps
-the values it read of them while Redis, which tracks these keys for it (`Tracked`), has not
-said they changed: a cached answer is then served without a round trip to Redis.
+The keys named in `"TRACKED"` (prefixes) are read at almost every request: the versions of
+the schedule and of the queues and marks (stops/caching.py), and each address's count of
+guessed ticket codes (visits/views/public.py). Each process keeps the values it read of them,
+and which were absent, while Redis, which tracks these keys for it (`Tracked`), has not said
+they changed: a cached answer is then served without a round trip to Redis.
 """
 
 import os
@@ -45,6 +46,10 @@ class KeptClients(RedisCacheClient):
         return client
 
 
+# A key tracked and known to be absent from Redis (an address that guessed no ticket code).
+ABSENT = object()
+
+
 class Tracked:
     """The values of some keys, kept by this process while Redis says they have not changed.
 
@@ -61,6 +66,7 @@ class Tracked:
 
     PING_SECONDS = 0.5
     TRUST_SECONDS = 1.5
+    MAX_KEYS = 10_000
     CHANNEL = b"__redis__:invalidate"
 
     _shared, _shared_lock = {}, threading.Lock()
@@ -94,22 +100,28 @@ class Tracked:
         return key.startswith(self.prefixes)
 
     def held(self, keys):
-        """({key: value} of `keys` kept here, the others) after reading what Redis said."""
+        """({key: value} of `keys` kept here, the keys to read from Redis) after reading what Redis
+        said. A key known to be absent from Redis is in neither."""
         with self.lock:
             if not self._trusted():
                 return {}, keys
-            held = {key: self.values[key] for key in keys if key in self.values}
-            return held, [key for key in keys if key not in held]
+            values = self.values
+            held = {key: values[key] for key in keys if values.get(key, ABSENT) is not ABSENT}
+            return held, [key for key in keys if key not in values]
 
-    def keep(self, found):
-        """Keep the values of `found` just read from Redis, of keys tracked. Read after `held`
-        read what Redis said: a change made since will be said at the next `held`."""
+    def keep(self, asked, found):
+        """Keep what Redis just gave for the tracked keys of `asked`: their values in `found`, and
+        that the others are absent. Read after `held` read what Redis said: a change made since
+        will be said at the next `held`."""
         with self.lock:
             if self.connection is None or self.cache.outage.ongoing:
                 return
-            for key, value in found.items():
+            if len(self.values) + len(asked) > self.MAX_KEYS:  # counts of many addresses, say
+                self.values.clear()
+                self.keys.clear()
+            for key in asked:
                 if self.tracks(key):
-                    self.values[key] = value
+                    self.values[key] = found.get(key, ABSENT)
                     self.keys[self.cache.make_key(key).encode()] = key
 
     def forget(self, keys=None):
@@ -222,6 +234,8 @@ class ResilientRedisCache(RedisCache):
         return self._written("add", [key], key, value, timeout, version)
 
     def get(self, key, default=None, version=None):
+        if self.tracked is not None and version is None and self.tracked.tracks(key):
+            return self.get_many([key]).get(key, default)
         return self._call("get", key, default, version)
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
@@ -238,7 +252,7 @@ class ResilientRedisCache(RedisCache):
             return self._call("get_many", keys, version)
         held, missing = self.tracked.held(keys)
         found = self._call("get_many", missing, version) if missing else {}
-        self.tracked.keep(found)
+        self.tracked.keep(missing, found)
         return held | found
 
     def has_key(self, key, version=None):

@@ -364,9 +364,11 @@ SMS_MONTHLY_BUDGET = envint("SMS_MONTHLY_BUDGET", "1000")
 # A cache shared by every process (Redis) when there is one: rate limits count across them.
 # While Redis is down, the cache keeps nothing and the rate limits count in each process
 # (mairie_mobile/cache.py); without Redis (`make run`, one process), both are in memory.
-# The versions a cached public answer is read with (stops.caching, stops.live): kept by each
-# process while Redis says they have not changed (mairie_mobile.cache.Tracked).
+# What a cached public answer is read with: its versions (stops.caching, stops.live), and for a
+# ticket, the address's count of guessed codes (visits.views.public); kept by each process while
+# Redis says they have not changed (mairie_mobile.cache.Tracked).
 TRACKED_VERSIONS = ("schedule-version", "live-version:", "live-marks-version", "queue-version:")
+TRACKED_COUNTS = ("ticket-guesses:",)
 
 
 def caches(redis_url):
@@ -386,7 +388,7 @@ def caches(redis_url):
 
     return {
         "default": on_redis("default", when_down="dummy", tracked=TRACKED_VERSIONS),
-        "ratelimit": on_redis("ratelimit", when_down="locmem"),
+        "ratelimit": on_redis("ratelimit", when_down="locmem", tracked=TRACKED_COUNTS),
     }
 
 

@@ -1,6 +1,7 @@
 """The versions each process keeps while Redis tracks them (mairie_mobile.cache.Tracked), on a
 redis-server of the test's own: another server's change, the tracking connection killed, Redis
-hung. A cached answer is served without a round trip to Redis, and never once it is stale."""
+hung; and the counts of guessed ticket codes, kept the same way. A cached answer is served
+without a round trip to Redis, and never once it is stale."""
 
 import select
 import threading
@@ -15,8 +16,12 @@ from stops import caching, live
 from stops.models import Closure
 from tests.faults import RedisServer, use_redis
 from tests.test_redis_outage import coming_tuesday, statuses
+from tests.visits.test_tickets import clock, rsa
+from visits import intake
+from visits.views.public import TICKET_GUESSES_PER_HOUR
 
 URL = "/api/v1/stops/nathalie-sarraute/status"
+__all__ = ["clock", "rsa"]  # the fixtures of the ticket tests apply here too
 
 
 @pytest.fixture
@@ -135,3 +140,31 @@ def test_one_tracking_connection_per_process_whatever_the_threads(redis_server):
     thread.join()
     assert found[0] is not caches["default"]
     assert found[0].tracked is caches["default"].tracked
+
+
+def reads(server):
+    """The GETs and MGETs the server has run."""
+    stats = server.client().info("commandstats")
+    return sum(stats.get(name, {}).get("calls", 0) for name in ("cmdstat_get", "cmdstat_mget"))
+
+
+def test_a_ticket_is_answered_without_asking_redis_and_guesses_counted_elsewhere_still_refuse_it(
+    redis_server, tuesday_bus, agent, rsa, clock
+):
+    """A ticket's answer also asks whether its address guessed too many codes: held too, absent
+    as it is for a visitor who guessed none, until another server counts guesses of that address."""
+    visit = intake.register(tuesday_bus, agent, [rsa])
+    url = f"/ticket/{visit.ticket_code}/etat/"
+    assert Client().get(url).status_code == 200
+    assert Client().get(url).status_code == 200
+    before = reads(redis_server)
+    for _ in range(10):
+        assert Client().get(url).status_code == 200
+    assert reads(redis_server) == before
+
+    key = f"ticket-guesses:127.0.0.1:{int(time.time() // 3600)}"  # as another server counts them
+    redis_server.client().set(caches["ratelimit"].make_key(key), TICKET_GUESSES_PER_HOUR + 1)
+    poller = select.poll()
+    poller.register(caches["ratelimit"].tracked.connection._sock, select.POLLIN)
+    assert poller.poll(2000)
+    assert Client().get(url).status_code == 429
