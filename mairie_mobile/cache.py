@@ -95,26 +95,29 @@ class Tracked:
         self.values, self.keys = {}, {}  # key -> value; its name in Redis -> key
         self.connection, self.pid, self.next_try = None, None, 0.0
         self.pinged_at = self.answered_at = 0.0
+        self.changes = 0  # of the values, learnt from Redis or made here
 
     def tracks(self, key):
         return key.startswith(self.prefixes)
 
     def held(self, keys):
-        """({key: value} of `keys` kept here, the keys to read from Redis) after reading what Redis
-        said. A key known to be absent from Redis is in neither."""
+        """({key: value} of `keys` kept here, the keys to read from Redis, the count of changes
+        learnt so far) after reading what Redis said. A key known to be absent from Redis is in
+        neither."""
         with self.lock:
             if not self._trusted():
-                return {}, keys
+                return {}, keys, None
             values = self.values
             held = {key: values[key] for key in keys if values.get(key, ABSENT) is not ABSENT}
-            return held, [key for key in keys if key not in values]
+            return held, [key for key in keys if key not in values], self.changes
 
-    def keep(self, asked, found):
+    def keep(self, asked, found, changes):
         """Keep what Redis just gave for the tracked keys of `asked`: their values in `found`, and
-        that the others are absent. Read after `held` read what Redis said: a change made since
-        will be said at the next `held`."""
+        that the others are absent. Read after `held` read what Redis said, a change made since
+        will be said at the next `held`; unless another thread has learnt of a change meanwhile
+        (`changes` moved on), which may be of these very values: then none is kept."""
         with self.lock:
-            if self.connection is None or self.cache.outage.ongoing:
+            if changes is None or changes != self.changes or self.connection is None or self.cache.outage.ongoing:
                 return
             if len(self.values) + len(asked) > self.MAX_KEYS:  # counts of many addresses, say
                 self.values.clear()
@@ -126,7 +129,12 @@ class Tracked:
 
     def forget(self, keys=None):
         """Forget `keys` (None: every key), written by this process."""
+        if keys is not None:
+            keys = [key for key in keys if self.tracks(key)]
+            if not keys:
+                return
         with self.lock:
+            self.changes += 1
             if keys is None:
                 self.values.clear()
                 return
@@ -162,6 +170,7 @@ class Tracked:
         if kind == b"pong":
             self.answered_at = now
         elif kind == b"message" and message[1] == self.CHANNEL:
+            self.changes += 1
             if message[2] is None:  # every key (FLUSHDB, FLUSHALL)
                 self.values.clear()
             for name in message[2] or ():
@@ -250,9 +259,9 @@ class ResilientRedisCache(RedisCache):
     def get_many(self, keys, version=None):
         if self.tracked is None or version is not None:
             return self._call("get_many", keys, version)
-        held, missing = self.tracked.held(keys)
+        held, missing, changes = self.tracked.held(keys)
         found = self._call("get_many", missing, version) if missing else {}
-        self.tracked.keep(missing, found)
+        self.tracked.keep(missing, found, changes)
         return held | found
 
     def has_key(self, key, version=None):

@@ -168,3 +168,17 @@ def test_a_ticket_is_answered_without_asking_redis_and_guesses_counted_elsewhere
     poller.register(caches["ratelimit"].tracked.connection._sock, select.POLLIN)
     assert poller.poll(2000)
     assert Client().get(url).status_code == 429
+
+
+def test_a_value_read_before_a_change_learnt_meanwhile_is_not_kept(redis_server):
+    """Another thread of the process may learn of a change between this thread's read and its
+    keeping of what it read: what it read may be the value before, and is not kept."""
+    caching.version()
+    cache.tracked.forget()  # nothing held: the version is to be read
+    _held, missing, changes = cache.tracked.held([caching.VERSION_KEY])
+    assert missing == [caching.VERSION_KEY]
+    found = caches["default"]._call("get_many", missing, None)  # read...
+    cache.incr(caching.VERSION_KEY)  # ...then moved on by another thread
+    cache.tracked.keep(missing, found, changes)
+    assert caching.VERSION_KEY not in cache.tracked.values
+    assert cache.get_many([caching.VERSION_KEY]) == {caching.VERSION_KEY: found[caching.VERSION_KEY] + 1}
