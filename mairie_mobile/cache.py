@@ -17,6 +17,7 @@ they changed: a cached answer is then served without a round trip to Redis.
 import os
 import threading
 import time
+from collections import deque
 from itertools import chain
 
 import redis
@@ -57,8 +58,9 @@ class Tracked:
     Redis to track every key that starts with one of `prefixes`, and is told of each change
     to one of them, by anyone, on any server of the app (an invalidation message, read at
     the start of each `held`). A value is served from here only
-    - while that connection is up, and answered a PING within TRUST_SECONDS: a Redis that
-      stopped answering (a cut network says nothing) is not trusted for longer;
+    - while that connection is up, and Redis has answered a PING sent less than TRUST_SECONDS
+      ago: a Redis that stopped answering (a cut network says nothing) is not trusted for
+      longer, and an answer read only after a silence does not count;
     - while no outage of the server is known to this process (mairie_mobile.faults).
     Else every read goes to Redis, as without this, and what was kept is forgotten: changes
     may have been missed. A write of this process forgets its keys at once.
@@ -67,6 +69,7 @@ class Tracked:
     PING_SECONDS = 0.5
     TRUST_SECONDS = 1.5
     MAX_KEYS = 10_000
+    UNANSWERED_PINGS = 12
     CHANNEL = b"__redis__:invalidate"
 
     _shared, _shared_lock = {}, threading.Lock()
@@ -92,10 +95,11 @@ class Tracked:
     def __init__(self, cache, prefixes):
         self.cache, self.prefixes = cache, tuple(prefixes)
         self.lock = threading.Lock()
-        self.values, self.keys = {}, {}  # key -> value; its name in Redis -> key
+        self.values, self.names = {}, {}  # key -> value; its name in Redis -> key
         self.connection, self.pid, self.next_try = None, None, 0.0
-        self.pinged_at = self.answered_at = 0.0
-        self.changes = 0  # of the values, learnt from Redis or made here
+        # When the PINGs not answered yet were sent; when the last one answered was.
+        self.pings, self.answered_at = deque(), 0.0
+        self.changes = 0  # to the values, learnt from Redis, made here, or possibly missed
 
     def tracks(self, key):
         return key.startswith(self.prefixes)
@@ -112,20 +116,20 @@ class Tracked:
             return held, [key for key in keys if key not in values], self.changes
 
     def keep(self, asked, found, changes):
-        """Keep what Redis just gave for the tracked keys of `asked`: their values in `found`, and
-        that the others are absent. Read after `held` read what Redis said, a change made since
-        will be said at the next `held`; unless another thread has learnt of a change meanwhile
-        (`changes` moved on), which may be of these very values: then none is kept."""
+        """Keep what Redis itself just gave for the tracked keys of `asked`: their values in `found`,
+        and that the others are absent. Read after `held` read what Redis said, a change made since
+        will be said at the next `held`; unless this process has learnt of a change meanwhile
+        (`changes` moved on: another thread's, a connection lost), which may be of these very
+        values: then none is kept."""
         with self.lock:
-            if changes is None or changes != self.changes or self.connection is None or self.cache.outage.ongoing:
+            if changes is None or changes != self.changes or self.connection is None:
                 return
             if len(self.values) + len(asked) > self.MAX_KEYS:  # counts of many addresses, say
-                self.values.clear()
-                self.keys.clear()
+                self._forget_all()
             for key in asked:
                 if self.tracks(key):
                     self.values[key] = found.get(key, ABSENT)
-                    self.keys[self.cache.make_key(key).encode()] = key
+                    self.names[self.cache.make_key(key).encode()] = key
 
     def forget(self, keys=None):
         """Forget `keys` (None: every key), written by this process."""
@@ -134,18 +138,24 @@ class Tracked:
             if not keys:
                 return
         with self.lock:
-            self.changes += 1
             if keys is None:
-                self.values.clear()
+                self._forget_all()
                 return
+            self.changes += 1
             for key in keys:
                 self.values.pop(key, None)
+                self.names.pop(self.cache.make_key(key).encode(), None)
+
+    def _forget_all(self):
+        self.changes += 1
+        self.values.clear()
+        self.names.clear()
 
     def _trusted(self):
         now = time.monotonic()
         if self.pid != os.getpid():  # a new process (forked): the connection is its parent's
             self.connection, self.pid = None, os.getpid()
-            self.values.clear()
+            self._forget_all()
         if self.cache.outage.ongoing:
             self._drop()
             return False
@@ -153,28 +163,38 @@ class Tracked:
             return False
         try:
             while self.connection.can_read(timeout=0):
-                self._read(self.connection.read_response(), now)
-            if now - self.pinged_at >= self.PING_SECONDS:
+                self._read(self.connection.read_response())
+            if not self.pings or now - self.pings[-1] >= self.PING_SECONDS:
                 self.connection.send_command("PING")
-                self.pinged_at = now
+                self.pings.append(now)
         except (redis.RedisError, OSError):
             self._drop()
             return False
+        except BaseException:  # the worker stopped midway (a timeout, a signal): nothing half-read is trusted
+            self._drop()
+            raise
+        if len(self.pings) > self.UNANSWERED_PINGS:  # a connection Redis no longer answers on
+            self._drop()
+            return False
+        # Answered lately: a PING sent less than TRUST_SECONDS ago has had its PONG (an old PONG read
+        # only now, after a silence, does not count).
         if now - self.answered_at > self.TRUST_SECONDS:
-            self.values.clear()  # kept, but not served: the next reads go to Redis
+            if self.values:
+                self._forget_all()  # kept, but not served: the next reads go to Redis
             return False
         return True
 
-    def _read(self, message, now):
+    def _read(self, message):
         kind = message[0]
-        if kind == b"pong":
-            self.answered_at = now
+        if kind == b"pong" and self.pings:
+            self.answered_at = self.pings.popleft()
         elif kind == b"message" and message[1] == self.CHANNEL:
-            self.changes += 1
             if message[2] is None:  # every key (FLUSHDB, FLUSHALL)
-                self.values.clear()
-            for name in message[2] or ():
-                self.values.pop(self.keys.get(name), None)
+                self._forget_all()
+                return
+            self.changes += 1
+            for name in message[2]:
+                self.values.pop(self.names.pop(name, None), None)
 
     def _connect(self, now):
         """Open the tracking connection: a client of its own, to which Redis sends what it tracks."""
@@ -195,12 +215,13 @@ class Tracked:
         except (redis.RedisError, OSError):
             connection.disconnect()
             return False
-        self.values.clear()  # what was kept before this connection may have changed unsaid
+        self._forget_all()  # what was kept before this connection may have changed unsaid
         self.connection, self.answered_at = connection, now
+        self.pings.clear()
         return True
 
     def _drop(self):
-        self.values.clear()
+        self._forget_all()
         if self.connection is not None:
             self.connection.disconnect()
             self.connection = None
@@ -224,13 +245,17 @@ class ResilientRedisCache(RedisCache):
 
     def _call(self, name, *args, **kwargs):
         """RedisCache's `name`, or the stand-in's while Redis is down."""
+        return self._answer(name, *args, **kwargs)[1]
+
+    def _answer(self, name, *args, **kwargs):
+        """(whether Redis answered, RedisCache's `name` or the stand-in's while Redis is down)."""
         if not self.outage.avoid():
             try:
                 with self.outage.attempt("the cache"):
-                    return getattr(super(), name)(*args, **kwargs)
+                    return True, getattr(super(), name)(*args, **kwargs)
             except redis.RedisError:
                 pass
-        return getattr(self.stand_in, name)(*args, **kwargs)
+        return False, getattr(self.stand_in, name)(*args, **kwargs)
 
     def _written(self, name, keys, *args):
         try:
@@ -259,9 +284,12 @@ class ResilientRedisCache(RedisCache):
     def get_many(self, keys, version=None):
         if self.tracked is None or version is not None:
             return self._call("get_many", keys, version)
-        held, missing, changes = self.tracked.held(keys)
-        found = self._call("get_many", missing, version) if missing else {}
-        self.tracked.keep(missing, found, changes)
+        held, missing, changes = self.tracked.held(list(keys))
+        if not missing:
+            return held
+        from_redis, found = self._answer("get_many", missing, version)
+        if from_redis:  # not the stand-in's
+            self.tracked.keep(missing, found, changes)
         return held | found
 
     def has_key(self, key, version=None):
@@ -274,7 +302,8 @@ class ResilientRedisCache(RedisCache):
         return self._written("set_many", list(data), data, timeout, version)
 
     def delete_many(self, keys, version=None):
-        return self._written("delete_many", list(keys), keys, version)
+        keys = list(keys)
+        return self._written("delete_many", keys, keys, version)
 
     def clear(self):
         return self._written("clear", None)

@@ -182,3 +182,66 @@ def test_a_value_read_before_a_change_learnt_meanwhile_is_not_kept(redis_server)
     cache.tracked.keep(missing, found, changes)
     assert caching.VERSION_KEY not in cache.tracked.values
     assert cache.get_many([caching.VERSION_KEY]) == {caching.VERSION_KEY: found[caching.VERSION_KEY] + 1}
+
+
+def held_version():
+    """The schedule's version read, then held by this process."""
+    caching.version()
+    cache.get_many([caching.VERSION_KEY])
+    assert caching.VERSION_KEY in cache.tracked.values
+
+
+def test_an_answer_to_an_old_ping_read_after_a_silence_does_not_make_redis_look_alive(redis_server):
+    """A PONG left unread in the socket while the process had no request, then the network cut:
+    read later, it says nothing of Redis now. Only a PING sent within TRUST_SECONDS counts."""
+    held_version()
+    tracked = cache.tracked
+    tracked.pings.append(time.monotonic() - 10)  # a PING sent 10 s ago...
+    tracked.connection.send_command("PING")  # ...whose PONG is read only at the next request
+    told()
+    before = mgets(redis_server)
+    cache.get_many([caching.VERSION_KEY])
+    assert mgets(redis_server) == before + 1  # not trusted: read from Redis
+    assert caching.VERSION_KEY not in tracked.values
+
+
+def test_what_the_stand_in_answers_is_never_kept(redis_server, monkeypatch):
+    """Redis failed this read and the stand-in answered it, while another thread's call ended the
+    outage: the stand-in's nothing is not kept as the key's absence from Redis."""
+    held_version()
+    cache.tracked.forget()
+    default = caches["default"]
+    stand_in_get_many = default.stand_in.get_many
+
+    def meanwhile(*args):
+        default.outage.answered()  # another thread's call succeeded at that moment
+        return stand_in_get_many(*args)
+
+    monkeypatch.setattr(default.stand_in, "get_many", meanwhile)
+    redis_server.pause()
+    try:
+        assert cache.get_many([caching.VERSION_KEY]) == {}
+    finally:
+        redis_server.resume()
+    assert caching.VERSION_KEY not in cache.tracked.values
+
+
+def test_a_value_read_across_a_lost_connection_is_not_kept(redis_server):
+    """Changes made while no connection tracked the keys were never said."""
+    held_version()
+    cache.tracked.forget()
+    _held, missing, changes = cache.tracked.held([caching.VERSION_KEY])
+    found = caches["default"]._call("get_many", missing, None)
+    with cache.tracked.lock:
+        cache.tracked._drop()  # another thread found the connection closed
+    cache.tracked.next_try = 0
+    cache.tracked.held([])  # and a new one was opened
+    cache.tracked.keep(missing, found, changes)
+    assert caching.VERSION_KEY not in cache.tracked.values
+
+
+def test_what_is_forgotten_leaves_nothing_behind(redis_server):
+    held_version()
+    cache.incr(caching.VERSION_KEY)
+    assert cache.tracked.values == {}
+    assert cache.tracked.names == {}
