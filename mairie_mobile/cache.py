@@ -97,8 +97,8 @@ class Tracked:
         self.lock = threading.Lock()
         self.values, self.names = {}, {}  # key -> value; its name in Redis -> key
         self.connection, self.pid, self.next_try = None, None, 0.0
-        # When the PINGs not answered yet were sent; when the last one answered was.
-        self.pings, self.answered_at = deque(), 0.0
+        # When the PINGs not answered yet were sent; when the last one answered was; the last one.
+        self.pings, self.answered_at, self.pinged_at = deque(), 0.0, 0.0
         self.changes = 0  # to the values, learnt from Redis, made here, or possibly missed
 
     def tracks(self, key):
@@ -164,9 +164,10 @@ class Tracked:
         try:
             while self.connection.can_read(timeout=0):
                 self._read(self.connection.read_response())
-            if not self.pings or now - self.pings[-1] >= self.PING_SECONDS:
+            if now - self.pinged_at >= self.PING_SECONDS:
                 self.connection.send_command("PING")
                 self.pings.append(now)
+                self.pinged_at = now
         except (redis.RedisError, OSError):
             self._drop()
             return False

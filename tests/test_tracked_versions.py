@@ -245,3 +245,11 @@ def test_what_is_forgotten_leaves_nothing_behind(redis_server):
     cache.incr(caching.VERSION_KEY)
     assert cache.tracked.values == {}
     assert cache.tracked.names == {}
+
+
+def test_redis_is_asked_whether_it_answers_twice_a_second_at_most(redis_server):
+    held_version()
+    pings = redis_server.client().info("commandstats").get("cmdstat_ping", {}).get("calls", 0)
+    for _ in range(50):
+        cache.get_many([caching.VERSION_KEY])
+    assert redis_server.client().info("commandstats").get("cmdstat_ping", {}).get("calls", 0) - pings <= 2
