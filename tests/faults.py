@@ -82,6 +82,11 @@ class RedisServer:
         """Connections opened so far, but for this count's own."""
         return self.client().info("stats")["total_connections_received"] - 1
 
+    def calls(self, *commands):
+        """How many times the server has run `commands` (lower case: "get", "mget"...)."""
+        stats = self.client().info("commandstats")
+        return sum(stats.get(f"cmdstat_{command}", {}).get("calls", 0) for command in commands)
+
     def commands_processed(self):
         """Commands run so far, but for the handshake of each connection and these counts' own."""
         stats = self.client().info("commandstats")

@@ -33,11 +33,6 @@ def redis_server(settings, tmp_path):
     server.stop()
 
 
-def mgets(server):
-    """The MGETs the server has run: a cached answer's versions are read with one."""
-    return server.client().info("commandstats").get("cmdstat_mget", {}).get("calls", 0)
-
-
 def cancelled_elsewhere(stop, day, server):
     """A coordinator on another server cancels `day`: the database changes without a signal in this
     process, and that server moves the schedule's version on in Redis, as `schedule_changed` does."""
@@ -50,10 +45,10 @@ def closed_unsaid(stop, day):
     Closure.objects.bulk_create([Closure(stop=stop, first_day=day, last_day=day, reason="Bus en panne")])
 
 
-def told(timeout=2):
-    """Wait until Redis has said something to this process's tracking connection."""
+def told(name="default", timeout=2):
+    """Wait until Redis has said something to this process's tracking connection of cache `name`."""
     poller = select.poll()  # not select(): past 1,024 open files in a long test run, it cannot
-    poller.register(cache.tracked.connection._sock, select.POLLIN)
+    poller.register(caches[name].tracked.connection._sock, select.POLLIN)
     assert poller.poll(timeout * 1000), "Redis said nothing"
 
 
@@ -64,10 +59,10 @@ def test_a_cached_answer_is_served_without_asking_redis_and_another_server_s_cha
     visitor = Client()
     assert statuses(visitor, tuesday) == {"open"}
     assert statuses(visitor, tuesday) == {"open"}  # held by this process
-    before = mgets(redis_server)
+    before = redis_server.calls("mget")
     for _ in range(20):
         assert statuses(visitor, tuesday) == {"open"}
-    assert mgets(redis_server) == before  # neither the version nor the answer read from Redis
+    assert redis_server.calls("mget") == before  # neither the version nor the answer read from Redis
 
     cancelled_elsewhere(tuesday_bus, tuesday, redis_server)
     told()
@@ -93,19 +88,19 @@ def test_with_the_tracking_connection_killed_every_version_is_read_from_redis_un
     told()  # the connection closed
     cancelled_elsewhere(tuesday_bus, tuesday, redis_server)  # and nothing will tell this process
     assert statuses(visitor, tuesday) == {"cancelled"}
-    before = mgets(redis_server)
+    before = redis_server.calls("mget")
     assert statuses(visitor, tuesday) == {"cancelled"}  # a hit
-    assert mgets(redis_server) == before + 1  # its version read from Redis
+    assert redis_server.calls("mget") == before + 1  # its version read from Redis
     assert cache.tracked.connection is None
 
     cache.tracked.next_try = 0  # RETRY_SECONDS later: a new tracking connection
     assert statuses(visitor, tuesday) == {"cancelled"}
-    before = mgets(redis_server)
+    before = redis_server.calls("mget")
     assert statuses(visitor, tuesday) == {"cancelled"}
-    assert mgets(redis_server) == before  # held again
+    assert redis_server.calls("mget") == before  # held again
 
 
-def test_a_hung_redis_is_not_trusted_for_longer_than_a_moment(redis_server, tuesday_bus, settings):
+def test_a_hung_redis_is_not_trusted_for_longer_than_a_moment(redis_server, tuesday_bus):
     """Stopped, it closes no connection and says nothing: past TRUST_SECONDS without an answer to
     its PING, the versions kept are not served, and the change shows."""
     tuesday = coming_tuesday()
@@ -142,12 +137,6 @@ def test_one_tracking_connection_per_process_whatever_the_threads(redis_server):
     assert found[0].tracked is caches["default"].tracked
 
 
-def reads(server):
-    """The GETs and MGETs the server has run."""
-    stats = server.client().info("commandstats")
-    return sum(stats.get(name, {}).get("calls", 0) for name in ("cmdstat_get", "cmdstat_mget"))
-
-
 def test_a_ticket_is_answered_without_asking_redis_and_guesses_counted_elsewhere_still_refuse_it(
     redis_server, tuesday_bus, agent, rsa, clock
 ):
@@ -157,31 +146,15 @@ def test_a_ticket_is_answered_without_asking_redis_and_guesses_counted_elsewhere
     url = f"/ticket/{visit.ticket_code}/etat/"
     assert Client().get(url).status_code == 200
     assert Client().get(url).status_code == 200
-    before = reads(redis_server)
+    before = redis_server.calls("get", "mget")
     for _ in range(10):
         assert Client().get(url).status_code == 200
-    assert reads(redis_server) == before
+    assert redis_server.calls("get", "mget") == before
 
     key = f"ticket-guesses:127.0.0.1:{int(time.time() // 3600)}"  # as another server counts them
     redis_server.client().set(caches["ratelimit"].make_key(key), TICKET_GUESSES_PER_HOUR + 1)
-    poller = select.poll()
-    poller.register(caches["ratelimit"].tracked.connection._sock, select.POLLIN)
-    assert poller.poll(2000)
+    told("ratelimit")
     assert Client().get(url).status_code == 429
-
-
-def test_a_value_read_before_a_change_learnt_meanwhile_is_not_kept(redis_server):
-    """Another thread of the process may learn of a change between this thread's read and its
-    keeping of what it read: what it read may be the value before, and is not kept."""
-    caching.version()
-    cache.tracked.forget()  # nothing held: the version is to be read
-    _held, missing, changes = cache.tracked.held([caching.VERSION_KEY])
-    assert missing == [caching.VERSION_KEY]
-    found = caches["default"]._call("get_many", missing, None)  # read...
-    cache.incr(caching.VERSION_KEY)  # ...then moved on by another thread
-    cache.tracked.keep(missing, found, changes)
-    assert caching.VERSION_KEY not in cache.tracked.values
-    assert cache.get_many([caching.VERSION_KEY]) == {caching.VERSION_KEY: found[caching.VERSION_KEY] + 1}
 
 
 def held_version():
@@ -189,6 +162,26 @@ def held_version():
     caching.version()
     cache.get_many([caching.VERSION_KEY])
     assert caching.VERSION_KEY in cache.tracked.values
+
+
+def version_read_from_redis():
+    """(keys to read, what Redis gave, the count of changes before): the schedule's version read
+    as `get_many` reads it, not kept yet."""
+    held_version()
+    cache.tracked.forget()  # nothing held: the version is to be read
+    _held, missing, changes = cache.tracked.held([caching.VERSION_KEY])
+    assert missing == [caching.VERSION_KEY]
+    return missing, caches["default"]._call("get_many", missing, None), changes
+
+
+def test_a_value_read_before_a_change_learnt_meanwhile_is_not_kept(redis_server):
+    """Another thread of the process may learn of a change between this thread's read and its
+    keeping of what it read: what it read may be the value before, and is not kept."""
+    missing, found, changes = version_read_from_redis()
+    cache.incr(caching.VERSION_KEY)  # moved on by another thread after the read
+    cache.tracked.keep(missing, found, changes)
+    assert caching.VERSION_KEY not in cache.tracked.values
+    assert cache.get_many([caching.VERSION_KEY]) == {caching.VERSION_KEY: found[caching.VERSION_KEY] + 1}
 
 
 def test_an_answer_to_an_old_ping_read_after_a_silence_does_not_make_redis_look_alive(redis_server):
@@ -199,9 +192,9 @@ def test_an_answer_to_an_old_ping_read_after_a_silence_does_not_make_redis_look_
     tracked.pings.append(time.monotonic() - 10)  # a PING sent 10 s ago...
     tracked.connection.send_command("PING")  # ...whose PONG is read only at the next request
     told()
-    before = mgets(redis_server)
+    before = redis_server.calls("mget")
     cache.get_many([caching.VERSION_KEY])
-    assert mgets(redis_server) == before + 1  # not trusted: read from Redis
+    assert redis_server.calls("mget") == before + 1  # not trusted: read from Redis
     assert caching.VERSION_KEY not in tracked.values
 
 
@@ -228,10 +221,7 @@ def test_what_the_stand_in_answers_is_never_kept(redis_server, monkeypatch):
 
 def test_a_value_read_across_a_lost_connection_is_not_kept(redis_server):
     """Changes made while no connection tracked the keys were never said."""
-    held_version()
-    cache.tracked.forget()
-    _held, missing, changes = cache.tracked.held([caching.VERSION_KEY])
-    found = caches["default"]._call("get_many", missing, None)
+    missing, found, changes = version_read_from_redis()
     with cache.tracked.lock:
         cache.tracked._drop()  # another thread found the connection closed
     cache.tracked.next_try = 0
@@ -249,7 +239,7 @@ def test_what_is_forgotten_leaves_nothing_behind(redis_server):
 
 def test_redis_is_asked_whether_it_answers_twice_a_second_at_most(redis_server):
     held_version()
-    pings = redis_server.client().info("commandstats").get("cmdstat_ping", {}).get("calls", 0)
+    pings = redis_server.calls("ping")
     for _ in range(50):
         cache.get_many([caching.VERSION_KEY])
-    assert redis_server.client().info("commandstats").get("cmdstat_ping", {}).get("calls", 0) - pings <= 2
+    assert redis_server.calls("ping") - pings <= 2
