@@ -126,20 +126,21 @@ def without_own_etag(gzip_copy):
     """The cache as variants B (`gzip_copy` False) and C keep it: answers without their ETag,
     in entries of their own; for B the plain answer only, never the gzip copy. Answers
     without a form still tell clients to ask again each time."""
-    saved = {name: getattr(caching, name) for name in ("ACCEPTS_GZIP", "_key", "_entries", "_answer")}
-    key, entries, answer = saved["_key"], saved["_entries"], saved["_answer"]
+    saved = {name: getattr(caching, name) for name in ("ACCEPTS_GZIP", "_key", "_entry", "_answer")}
+    key, entry_of, answer = saved["_key"], saved["_entry"], saved["_answer"]
 
     def own_key(request, per):
         return f"{key(request, per)}:{'gzip-copy' if gzip_copy else 'plain-only'}"
 
-    def entries_without_etag(key, response, current):
-        kept = entries(key, response, current)
+    def entry_without_etag(response, current):
+        entry = entry_of(response, current)
+        shared = entry["etag"] is not None
         if not gzip_copy:
-            kept = {key: kept[key]}
-        return {name: entry | {"etag": None, "shared": entry["etag"] is not None} for name, entry in kept.items()}
+            entry |= {"content": response.content, "gzip": False}
+        return entry | {"etag": None, "shared": shared}
 
-    def answer_without_etag(request, entry):
-        response = answer(request, entry)
+    def answer_without_etag(request, entry, plain=None):
+        response = answer(request, entry, plain)
         if entry["shared"]:
             patch_cache_control(response, no_cache=True)
             if gzip_copy:
@@ -148,7 +149,7 @@ def without_own_etag(gzip_copy):
 
     if not gzip_copy:
         caching.ACCEPTS_GZIP = re.compile(r"(?!)")  # the gzip copy is never asked for
-    caching._key, caching._entries, caching._answer = own_key, entries_without_etag, answer_without_etag
+    caching._key, caching._entry, caching._answer = own_key, entry_without_etag, answer_without_etag
     try:
         yield
     finally:

@@ -16,9 +16,11 @@ Only visitors without a session are served from the cache: a logged-in agent's p
 carry their name and messages. A cached page's CSRF token is a placeholder, replaced by
 the visitor's own token on each answer.
 
-An answer without a form is kept gzip-compressed beside the plain one, with its ETag: left
-to Django's GZipMiddleware and ConditionalGetMiddleware, a hit on the 120 KB timetable took
-3.0 ms instead of 0.8 (README, "What the engine's optimisations buy").
+An answer without a form is kept gzip-compressed only, with its ETag: left to Django's
+GZipMiddleware and ConditionalGetMiddleware, a hit on the 120 KB timetable took 3.0 ms instead
+of 0.8 (README, "What the engine's optimisations buy"). The rare client that does not accept
+gzip gets it inflated: the openings of every stop over a month take 88 KB in the cache instead
+of 4.7 MB more for a plain copy, whose storing took 16 ms of each computation.
 
 A fresh answer is served by `PublicCacheMiddleware`, placed right after the middleware that
 every answer needs (security headers, sessions, language, CSRF): the rest, which looks for a
@@ -43,6 +45,7 @@ the version moves on as soon as Redis answers again (`catch_up`, every minute), 
 answers Redis kept from before the change are not served.
 """
 
+import gzip
 import hashlib
 import re
 import secrets
@@ -72,8 +75,8 @@ from partners.models import Partner
 from stops.models import Closure, ExtraOpening, SchoolHoliday, StalePublicCache, Stop, WeeklySlot
 
 VERSION_KEY = "schedule-version"
-# The content of the entries each process keeps beside the cache (_Kept), at most: a 4 MB answer
-# of every stop fits, with the timetables and stop pages most asked for.
+# The content of the entries each process keeps beside the cache (_Kept), at most: the timetables,
+# stop pages, feeds and API answers most asked for.
 KEPT_BYTES = 32 * 1024 * 1024
 CSRF_PLACEHOLDER = "csrf-token-of-the-visitor"
 # Beside each entry, its version alone (see _stored).
@@ -202,26 +205,25 @@ def cached(per=None, live=None, early=None):
                 return view(request, *args, **kwargs)
             if request.resolver_match is not None:  # from now on, PublicCacheMiddleware serves its hits
                 SERVED[request.resolver_match.func] = (per, live, early)
-            key, wanted, current, entry = _lookup(request, per, live)
+            key, current, entry = _lookup(request, per, live)
             if current is None:  # the cache is unreachable: this visitor's answer alone
                 return view(request, *args, **kwargs)
+            plain = None
             if entry is None:
                 lock, token = f"{key}:computing:{current}", uuid.uuid4().hex
-                entry = _wait_for_turn(lock, token, wanted, current)
+                entry = _wait_for_turn(lock, token, key, current)
                 if entry is None:  # this worker's turn
                     try:
                         request.csrf_placeholder = True
                         response = view(request, *args, **kwargs)
                         if response.status_code != 200 or response.streaming or _not_to_keep(response):
                             return _with_token(request, response)
-                        entries = _entries(key, response, current)
-                        versions = {f"{name}{VERSION_SUFFIX}": current for name in entries}
-                        cache.set_many(entries | versions, TIMEOUT[per])
-                        entry = entries[wanted]
-                        KEPT.put(wanted, entry)
+                        entry, plain = _entry(response, current), response.content
+                        cache.set_many({key: entry, f"{key}{VERSION_SUFFIX}": current}, TIMEOUT[per])
+                        KEPT.put(key, entry)
                     finally:
                         _release(lock, token)
-            return _answer(request, entry)
+            return _answer(request, entry, plain)
 
         return wrapper
 
@@ -274,28 +276,25 @@ KEPT = _Kept(KEPT_BYTES)
 
 
 def _lookup(request, per, live):
-    """(key, the key of the representation wanted, the current version, the fresh entry or None),
-    in one round trip to the cache at most (two when this process does not hold the entry of the
-    current version; none when it holds it and the versions too). The version is None while the
-    cache is unreachable."""
-    # Each representation has its own entry: a client fetches only the one it is sent.
+    """(key, the current version, the fresh entry or None), in one round trip to the cache at most
+    (two when this process does not hold the entry of the current version; none when it holds it
+    and the versions too). The version is None while the cache is unreachable."""
     key = _key(request, per)
-    wanted = f"{key}:gzip" if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")) else key
     live_keys = live(request) if live else []
-    kept = KEPT.get(wanted)
-    found = cache.get_many([VERSION_KEY, *live_keys] if kept else [VERSION_KEY, *live_keys, wanted])
+    kept = KEPT.get(key)
+    found = cache.get_many([VERSION_KEY, *live_keys] if kept else [VERSION_KEY, *live_keys, key])
     current = found.get(VERSION_KEY) or version()
     if current is None:
-        return key, wanted, None, None
+        return key, None, None
     if live_keys:
         current = _with_live_versions(current, live_keys, found)
     if _fresh(kept, current):
-        return key, wanted, current, kept
-    entry = _stored(wanted, current) if kept else found.get(wanted)
+        return key, current, kept
+    entry = _stored(key, current) if kept else found.get(key)
     if not _fresh(entry, current):
-        return key, wanted, current, None
-    KEPT.put(wanted, entry)
-    return key, wanted, current, entry
+        return key, current, None
+    KEPT.put(key, entry)
+    return key, current, entry
 
 
 class PublicCacheMiddleware:
@@ -321,7 +320,7 @@ class PublicCacheMiddleware:
             return None
         request.resolver_match = match
         per, live, early = served
-        _key, _wanted, _current, entry = _lookup(request, per, live)
+        _key, _current, entry = _lookup(request, per, live)
         if entry is None:
             return None
         response = _answer(request, entry)
@@ -347,17 +346,17 @@ def _fresh(entry, current):
     return entry is not None and entry.get("version") == current
 
 
-def _stored(wanted, current):
-    """The entry `wanted` of version `current` in the cache, or None. Its version, kept beside
-    it, is read first: after a change, the entry of the version before (4 MB for the openings
-    of every stop over a month) is not fetched and unpickled only to be found stale."""
-    if cache.get(f"{wanted}{VERSION_SUFFIX}") != current:
+def _stored(key, current):
+    """The entry `key` of version `current` in the cache, or None. Its version, kept beside
+    it, is read first: after a change, the entry of the version before is not fetched and
+    unpickled only to be found stale."""
+    if cache.get(f"{key}{VERSION_SUFFIX}") != current:
         return None
-    entry = cache.get(wanted)
+    entry = cache.get(key)
     return entry if _fresh(entry, current) else None
 
 
-def _wait_for_turn(lock, token, wanted, current):
+def _wait_for_turn(lock, token, key, current):
     """The answer another worker has just computed, or None when this worker is to compute
     it: it took `lock`, or waited long enough. An answer that is not cached (an error, a
     404) leaves the lock to the next waiter, which computes it in turn."""
@@ -367,9 +366,9 @@ def _wait_for_turn(lock, token, wanted, current):
             return None
         time.sleep(pause)
         pause = min(pause * 2, 0.1)
-        if (entry := _stored(wanted, current)) is not None:
+        if (entry := _stored(key, current)) is not None:
             return entry
-    if (entry := _stored(wanted, current)) is not None:  # stored just before the lock was let go?
+    if (entry := _stored(key, current)) is not None:  # stored just before the lock was let go?
         _release(lock, token)
         return entry
     return None
@@ -381,37 +380,43 @@ def _release(lock, token):
         cache.delete(lock)
 
 
-def _entries(key, response, current):
-    """What is kept of an answer, by cache key: as it is for the clients that do not accept
-    gzip; for those that do, gzip-compressed unless the answer has a form."""
-    shared = CSRF_PLACEHOLDER.encode() not in response.content
-    compressed = compress_string(response.content) if shared else None
-    plain = {
+def _entry(response, current):
+    """What is kept of an answer: gzip-compressed with its ETag, unless the answer has a form."""
+    if CSRF_PLACEHOLDER.encode() in response.content:
+        compressed, etag = response.content, None
+    else:
+        compressed = compress_string(response.content)
+        # Weak: the answer inflated is the same, byte for byte. Of the compressed bytes, which are
+        # the same for the same answer (no time in their header), and 20 to 50 times fewer to hash.
+        etag = f'W/"{hashlib.sha256(compressed).hexdigest()[:32]}"'
+    return {
         "version": current,
-        "content": response.content,
+        "content": compressed,
         "content_type": response["Content-Type"],
         "headers": {name: response[name] for name in ("Content-Disposition",) if response.has_header(name)},
-        # Weak: the gzip copy is the same answer, byte for byte once inflated. Of the compressed
-        # bytes, which are the same for the same answer (no time in their header), and 20 to 50
-        # times fewer to hash.
-        "etag": f'W/"{hashlib.sha256(compressed).hexdigest()[:32]}"' if shared else None,
-        "gzip": False,
+        "etag": etag,
+        "gzip": etag is not None,
     }
-    for_gzip = plain | {"content": compressed, "gzip": True} if shared else plain
-    return {key: plain, f"{key}:gzip": for_gzip}
 
 
-def _answer(request, entry):
+def _answer(request, entry, plain=None):
+    """The answer of `entry`, gzip-compressed for a client that accepts it, else as it was
+    written: `plain` when the caller has it at hand, or inflated."""
     if entry["etag"]:
         not_modified = get_conditional_response(request, etag=entry["etag"])
         if not_modified is not None:
             not_modified["ETag"] = entry["etag"]
             patch_cache_control(not_modified, no_cache=True)
             return not_modified
-    response = HttpResponse(entry["content"], content_type=entry["content_type"])
+    compressed = entry["gzip"] and ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", ""))
+    if not entry["gzip"] or compressed:
+        content = entry["content"]
+    else:
+        content = plain if plain is not None else gzip.decompress(entry["content"])
+    response = HttpResponse(content, content_type=entry["content_type"])
     for name, value in entry["headers"].items():
         response[name] = value
-    if entry["gzip"]:
+    if compressed:
         response["Content-Encoding"] = "gzip"
     if entry["etag"]:
         patch_vary_headers(response, ["Accept-Encoding"])

@@ -347,6 +347,33 @@ def test_a_client_that_accepts_gzip_gets_the_same_answer_compressed(url, client,
     assert compressed["ETag"] == plain["ETag"]
 
 
+def public_entries():
+    """{key: value} of the answers Redis keeps (not their versions nor the computing locks)."""
+    client = caches["default"]._cache
+    redis = client.get_client(write=False)
+    keys = [key.decode() for key in redis.scan_iter(caches["default"].make_key("public:") + "*")]
+    answers = [key for key in keys if not key.endswith(caching.VERSION_SUFFIX) and ":computing:" not in key]
+    return {key: client._serializer.loads(redis.get(key)) for key in answers}
+
+
+@pytest.mark.parametrize("accept", ["", "gzip"])
+def test_an_answer_without_a_form_is_kept_once_compressed_and_inflated_for_a_plain_client(accept, tuesday_bus):
+    """One entry per answer, the gzip copy, whatever the first visitor accepted: the openings of every
+    stop over a month take 88 KB in Redis rather than 4.7 MB more for a plain copy."""
+    url = "/api/v1/openings?start=2025-03-10&end=2025-03-16"
+    first = Client(HTTP_ACCEPT_ENCODING=accept).get(url)
+    [entry] = public_entries().values()
+    assert entry["content"][:2] == b"\x1f\x8b"  # gzip's magic number
+    caching.KEPT.entries.clear()  # this process no longer holds it: from Redis, as another worker
+    plain = Client().get(url)
+    assert not plain.has_header("Content-Encoding")
+    assert plain.content == gzip.decompress(entry["content"])
+    assert b'"stop": "nathalie-sarraute"' in plain.content
+    assert plain["ETag"] == first["ETag"]
+    assert Client(HTTP_ACCEPT_ENCODING="gzip").get(url).content == entry["content"]
+    assert len(public_entries()) == 1
+
+
 @pytest.mark.parametrize("url", ["/arrets/nathalie-sarraute/", "/", "/?q=75018"])
 def test_pages_with_a_form_are_never_compressed(url, client, tuesday_bus):
     """A CSRF token in a compressed answer would leak to a BREACH attack."""
@@ -476,7 +503,7 @@ def test_after_a_change_the_entry_of_the_version_before_is_not_fetched(tuesday_b
     url = "/api/v1/openings?start=2025-03-10&end=2025-03-16"
     first = Client().get(url)
     assert Client().get(url).content == first.content  # held by this process now
-    entry = next(key for key in caching.KEPT.entries if "public:" in key and not key.endswith(":gzip"))
+    entry = next(key for key in caching.KEPT.entries if "public:" in key)
     caches["default"]._cache.get_client(entry, write=True).set(entry, b"\x80no longer a pickle")
     ClosureFactory(stop=tuesday_bus, first_day=TUESDAY, last_day=TUESDAY, reason="Bus en panne")
     assert b'"status": "cancelled"' in Client().get(url).content
