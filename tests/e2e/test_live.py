@@ -58,7 +58,9 @@ def test_the_ticket_on_the_phone_follows_the_queue_by_itself(browser, live_serve
     intake.start_deblayage(first, agent)  # a colleague takes number 1
     expect(phone.locator("#ticket-state")).to_contain_text("Plus personne avant vous")
 
-    # The agent takes number 2 from the queue: the phone says so without being reloaded.
+    # The agent's queue shows number 1 taken (its refresh swaps the table: a click during the swap
+    # would be lost), then the agent takes number 2: the phone says so without being reloaded.
+    expect(computer.locator(f"#continue-{first.pk}")).to_be_visible()
     computer.locator(f"#deblayage-{mine.pk}").click()
     expect(computer.get_by_role("heading", level=1)).to_have_text("Déblayage – n° 2")
     expect(phone.locator("#ticket-state")).to_contain_text("C'est à vous : présentez-vous au bus")
