@@ -14,6 +14,7 @@ from django.core.cache import caches
 from django.http import HttpResponse
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.test import Client, RequestFactory, override_settings
+from django.urls import resolve
 
 from partners.models import Partner
 from stops import caching
@@ -205,6 +206,48 @@ def test_what_is_open_now_follows_the_clock(client, tuesday_bus, monday_noon):
     assert "Ouvert en ce moment" not in client.get("/arrets/nathalie-sarraute/").content.decode()
     monday_noon.move_to(datetime.datetime(2025, 3, 4, 9, 30, 5, tzinfo=PARIS))
     assert "Ouvert en ce moment" in client.get("/arrets/nathalie-sarraute/").content.decode()
+
+
+def another_worker_computes(url):
+    """Take the lock of the answer to `url` of this minute, as a worker computing it holds it."""
+    request = RequestFactory().get(url)
+    request.resolver_match = resolve(url)
+    per, live_keys, _early = caching.SERVED[request.resolver_match.func]  # as the view is cached
+    key, current, _entry = caching._lookup(request, per, live_keys)
+    assert caches["default"].add(f"{key}:computing:{current}", "another worker", 30)
+
+
+def test_at_a_new_minute_the_minute_before_is_served_while_another_worker_computes(
+    tuesday_bus, monday_noon, django_assert_num_queries
+):
+    """Rather than every visitor waiting for it: the schedule and the queue have not moved, the
+    clock has, and at most by the time one page takes to compute."""
+    url = "/arrets/nathalie-sarraute/"
+    monday_noon.move_to(datetime.datetime(2025, 3, 4, 9, 29, 30, tzinfo=PARIS))
+    assert "Ouvert en ce moment" not in Client().get(url).content.decode()
+    monday_noon.move_to(datetime.datetime(2025, 3, 4, 9, 30, 0, 100_000, tzinfo=PARIS))
+    another_worker_computes(url)
+    caching.KEPT.entries.clear()  # from Redis, as another process would
+    with django_assert_num_queries(0):
+        meanwhile = Client().get(url)
+    assert meanwhile.status_code == 200
+    assert "Ouvert en ce moment" not in meanwhile.content.decode()
+    assert "csrfmiddlewaretoken" in meanwhile.content.decode()
+    caches["default"].clear()  # the other worker is done
+    assert "Ouvert en ce moment" in Client().get(url).content.decode()
+
+
+def test_after_a_change_a_visitor_waits_for_the_new_answer_rather_than_get_the_minute_before(
+    tuesday_bus, monday_noon, monkeypatch
+):
+    monkeypatch.setattr(caching, "WAIT_SECONDS", 0.2)  # then computes it itself
+    url = "/arrets/nathalie-sarraute/"
+    monday_noon.move_to(datetime.datetime(2025, 3, 10, 9, 29, 30, tzinfo=PARIS))
+    assert "fermé (bus en panne)" not in Client().get(url).content.decode()
+    ClosureFactory(stop=tuesday_bus, first_day=TUESDAY, last_day=TUESDAY, reason="Bus en panne")
+    monday_noon.move_to(datetime.datetime(2025, 3, 10, 9, 30, 0, 100_000, tzinfo=PARIS))
+    another_worker_computes(url)
+    assert "<strong>Demain</strong> : fermé (bus en panne)" in Client().get(url).content.decode()
 
 
 def test_the_calendar_feed_moves_on_with_the_day(client, tuesday_bus, monday_noon):
