@@ -129,8 +129,8 @@ def without_own_etag(gzip_copy):
     saved = {name: getattr(caching, name) for name in ("ACCEPTS_GZIP", "_key", "_entry", "_answer")}
     key, entry_of, answer = saved["_key"], saved["_entry"], saved["_answer"]
 
-    def own_key(request, per):
-        return f"{key(request, per)}:{'gzip-copy' if gzip_copy else 'plain-only'}"
+    def own_key(request, per, now=None):
+        return f"{key(request, per, now)}:{'gzip-copy' if gzip_copy else 'plain-only'}"
 
     def entry_without_etag(response, current):
         entry = entry_of(response, current)

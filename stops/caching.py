@@ -39,8 +39,8 @@ a hit of an entry the process holds makes no round trip to Redis at all.
 When several visitors ask at once for an answer that is not cached, one worker computes
 it and the others wait for it: the feed of every stop takes a third of a second to compute.
 At each new minute, the visitors of a page of the minute whose data has not changed get the
-page of the minute before while it is computed, rather than wait: under load, they waited
-up to 0.6 s at each minute.
+page of the minute before while it is computed, rather than wait (under load, they waited
+up to 0.6 s at each minute): in the minute's first WAIT_SECONDS, and not at midnight.
 
 While Redis is unreachable the cache keeps nothing (mairie_mobile/cache.py): every answer is
 computed for its visitor. A change committed meanwhile is marked (`StalePublicCache`), and
@@ -86,6 +86,10 @@ CSRF_PLACEHOLDER = "csrf-token-of-the-visitor"
 # Beside each entry, its version alone (see _stored).
 VERSION_SUFFIX = ":version"
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+# Moved on when what an entry holds changes (2: an answer without a form, gzip-compressed only), so
+# that the workers of the release before, still answering while the new ones start (the schedule's
+# version moved on at `migrate`, before both), never read an entry of the new kind, nor these theirs.
+ENTRY_FORMAT = 2
 # Past this, an unused answer leaves the cache (a change makes it unreachable at once);
 # an answer keyed on the minute is of no use once the minute is over.
 TIMEOUT = {"minute": 60, "day": 3600, None: 3600}
@@ -175,7 +179,7 @@ def _key(request, per, now=None):
     # The path tells the language of a page (/en/...), not that of the API's answers
     # (Accept-Language): the language is part of the key, whatever chose it.
     digest = hashlib.sha256(f"{request.path}?{query}".encode()).hexdigest()
-    return f"public:{translation.get_language()}:{moment}:{digest}"
+    return f"public:{translation.get_language()}:{moment}:{digest}:{ENTRY_FORMAT}"
 
 
 def _with_live_versions(current, keys, found):
@@ -387,10 +391,14 @@ def _minute_before(request, per, current):
     """The same answer of the minute before, if it is of the current version (the schedule and the
     live data have not moved; only the clock has), for an answer of the minute: at each minute,
     the visitors of a page that says what is open now get it while one worker computes the
-    new minute's, rather than all waiting for it."""
-    if per != "minute":
+    new minute's, rather than all waiting for it. Only in the minute's first WAIT_SECONDS (past
+    them, a worker that computes it for so long may be stuck: the others wait, then compute it),
+    and never at midnight (the page of the day before says "Demain" of today)."""
+    now = timezone.localtime()
+    before = timezone.localtime(timezone.now() - datetime.timedelta(minutes=1))
+    if per != "minute" or now.second >= WAIT_SECONDS or before.date() != now.date():
         return None
-    key = _key(request, per, timezone.now() - datetime.timedelta(minutes=1))
+    key = _key(request, per, before)
     kept = KEPT.get(key)
     return kept if _fresh(kept, current) else _stored(key, current)
 

@@ -218,10 +218,11 @@ def another_worker_computes(url):
 
 
 def test_at_a_new_minute_the_minute_before_is_served_while_another_worker_computes(
-    tuesday_bus, monday_noon, django_assert_num_queries
+    tuesday_bus, monday_noon, monkeypatch, django_assert_num_queries
 ):
-    """Rather than every visitor waiting for it: the schedule and the queue have not moved, the
-    clock has, and at most by the time one page takes to compute."""
+    """Rather than every visitor waiting for it: the schedule and the queue have not moved, only
+    the clock, and by seconds."""
+    monkeypatch.setattr(caching, "WAIT_SECONDS", 0.2)  # were it not served: computed after 0.2 s
     url = "/arrets/nathalie-sarraute/"
     monday_noon.move_to(datetime.datetime(2025, 3, 4, 9, 29, 30, tzinfo=PARIS))
     assert "Ouvert en ce moment" not in Client().get(url).content.decode()
@@ -235,6 +236,53 @@ def test_at_a_new_minute_the_minute_before_is_served_while_another_worker_comput
     assert "csrfmiddlewaretoken" in meanwhile.content.decode()
     caches["default"].clear()  # the other worker is done
     assert "Ouvert en ce moment" in Client().get(url).content.decode()
+
+
+def test_the_minute_before_is_sent_compressed_or_not_as_the_client_asks(
+    tuesday_bus, monday_noon, monkeypatch, django_assert_num_queries
+):
+    """An answer without a form: its gzip copy, held by this process, inflated for a client that
+    does not accept gzip."""
+    monkeypatch.setattr(caching, "WAIT_SECONDS", 0.2)
+    url = "/api/v1/stops/nathalie-sarraute/status"
+    monday_noon.move_to(datetime.datetime(2025, 3, 4, 12, 59, 30, tzinfo=PARIS))
+    before = Client().get(url)
+    assert before.json()["start"] == "09:30"  # the morning's opening, until 13:00
+    monday_noon.move_to(datetime.datetime(2025, 3, 4, 13, 0, 0, 100_000, tzinfo=PARIS))
+    another_worker_computes(url)
+    with django_assert_num_queries(0):
+        plain = Client().get(url)
+        compressed = Client(HTTP_ACCEPT_ENCODING="gzip").get(url)
+    assert plain.content == before.content
+    assert not plain.has_header("Content-Encoding")
+    assert compressed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(compressed.content) == before.content
+    caches["default"].clear()
+    assert Client().get(url).json()["start"] == "14:00"
+
+
+@pytest.mark.parametrize(
+    "late",
+    [
+        datetime.datetime(2025, 3, 11, 0, 0, 0, 100_000, tzinfo=PARIS),  # midnight: "Demain" is today now
+        datetime.datetime(2025, 3, 4, 9, 30, 12, tzinfo=PARIS),  # past the minute's first seconds: open now
+    ],
+)
+def test_at_midnight_or_once_the_minute_is_well_begun_a_visitor_waits_for_the_new_page(
+    late, tuesday_bus, monday_noon, monkeypatch
+):
+    """A worker computing the page for so long may be stuck: the others wait for it, then compute it."""
+    monkeypatch.setattr(caching, "WAIT_SECONDS", 0.2)
+    url = "/arrets/nathalie-sarraute/"
+    monday_noon.move_to(late - datetime.timedelta(minutes=1))
+    before = Client().get(url)
+    monday_noon.move_to(late)
+    another_worker_computes(url)
+    now = Client().get(url)
+    assert now.status_code == 200
+    caches["default"].clear()
+    assert without_token(now) == without_token(Client().get(url))  # computed for the new minute
+    assert without_token(now) != without_token(before)
 
 
 def test_after_a_change_a_visitor_waits_for_the_new_answer_rather_than_get_the_minute_before(
@@ -550,4 +598,3 @@ def test_after_a_change_the_entry_of_the_version_before_is_not_fetched(tuesday_b
     caches["default"]._cache.get_client(entry, write=True).set(entry, b"\x80no longer a pickle")
     ClosureFactory(stop=tuesday_bus, first_day=TUESDAY, last_day=TUESDAY, reason="Bus en panne")
     assert b'"status": "cancelled"' in Client().get(url).content
-    assert Client(HTTP_ACCEPT_ENCODING="gzip").get(url).status_code == 200
