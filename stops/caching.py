@@ -433,8 +433,9 @@ def _answer(request, entry, plain=None):
     written: `plain` when the caller has it at hand, or inflated."""
     if entry["etag"]:
         not_modified = get_conditional_response(request, etag=entry["etag"])
-        if not_modified is not None:
+        if not_modified is not None:  # with the headers of the answer it stands for
             not_modified["ETag"] = entry["etag"]
+            patch_vary_headers(not_modified, ["Accept-Encoding"])
             patch_cache_control(not_modified, no_cache=True)
             return not_modified
     compressed = entry["gzip"] and ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", ""))

@@ -323,6 +323,9 @@ def test_a_client_with_the_current_version_is_told_nothing_changed(url, client, 
     assert again.status_code == 304
     assert again.content == b""
     assert again["ETag"] == etag
+    # As the answer it stands for (RFC 9110, 15.4.5): a shared cache keeps each encoding apart.
+    assert set(again["Vary"].split(", ")) == set(first["Vary"].split(", "))
+    assert again["Cache-Control"] == first["Cache-Control"]
 
     ClosureFactory(stop=tuesday_bus, first_day=TUESDAY, last_day=TUESDAY, reason="Bus en panne")
     tuesday_bus.landmark = "Devant la médiathèque"
