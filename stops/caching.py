@@ -394,9 +394,11 @@ def _minute_before(request, per, current):
     new minute's, rather than all waiting for it. Only in the minute's first WAIT_SECONDS (past
     them, a worker that computes it for so long may be stuck: the others wait, then compute it),
     and never at midnight (the page of the day before says "Demain" of today)."""
-    now = timezone.localtime()
-    before = timezone.localtime(timezone.now() - datetime.timedelta(minutes=1))
-    if per != "minute" or now.second >= WAIT_SECONDS or before.date() != now.date():
+    if per != "minute":
+        return None
+    moment = timezone.now()
+    now, before = timezone.localtime(moment), timezone.localtime(moment - datetime.timedelta(minutes=1))
+    if now.second >= WAIT_SECONDS or before.date() != now.date():
         return None
     key = _key(request, per, before)
     kept = KEPT.get(key)
@@ -412,15 +414,15 @@ def _release(lock, token):
 def _entry(response, current):
     """What is kept of an answer: gzip-compressed with its ETag, unless the answer has a form."""
     if CSRF_PLACEHOLDER.encode() in response.content:
-        compressed, etag = response.content, None
+        content, etag = response.content, None
     else:
-        compressed = compress_string(response.content)
+        content = compress_string(response.content)
         # Weak: the answer inflated is the same, byte for byte. Of the compressed bytes, which are
         # the same for the same answer (no time in their header), and 20 to 50 times fewer to hash.
-        etag = f'W/"{hashlib.sha256(compressed).hexdigest()[:32]}"'
+        etag = f'W/"{hashlib.sha256(content).hexdigest()[:32]}"'
     return {
         "version": current,
-        "content": compressed,
+        "content": content,
         "content_type": response["Content-Type"],
         "headers": {name: response[name] for name in ("Content-Disposition",) if response.has_header(name)},
         "etag": etag,
@@ -433,11 +435,8 @@ def _answer(request, entry, plain=None):
     written: `plain` when the caller has it at hand, or inflated."""
     if entry["etag"]:
         not_modified = get_conditional_response(request, etag=entry["etag"])
-        if not_modified is not None:  # with the headers of the answer it stands for
-            not_modified["ETag"] = entry["etag"]
-            patch_vary_headers(not_modified, ["Accept-Encoding"])
-            patch_cache_control(not_modified, no_cache=True)
-            return not_modified
+        if not_modified is not None:
+            return _shared(not_modified, entry)  # with the headers of the answer it stands for
     compressed = entry["gzip"] and ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", ""))
     if not entry["gzip"] or compressed:
         content = entry["content"]
@@ -449,12 +448,18 @@ def _answer(request, entry, plain=None):
     if compressed:
         response["Content-Encoding"] = "gzip"
     if entry["etag"]:
-        patch_vary_headers(response, ["Accept-Encoding"])
-        response["ETag"] = entry["etag"]
-        # Clients may keep it but ask each time: a cancelled opening shows at once.
-        patch_cache_control(response, no_cache=True)
-        return response
+        return _shared(response, entry)
     return _with_token(request, response)  # an answer with a form: no ETag
+
+
+def _shared(response, entry):
+    """`response` (the answer of `entry`, or a 304 for it) with what an answer without a form
+    carries: its ETag, one per answer whatever its encoding, and that clients may keep it but
+    ask each time (a cancelled opening shows at once)."""
+    response["ETag"] = entry["etag"]
+    patch_vary_headers(response, ["Accept-Encoding"])
+    patch_cache_control(response, no_cache=True)
+    return response
 
 
 def _with_token(request, response):
