@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Collate
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -122,8 +123,9 @@ def ended(day, end, moment):
 def openings(start, end, stops=None):
     """Every opening of `stops` (default: the active stops) from `start` to `end` inclusive.
 
-    Sorted by date, start time and stop name. `stops` may be a queryset or a list, of `Stop`
-    objects or of rows (`stop_values`).
+    Sorted by date, start time and stop name (compared character by character); openings alike in those
+    in the order their slots were made. `stops` may be a queryset or a list, of `Stop` objects or of rows
+    (`stop_values`).
     """
     # Paused from the loading on: the thousands of objects loaded would otherwise set off collections,
     # of what the caller holds too, before the openings are even made.
@@ -147,10 +149,10 @@ def _openings(start, end, stops, make):
         return []
     stop_filter = stops.values("pk") if isinstance(stops, QuerySet) else [stop.id for stop in stop_list]
     calendar = _Calendar(start, end, stop_list, stop_filter)
-    # In (start, stop name) order (a row's fields 3 and 1), the slots give each day's openings in that order.
-    names = {stop.id: stop.name for stop in stop_list}
-    rows = WeeklySlot.objects.filter(stop__in=stop_filter).values_list(*Slot._fields)
-    slots = list(_made(Slot, sorted(rows, key=lambda row: (row[3], names[row[1]]))))
+    # In (start, stop name) order, the slots give each day's openings in that order: names compared
+    # character by character, as Python compares them (the "C" collation), and the database sorts them.
+    rows = WeeklySlot.objects.filter(stop__in=stop_filter).order_by("start", Collate("stop__name", "C"), "pk")
+    slots = list(_made(Slot, rows.values_list(*Slot._fields)))
     extras = ExtraOpening.objects.filter(stop__in=stop_filter, date__range=(start, end))
     extras = list(extras.values_list("stop_id", "date", "start", "end", "reason", named=True))
     return calendar.openings(slots, extras, make)

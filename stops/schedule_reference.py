@@ -37,9 +37,10 @@ def openings(start, end, stops=None):
     stop_filter = stops if isinstance(stops, QuerySet) else stop_list
     calendar = _Calendar(start, end, stop_list, stop_filter)
 
-    # Slots in (start, stop name) order fill each day's list already sorted.
+    # Slots in (start, stop name) order fill each day's list already sorted; those with the same start and
+    # stop name in the order of their ids, as the engine gives them.
     slots = sorted(
-        WeeklySlot.objects.filter(stop__in=stop_filter),
+        WeeklySlot.objects.filter(stop__in=stop_filter).order_by("pk"),
         key=lambda slot: (slot.start, calendar.rules[slot.stop_id].stop.name),
     )
     days = [[] for _ in range((end - start).days + 1)]

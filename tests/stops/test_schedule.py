@@ -197,6 +197,16 @@ def test_openings_of_several_stops_are_sorted_by_date_time_and_name():
     assert [(o.date.day, o.start.hour, o.stop.name) for o in openings] == [(3, 15, "B"), (4, 9, "B"), (4, 10, "A")]
 
 
+def test_names_are_compared_character_by_character_and_ties_keep_the_order_slots_were_made():
+    # "Z" comes before "É" in Python's order of characters, whatever the database's collation.
+    accented = WeeklySlotFactory(weekday=1, start=T(9), stop__name="Église").stop
+    plain = WeeklySlotFactory(weekday=1, start=T(9), stop__name="Zénith").stop
+    second = WeeklySlotFactory(weekday=1, start=T(9), stop__name="Mairie").stop
+    first = WeeklySlotFactory(weekday=1, start=T(9), stop__name="Mairie").stop
+    openings = schedule.openings(D(2025, 3, 4), D(2025, 3, 4), [accented, plain, first, second])
+    assert [o.stop for o in openings] == [second, first, plain, accented]
+
+
 def test_only_active_stops_by_default():
     WeeklySlotFactory(weekday=1, stop__active=False)
     active = WeeklySlotFactory(weekday=1).stop
