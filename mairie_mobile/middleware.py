@@ -1,3 +1,4 @@
+import ipaddress
 import time
 
 from django.conf import settings
@@ -8,6 +9,34 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from mairie_mobile.validators import check_request
+
+
+class ClientAddressMiddleware:
+    """Behind `TRUSTED_PROXIES` reverse proxies, the address a request came from is the one the
+    farthest of them received it from: each adds the address it received from at the end of
+    X-Forwarded-For, so that one is the TRUSTED_PROXIES-th from the end. The rest of the header
+    was sent by the client, who can write anything there, and is not read. Without it, every
+    request would come from the proxy's address, and the limits per address (logins,
+    subscriptions, ticket codes) would count the whole country as one visitor.
+
+    It becomes REMOTE_ADDR, which the rate limits, django-axes and the audit journal read. A
+    header that does not end with an address (a request that did not come through the proxies)
+    leaves REMOTE_ADDR as it is.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.TRUSTED_PROXIES and (forwarded := request.META.get("HTTP_X_FORWARDED_FOR")):
+            hops = forwarded.split(",")
+            try:
+                address = ipaddress.ip_address(hops[max(0, len(hops) - settings.TRUSTED_PROXIES)].strip())
+            except ValueError:
+                pass
+            else:
+                request.META["REMOTE_ADDR"] = str(address)
+        return self.get_response(request)
 
 
 class RefuseControlCharactersMiddleware:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from mairie_mobile.models import AuditEvent
 from tests.factories import PASSWORD, StopFactory, UserFactory, VisitFactory
 from tests.urlwalk import every_url
 
@@ -163,6 +164,77 @@ def test_login_is_rate_limited_per_address(client, db):
     assert "Trop de tentatives de connexion" in limited.content.decode()
     elsewhere = client.post("/connexion/", {"username": "encore", "password": "x"}, REMOTE_ADDR="192.0.2.8")
     assert elsewhere.status_code == 200
+
+
+# Behind the reverse proxy of docs/deploy.md, every request comes from the proxy's own address.
+PROXY = "127.0.0.1"
+
+
+def through_the_proxy(address, sent=None):
+    """A request as the proxy passes it on: from the proxy, with the address it received the request
+    from added to the X-Forwarded-For the client sent, if any (nginx's `$proxy_add_x_forwarded_for`)."""
+    return {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": f"{sent}, {address}" if sent else address}
+
+
+def login_failure(client, username="inconnu", **request):
+    return client.post("/connexion/", {"username": username, "password": "x"}, **request)
+
+
+def failure_addresses():
+    return [event.ip for event in AuditEvent.objects.filter(action=AuditEvent.Action.LOGIN_FAILED).order_by("pk")]
+
+
+def test_behind_a_proxy_logins_are_limited_per_visitor_whatever_they_send(client, db, settings):
+    settings.TRUSTED_PROXIES = 1
+    for attempt in range(30):
+        response = login_failure(client, f"inconnu{attempt}", **through_the_proxy("192.0.2.7", f"198.51.100.{attempt}"))
+        assert response.status_code == 200
+    limited = login_failure(client, **through_the_proxy("192.0.2.7", sent="198.51.100.99"))
+    assert limited.status_code == 429
+    elsewhere = login_failure(client, **through_the_proxy("192.0.2.8"))
+    assert elsewhere.status_code == 200
+    assert set(failure_addresses()) == {"192.0.2.7", "192.0.2.8"}
+
+
+def test_without_a_trusted_proxy_the_forwarded_header_is_not_read(client, db):
+    for attempt in range(30):
+        response = login_failure(
+            client, f"inconnu{attempt}", REMOTE_ADDR="192.0.2.7", HTTP_X_FORWARDED_FOR=f"198.51.100.{attempt}"
+        )
+        assert response.status_code == 200
+    limited = login_failure(client, REMOTE_ADDR="192.0.2.7", HTTP_X_FORWARDED_FOR="198.51.100.99")
+    assert limited.status_code == 429
+    assert set(failure_addresses()) == {"192.0.2.7"}
+
+
+@pytest.mark.parametrize(
+    ("forwarded", "address"),
+    [
+        ("198.51.100.1, 192.0.2.7, 10.0.0.5", "192.0.2.7"),  # the client's header, then the two proxies'
+        ("192.0.2.7, 10.0.0.5", "192.0.2.7"),
+        ("192.0.2.7", "192.0.2.7"),  # through the nearer proxy only
+        ("198.51.100.1, 2001:db8::7 , 10.0.0.5", "2001:db8::7"),
+    ],
+)
+def test_behind_two_proxies_the_address_is_the_second_from_the_end(client, db, settings, forwarded, address):
+    settings.TRUSTED_PROXIES = 2
+    login_failure(client, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded)
+    assert failure_addresses() == [address]
+
+
+@pytest.mark.parametrize("forwarded", ["unknown", " ", "192.0.2.300", "192.0.2.7:4431", "<script>", "\u00e9"])
+def test_a_forwarded_header_without_an_address_leaves_the_proxys(client, db, settings, forwarded):
+    settings.TRUSTED_PROXIES = 1
+    response = login_failure(client, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded)
+    assert response.status_code == 200
+    assert failure_addresses() == [PROXY]
+
+
+def test_a_negative_number_of_proxies_stops_the_start():
+    env = production_environment() | {"TRUSTED_PROXIES": "-1"}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "TRUSTED_PROXIES must be 0 or more" in result.stderr
 
 
 @pytest.mark.parametrize("username", ["x" * 300, "<script>alert(1)</script>"])
