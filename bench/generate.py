@@ -211,7 +211,8 @@ def generate_visits(target=1_000_000):
                 stop_id, service_day, ticket, status, arrived_at, deblayage_started_at,
                 accompagnement_started_at, ended_at, accompagnement_minutes,
                 has_internet, has_access_codes, has_documents, has_email_access, missing, note,
-                age_band, residence, first_visit, heard_from, orientation_target_id
+                age_band, residence, first_visit, heard_from, orientation_target_id,
+                provisional_ticket, recorded_offline
             )
             SELECT s.id, v.day, t.ticket, v.status, v.arrived,
                    CASE WHEN v.status IN ('done', 'to_come_back') THEN v.arrived + interval '8 minutes' END,
@@ -221,7 +222,8 @@ def generate_visits(target=1_000_000):
                    true, (t.ticket %% 3) > 0, true, (t.ticket %% 4) > 0, '', '',
                    (ARRAY['', 'under_26', '26_39', '40_59', '60_74', '75_plus'])[1 + (s.rn + t.ticket) %% 6],
                    '', (t.ticket %% 3) = 0, '',
-                   CASE WHEN v.status = 'oriented' THEN (SELECT min(id) FROM partners_orientationtarget) END
+                   CASE WHEN v.status = 'oriented' THEN (SELECT min(id) FROM partners_orientationtarget) END,
+                   '', false
             FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM ({territory_ids}) ids) s
             CROSS JOIN generate_series(1, 10) AS t(ticket)
             CROSS JOIN generate_series(0, %s - 1) AS k(n)
