@@ -44,7 +44,8 @@ AGENT, AGENT_OF_TWO, COORDINATOR, ADMINISTRATOR = "bench-agent", "bench-agent-tw
 
 
 def organisations():
-    return Organisation.objects.filter(slug__startswith="bench-")
+    """The generated organisations: bench-000 to bench-149 (other benchmarks make their own beside them)."""
+    return Organisation.objects.filter(slug__regex=r"^bench-[0-9]{3}$")
 
 
 def territory():
@@ -64,6 +65,7 @@ def generate_territory(seed=2024):
 def _generate(rng):
     # Everything is the bench's own: an earlier territory (of stops before they had organisations:
     # the migration gave them to Paris), then the organisations it leaves without a stop.
+    _delete_visits()
     Stop.objects.filter(slug__startswith="bench-").delete()
     Organisation.objects.filter(stops=None).delete()
     created = Organisation.objects.bulk_create(_organisation(n) for n in range(ORGANISATIONS))
@@ -183,6 +185,16 @@ def _ensure_staff():
     User.objects.update_or_create(username=ADMINISTRATOR, defaults={"is_superuser": True, "is_staff": True})
 
 
+def _delete_visits():
+    """The visits at the bench's stops (they keep their stops from being deleted), the opinions given after
+    them, and the daily tallies that counted them."""
+    from visits.models import DailyActivity, Feedback, Visit
+
+    Visit.objects.filter(stop__slug__startswith="bench-").delete()
+    Feedback.objects.filter(stop__slug__startswith="bench-").delete()
+    DailyActivity.objects.all().delete()
+
+
 def generate_visits(target=1_000_000):
     """About `target` visits over the last three years at the territory's stops, 1.8 demands each on
     average. The daily tallies of the statistics are emptied with the visits they counted.
@@ -191,17 +203,15 @@ def generate_visits(target=1_000_000):
     """
     from django.db import connection
 
-    from visits.models import DailyActivity, Demand, Feedback, Visit
+    from visits.models import Demand, Visit
 
     if Visit.objects.filter(stop__in=territory()).count() >= target:
         return
-    Visit.objects.filter(stop__slug__startswith="bench-").delete()
-    Feedback.objects.filter(stop__slug__startswith="bench-").delete()  # given after those visits
-    DailyActivity.objects.all().delete()
+    _delete_visits()
     days_per_stop = math.ceil(target / territory().count() / 10)
     territory_ids = f"""
         SELECT s.id FROM stops_stop s
-        JOIN {Organisation._meta.db_table} o ON o.id = s.organisation_id AND o.slug LIKE 'bench-%%'
+        JOIN {Organisation._meta.db_table} o ON o.id = s.organisation_id AND o.slug ~ '^bench-[0-9]{{3}}$'
     """
     with connection.cursor() as cursor:
         # 10 visitors on each of `days_per_stop` days (distinct, within the last 1,095 days) per stop.
