@@ -29,7 +29,8 @@ from mairie_mobile import gsm
 # What the locmem backend sent, as django.core.mail.outbox.
 outbox = []
 
-BREVO_PATH = "/v3/transactionalSMS/sms"
+# Brevo deprecated /v3/transactionalSMS/sms in May 2025 for this one, which takes the same request.
+BREVO_PATH = "/v3/transactionalSMS/send"
 # An alphanumeric sender has 11 characters at most, letters and digits (Brevo, and the operators).
 SENDER_MAX = 11
 

@@ -7,7 +7,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 API_KEY = "cle-de-test"
 # What Brevo answers (developers.brevo.com): 201 with the message's id; errors as {"code", "message"}.
-SENT = (201, {"reference": "ab1cde2fgh3i4jklmno", "messageId": 1511882900176220, "smsCount": 1})
+PATH = "/v3/transactionalSMS/send"
+SENT = (201, {"messageId": 1511882900176220})
+NOT_FOUND = (404, {"code": "not_found", "message": "Invalid route"})
 INVALID_RECIPIENT = (400, {"code": "invalid_parameter", "message": "Invalid phone number"})
 UNAUTHORIZED = (401, {"code": "unauthorized", "message": "Key not found"})
 NO_CREDITS = (402, {"code": "not_enough_credits", "message": "Not enough credits"})
@@ -16,7 +18,7 @@ UNAVAILABLE = (503, {"code": "service_unavailable", "message": "Service unavaila
 
 class FakeBrevo:
     """Keeps every request (path, headers, JSON body) and answers the next of `answers`, then SENT;
-    a request without the right api-key is answered 401, as Brevo does."""
+    a request without the right api-key is answered 401, as Brevo does, and one to another path 404."""
 
     def __init__(self):
         self.requests = []
@@ -34,6 +36,8 @@ class FakeBrevo:
                 status, answer = fake.answers.pop(0) if fake.answers else SENT
                 if self.headers.get("api-key") != API_KEY:
                     status, answer = UNAUTHORIZED
+                if self.path != PATH:
+                    status, answer = NOT_FOUND
                 payload = json.dumps(answer).encode()
                 try:
                     self.send_response(status)

@@ -130,7 +130,7 @@ def test_anything_shortened_in_ucs2_stays_in_its_limit(text):
             "mairie_mobile.sms.BrevoBackend",
             {
                 "api_key": "CLE",
-                "endpoint": "https://api.brevo.com/v3/transactionalSMS/sms",
+                "endpoint": "https://api.brevo.com/v3/transactionalSMS/send",
                 "sender": "MairieMob",
                 "timeout": 10,
             },
@@ -138,7 +138,12 @@ def test_anything_shortened_in_ucs2_stays_in_its_limit(text):
         (
             "brevo+http://CLE@127.0.0.1:8025?timeout=2",
             "mairie_mobile.sms.BrevoBackend",
-            {"api_key": "CLE", "endpoint": "http://127.0.0.1:8025/v3/transactionalSMS/sms", "sender": "", "timeout": 2},
+            {
+                "api_key": "CLE",
+                "endpoint": "http://127.0.0.1:8025/v3/transactionalSMS/send",
+                "sender": "",
+                "timeout": 2,
+            },
         ),
     ],
 )
@@ -208,7 +213,7 @@ def fake_brevo():
 def test_brevo_gets_the_sms_as_its_api_documents_it(fake_brevo):
     assert sms.get_connection(fake_brevo.url).send_messages([MESSAGE]) == 1
     (request,) = fake_brevo.requests
-    assert request["path"] == "/v3/transactionalSMS/sms"
+    assert request["path"] == "/v3/transactionalSMS/send"
     assert request["headers"]["api-key"] == brevo.API_KEY
     assert request["headers"]["content-type"] == "application/json"
     assert request["json"] == {
