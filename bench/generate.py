@@ -14,6 +14,9 @@ from partners.models import Partner
 from stops.models import Closure, ClosureReason, ExtraOpening, Stop, WeeklySlot
 
 ORGANISATIONS = 150
+# The slugs of the generated organisations (`_organisation`), bench-000 to bench-149: other benchmarks
+# make their own stops and organisations beside them, named bench-… too.
+ORGANISATION_SLUG = r"^bench-[0-9]{3}$"
 STOPS_EACH = 20
 STOPS = ORGANISATIONS * STOPS_EACH
 COMMUNES_EACH = 10  # two stops in each commune an organisation serves
@@ -44,8 +47,7 @@ AGENT, AGENT_OF_TWO, COORDINATOR, ADMINISTRATOR = "bench-agent", "bench-agent-tw
 
 
 def organisations():
-    """The generated organisations: bench-000 to bench-149 (other benchmarks make their own beside them)."""
-    return Organisation.objects.filter(slug__regex=r"^bench-[0-9]{3}$")
+    return Organisation.objects.filter(slug__regex=ORGANISATION_SLUG)
 
 
 def territory():
@@ -211,7 +213,7 @@ def generate_visits(target=1_000_000):
     days_per_stop = math.ceil(target / territory().count() / 10)
     territory_ids = f"""
         SELECT s.id FROM stops_stop s
-        JOIN {Organisation._meta.db_table} o ON o.id = s.organisation_id AND o.slug ~ '^bench-[0-9]{{3}}$'
+        JOIN {Organisation._meta.db_table} o ON o.id = s.organisation_id AND o.slug ~ '{ORGANISATION_SLUG}'
     """
     with connection.cursor() as cursor:
         # 10 visitors on each of `days_per_stop` days (distinct, within the last 1,095 days) per stop.
