@@ -369,7 +369,7 @@ def _wait_for_turn(lock, token, key, current, meanwhile):
     """The answer another worker has just computed, or None when this worker is to compute
     it: it took `lock`, or waited long enough. An answer that is not cached (an error, a
     404) leaves the lock to the next waiter, which computes it in turn. While another worker
-    computes it, `meanwhile()` is served if it gives an answer."""
+    computes it, `meanwhile()` (asked once) is served if it gives an answer."""
     pause, deadline = 0.005, time.monotonic() + WAIT_SECONDS
     while not cache.add(lock, token, COMPUTING_SECONDS):
         if meanwhile is not None and (entry := meanwhile()) is not None:

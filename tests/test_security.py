@@ -153,16 +153,18 @@ def test_cookies_are_http_only(client, agent):
     assert response.cookies["sessionid"]["httponly"]
 
 
+def login_failure(client, username="inconnu", **request):
+    return client.post("/connexion/", {"username": username, "password": "x"}, **request)
+
+
 def test_login_is_rate_limited_per_address(client, db):
     for attempt in range(30):
-        response = client.post(
-            "/connexion/", {"username": f"inconnu{attempt}", "password": "x"}, REMOTE_ADDR="192.0.2.7"
-        )
+        response = login_failure(client, f"inconnu{attempt}", REMOTE_ADDR="192.0.2.7")
         assert response.status_code == 200
-    limited = client.post("/connexion/", {"username": "encore", "password": "x"}, REMOTE_ADDR="192.0.2.7")
+    limited = login_failure(client, "encore", REMOTE_ADDR="192.0.2.7")
     assert limited.status_code == 429
     assert "Trop de tentatives de connexion" in limited.content.decode()
-    elsewhere = client.post("/connexion/", {"username": "encore", "password": "x"}, REMOTE_ADDR="192.0.2.8")
+    elsewhere = login_failure(client, "encore", REMOTE_ADDR="192.0.2.8")
     assert elsewhere.status_code == 200
 
 
@@ -174,10 +176,6 @@ def through_the_proxy(address, sent=None):
     """A request as the proxy passes it on: from the proxy, with the address it received the request
     from added to the X-Forwarded-For the client sent, if any (nginx's `$proxy_add_x_forwarded_for`)."""
     return {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": f"{sent}, {address}" if sent else address}
-
-
-def login_failure(client, username="inconnu", **request):
-    return client.post("/connexion/", {"username": username, "password": "x"}, **request)
 
 
 def failure_addresses():
