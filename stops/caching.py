@@ -172,7 +172,8 @@ def _key(request, per, now=None):
     """The key of the answer to `request`, of the minute or of the day of `now` (default: now)."""
     moment = ""
     if per == "minute":
-        moment = timezone.localtime(now).strftime("%Y-%m-%dT%H:%M")
+        # With the offset from UTC: the hour the clocks go back comes twice, its minutes are not the same.
+        moment = timezone.localtime(now).strftime("%Y-%m-%dT%H:%M%z")
     elif per == "day":
         moment = timezone.localtime(now).date().isoformat()
     query = urlencode(sorted(request.GET.lists()), doseq=True)

@@ -11,9 +11,11 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core.cache import caches
+from django.db import connection
 from django.http import HttpResponse
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.test import Client, RequestFactory, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import resolve
 
 from partners.models import Partner
@@ -283,6 +285,19 @@ def test_at_midnight_or_once_the_minute_is_well_begun_a_visitor_waits_for_the_ne
     caches["default"].clear()
     assert without_token(now) == without_token(Client().get(url))  # computed for the new minute
     assert without_token(now) != without_token(before)
+
+
+def test_when_the_clocks_go_back_the_hour_that_comes_again_has_answers_of_its_own(client, tuesday_bus, monday_noon):
+    url = "/api/v1/stops/nathalie-sarraute/status"
+    monday_noon.move_to(datetime.datetime(2025, 10, 26, 0, 30, 10, tzinfo=datetime.UTC))  # 02:30 summer time
+    client.get(url)
+    with CaptureQueriesContext(connection) as served:
+        client.get(url)
+    assert len(served) == 0  # the same minute: from the cache
+    monday_noon.move_to(datetime.datetime(2025, 10, 26, 1, 30, 10, tzinfo=datetime.UTC))  # 02:30 again, winter time
+    with CaptureQueriesContext(connection) as computed:
+        client.get(url)
+    assert len(computed) > 0  # not the answer of an hour ago
 
 
 def test_after_a_change_a_visitor_waits_for_the_new_answer_rather_than_get_the_minute_before(
