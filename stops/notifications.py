@@ -9,7 +9,9 @@
   in one message and marks them sent in the same transaction: a duplicated or redelivered
   task finds nothing left to send. Meanwhile it holds those it has still to send.
 - The sweeper, every few seconds, dispatches what an unreachable broker left behind and
-  sends again what is still queued and held by no sending (a killed worker's).
+  sends again what is still queued and held by no sending (a killed worker's). Behind the
+  sendings queued so far it queues a marker: when the marker runs, every one of them has been
+  taken, and what none of them holds was lost with its task (`lost`).
 - The evening before an opening that a change of the last 14 days cancelled or added,
   subscribers get a reminder (one Notification per subscription, stop and day).
 - A subscription by SMS gets the same notifications, each one SMS of one segment, counted
@@ -39,7 +41,8 @@ from mairie_mobile import emails, gsm, sms
 from stops import links, schedule, wording
 from stops.models import Notification, ScheduleChange, SmsSent, Subscription, new_leave_code
 
-# A notification still queued after this long, and held by no sending, is sent again by the sweeper.
+# A notification still queued after this long, and held by no sending, is sent again by the sweeper
+# (sooner when the sweeper's marker finds its task lost, see `lost`).
 STALE_AFTER = datetime.timedelta(minutes=2)
 # How long a sending holds the notifications it is to send, renewed as it goes: a killed worker's
 # are sent again by the sweeper once this has passed (beat runs it every 15 seconds).
@@ -321,6 +324,22 @@ def sweep(now, window):
     stale = set(stale.values_list("subscription_id", flat=True).distinct())
     hold(stale, now + STALE_AFTER)  # queued again: the next sweeps leave them to that task a while
     return subscription_ids | stale
+
+
+def awaiting_sending():
+    """Whether queued notifications wait for a sending that has not taken them yet."""
+    return Notification.objects.filter(state=Notification.State.QUEUED, held_until=None).exists()
+
+
+def lost(queued_at, now):
+    """What the sendings queued before `queued_at` were to send and none of them holds, when the
+    marker queued then behind them runs (the queue is first in, first out: each of them has been
+    taken by now). Their task was lost: its worker killed as it took it, or Redis restarted empty.
+    Held as the sweeper holds what it queues again; returns the subscriptions to mail."""
+    stranded = Notification.objects.filter(state=Notification.State.QUEUED, held_until=None, created_at__lt=queued_at)
+    subscription_ids = set(stranded.values_list("subscription_id", flat=True).distinct())
+    hold(subscription_ids, now + STALE_AFTER)
+    return subscription_ids
 
 
 def remind_tomorrow(now):

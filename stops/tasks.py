@@ -69,6 +69,17 @@ def sweep_notifications():
     """Every 15 seconds: what an unreachable broker left behind, and what a killed worker left unsent."""
     subscription_ids = notifications.sweep(timezone.now(), debounce())
     queue_deliveries(subscription_ids)
+    if notifications.awaiting_sending():
+        # Behind the sendings queued so far, on the same queue: when it runs, each has been taken.
+        send_lost_notifications.delay(timezone.now().isoformat())
+    return len(subscription_ids)
+
+
+@shared_task
+def send_lost_notifications(queued_at):
+    """The sweeper's marker: what the sendings queued before it left unheld went with a lost task."""
+    subscription_ids = notifications.lost(datetime.datetime.fromisoformat(queued_at), timezone.now())
+    queue_deliveries(subscription_ids)
     return len(subscription_ids)
 
 

@@ -1,5 +1,7 @@
 """A real Celery worker, in a thread of the test, on the real Redis."""
 
+import subprocess
+import sys
 import time
 from contextlib import contextmanager
 
@@ -44,3 +46,27 @@ def queued_on_redis(broker_url, purge=True):
     finally:
         app.conf.task_always_eager = eager
         use_broker(broker_url)
+
+
+# A consumer that takes the next task of the queue as a worker takes it (not acknowledged yet), says
+# which, and waits to be killed.
+_TAKE_ONE = """
+import sys, time
+from kombu import Connection
+with Connection(sys.argv[1]) as connection:
+    message = connection.SimpleQueue("celery").get(timeout=10)
+    print(message.headers["task"], flush=True)
+    time.sleep(60)
+"""
+
+
+def taken_by_a_killed_worker(broker_url):
+    """The next task of the queue taken by a process then killed with SIGKILL before it acknowledged
+    it: Redis keeps it aside, for no worker, until its visibility timeout (an hour). Returns its name."""
+    process = subprocess.Popen([sys.executable, "-c", _TAKE_ONE, broker_url], stdout=subprocess.PIPE, text=True)
+    try:
+        return process.stdout.readline().strip()
+    finally:
+        process.kill()
+        process.wait()
+        process.stdout.close()

@@ -279,6 +279,25 @@ def test_the_sweeper_sends_soon_what_a_killed_worker_held_and_leaves_what_a_send
     assert Notification.objects.get(subscription=held).state == "queued"
 
 
+def test_the_sweepers_marker_sends_again_what_the_sendings_queued_before_it_left_unheld(tuesday_bus, subscriber):
+    taken = Subscription.objects.create(email="taken@example.org", stop=tuesday_bus, confirmed_at=MONDAY)
+    later = Subscription.objects.create(email="later@example.org", stop=tuesday_bus, confirmed_at=MONDAY)
+    with time_machine.travel(MONDAY, tick=False):
+        close(tuesday_bus, D(2025, 3, 11))
+    dispatched = MONDAY + datetime.timedelta(minutes=6)
+    with time_machine.travel(dispatched, tick=False):
+        notifications.dispatch_due_changes(dispatched, tasks.debounce())
+        notifications.hold([taken.pk], dispatched + notifications.HOLD)  # a sending is at it
+    marker = dispatched + datetime.timedelta(seconds=5)  # queued behind the sendings of the first two
+    Notification.objects.filter(subscription=later).update(created_at=marker + datetime.timedelta(seconds=1))
+    assert notifications.awaiting_sending()
+
+    assert notifications.lost(marker, marker + datetime.timedelta(seconds=2)) == {subscriber.pk}
+    # Queued again and held as the sweeper holds what it queues: the next sweep leaves it to that task.
+    assert notifications.sweep(marker + datetime.timedelta(seconds=30), tasks.debounce()) == {taken.pk}
+    assert notifications.lost(marker, marker + datetime.timedelta(seconds=30)) == set()
+
+
 def test_a_retried_sending_holds_its_notifications_until_its_retry(tuesday_bus, subscriber, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2  # nothing listens

@@ -4,14 +4,17 @@ import datetime
 import time
 
 import pytest
+from celery.signals import task_success
 from django.conf import settings
 from django.core import mail
+from django.utils import timezone
 
-from stops import editing
+from mairie_mobile.celery import app
+from stops import editing, notifications, tasks
 from stops.models import Closure, Notification, ScheduleChange, Subscription, new_leave_code
 from stops.tasks import send_notifications, sweep_notifications
 from tests.conftest import transactional
-from tests.workers import queued_on_redis, use_broker, wait_for, worker
+from tests.workers import queued_on_redis, taken_by_a_killed_worker, use_broker, wait_for, worker
 
 pytestmark = [
     *transactional,
@@ -87,3 +90,39 @@ def test_a_worker_tells_a_mail_and_an_sms_subscriber_once_each(tuesday_bus, subs
     assert message.to == "+33612345678"
     assert "annulé (bus en panne)" in message.body
     assert dict(Notification.objects.values_list("subscription", "state")) == {subscriber.pk: "sent", by_sms.pk: "sent"}
+
+
+def sending_queued_on_redis(stop):
+    """An edit of `stop` whose sending waits on Redis (its dispatcher run here)."""
+    cancel_next_tuesday(stop)
+    app.control.purge()  # the dispatcher the edit queued: run below instead
+    time.sleep(1.1)  # past the debounce window of one second
+    subscription_ids, _next_due = notifications.dispatch_due_changes(timezone.now(), tasks.debounce())
+    tasks.queue_deliveries(subscription_ids)
+
+
+def test_a_sending_lost_with_the_worker_that_took_it_goes_at_the_next_sweep(tuesday_bus, subscriber):
+    sending_queued_on_redis(tuesday_bus)
+    assert taken_by_a_killed_worker(settings.CELERY_BROKER_URL) == "stops.tasks.send_notifications"
+    with worker():
+        sweep_notifications.delay()  # what beat does every 15 seconds, not two minutes later
+        wait_for(lambda: len(mail.outbox) == 1, timeout=15)
+    assert Notification.objects.get().state == "sent"
+
+
+def test_the_sweepers_marker_leaves_a_sending_that_waits_in_the_queue_to_it(tuesday_bus, subscriber):
+    sending_queued_on_redis(tuesday_bus)
+    finished = []
+
+    def record(sender, result, **kwargs):
+        finished.append((sender.name, result))
+
+    sweep_notifications.apply()  # here: its marker is queued behind the sending
+    task_success.connect(record)
+    try:
+        with worker():
+            wait_for(lambda: ("stops.tasks.send_lost_notifications", 0) in finished)
+    finally:
+        task_success.disconnect(record)
+    assert finished == [("stops.tasks.send_notifications", 1), ("stops.tasks.send_lost_notifications", 0)]
+    assert len(mail.outbox) == 1
