@@ -50,9 +50,11 @@ class LanguageMiddleware:
             language = translation.get_language_from_request(request)
         else:
             language = FRENCH
-        translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+        # Only for this request: whatever this thread does next (another request's first middleware,
+        # a test) is not left in this visitor's language.
+        with translation.override(language):
+            response = self.get_response(request)
         if not prefixed:
             # The same address answers in French or redirects, after the cookie and the browser.
             patch_vary_headers(response, ("Accept-Language", "Cookie"))

@@ -53,6 +53,13 @@ def test_each_language_has_its_prefixed_pages(client, tuesday_bus, language):
     assert "Esplanade Nathalie Sarraute" in page  # a stop's name is never translated
 
 
+def test_a_visitors_language_is_theirs_only_for_their_request(client, tuesday_bus):
+    assert client.get(f"/ar{STOP}").status_code == 200
+    assert translation.get_language() == "fr"  # what this thread does next: the next request, a task
+    assert client.get("/api/v1/stops", headers={"accept-language": "en"}).status_code == 200
+    assert translation.get_language() == "fr"
+
+
 def test_a_first_visit_follows_the_browsers_language(client, tuesday_bus):
     response = client.get(f"{STOP}?x=1", headers={"accept-language": "ar,fr;q=0.5"})
     assert response.status_code == 302
