@@ -14,6 +14,7 @@ from stops import editing, notifications, tasks
 from stops.models import Closure, Notification, ScheduleChange, Subscription, new_leave_code
 from stops.tasks import send_notifications, sweep_notifications
 from tests.conftest import transactional
+from tests.faults import RedisServer
 from tests.workers import queued_on_redis, taken_by_a_killed_worker, use_broker, wait_for, worker
 
 pytestmark = [
@@ -107,6 +108,24 @@ def test_a_sending_lost_with_the_worker_that_took_it_goes_at_the_next_sweep(tues
     with worker():
         sweep_notifications.delay()  # what beat does every 15 seconds, not two minutes later
         wait_for(lambda: len(mail.outbox) == 1, timeout=15)
+    assert Notification.objects.get().state == "sent"
+
+
+def test_a_sending_lost_with_redis_restarted_empty_goes_at_the_next_sweep(tuesday_bus, subscriber, tmp_path):
+    server = RedisServer(str(tmp_path))
+    server.start()
+    try:
+        with queued_on_redis(server.url):
+            sending_queued_on_redis(tuesday_bus)
+            server.kill()
+            server.start()  # it keeps nothing on disk: the sending is gone
+            use_broker(server.url)  # connections to the server before it are of no use
+            assert server.client().dbsize() == 0
+            with worker():
+                sweep_notifications.delay()
+                wait_for(lambda: len(mail.outbox) == 1, timeout=15)
+    finally:
+        server.stop()
     assert Notification.objects.get().state == "sent"
 
 
