@@ -177,6 +177,17 @@ def pytest_sessionstart(session):
         pytest.exit(f"Redis does not answer at {settings.REDIS_URL}", returncode=1)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request):
+    """With Redis unreachable, the pages and forms run beside the whole suite (`make test`): on a
+    test database of their own."""
+    if not request.config.getoption("--redis-unreachable"):
+        return
+    for database in settings.DATABASES.values():
+        if database["ENGINE"] != "django.db.backends.sqlite3":  # SQLite's test database is in memory
+            database.setdefault("TEST", {})["NAME"] = f"test_{database['NAME']}_redis_unreachable"
+
+
 def _redis_answers(url):
     try:
         return redis.Redis.from_url(url, socket_connect_timeout=3).ping()
