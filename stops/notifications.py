@@ -318,26 +318,33 @@ def sweep(now, window):
     notifications a sending held and no longer does (its worker was killed), and those no sending
     ever took after STALE_AFTER (their task was lost). Returns the subscriptions to mail."""
     subscription_ids, _next = dispatch_due_changes(now, window)
-    stale = Notification.objects.filter(
-        Q(held_until__lt=now) | Q(held_until=None, created_at__lt=now - STALE_AFTER), state=Notification.State.QUEUED
-    )
-    stale = set(stale.values_list("subscription_id", flat=True).distinct())
-    hold(stale, now + STALE_AFTER)  # queued again: the next sweeps leave them to that task a while
-    return subscription_ids | stale
+    stale = Notification.objects.filter(state=Notification.State.QUEUED, held_until__lt=now)
+    stale |= _untaken().filter(created_at__lt=now - STALE_AFTER)
+    return subscription_ids | _queued_again(stale, now)
 
 
 def awaiting_sending():
     """Whether queued notifications wait for a sending that has not taken them yet."""
-    return Notification.objects.filter(state=Notification.State.QUEUED, held_until=None).exists()
+    return _untaken().exists()
 
 
 def lost(queued_at, now):
     """What the sendings queued before `queued_at` were to send and none of them holds, when the
     marker queued then behind them runs (the queue is first in, first out: each of them has been
     taken by now). Their task was lost: its worker killed as it took it, or Redis restarted empty.
-    Held as the sweeper holds what it queues again; returns the subscriptions to mail."""
-    stranded = Notification.objects.filter(state=Notification.State.QUEUED, held_until=None, created_at__lt=queued_at)
-    subscription_ids = set(stranded.values_list("subscription_id", flat=True).distinct())
+    Returns the subscriptions to mail."""
+    return _queued_again(_untaken().filter(created_at__lt=queued_at), now)
+
+
+def _untaken():
+    """The queued notifications that no sending has held yet."""
+    return Notification.objects.filter(state=Notification.State.QUEUED, held_until=None)
+
+
+def _queued_again(notifications, now):
+    """The subscriptions of `notifications`, held while the task that sends them again waits in the
+    queue: the next sweeps leave them to it a while."""
+    subscription_ids = set(notifications.values_list("subscription_id", flat=True).distinct())
     hold(subscription_ids, now + STALE_AFTER)
     return subscription_ids
 

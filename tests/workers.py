@@ -1,4 +1,4 @@
-"""A real Celery worker, in a thread of the test, on the real Redis."""
+"""A real Celery worker, in a thread of the test, on the real Redis; and a worker killed as it takes a task."""
 
 import subprocess
 import sys
