@@ -18,7 +18,6 @@ ORGANISATIONS = 150
 # make their own stops and organisations beside them, named bench-… too.
 ORGANISATION_SLUG = r"^bench-[0-9]{3}$"
 STOPS_EACH = 20
-STOPS = ORGANISATIONS * STOPS_EACH
 COMMUNES_EACH = 10  # two stops in each commune an organisation serves
 SLOT_TIMES = [(datetime.time(9, 30), datetime.time(12, 30)), (datetime.time(14), datetime.time(17))]
 KINDS = [Organisation.Kind.COMMUNE, Organisation.Kind.INTERCOMMUNALITE, Organisation.Kind.ASSOCIATION]
@@ -58,7 +57,7 @@ def territory():
 def generate_territory(seed=2024):
     """150 organisations of 20 active stops (2 slots each) spread over the départements, a few
     closures and extra openings, and the benchmarks' staff. Idempotent."""
-    if organisations().count() != ORGANISATIONS or territory().count() != STOPS:
+    if organisations().count() != ORGANISATIONS or territory().count() != ORGANISATIONS * STOPS_EACH:
         _generate(random.Random(seed))
     _place_the_stops_without_coordinates(random.Random(seed))
     _ensure_staff()

@@ -13,7 +13,6 @@ pytestmark = pytest.mark.django_db
 
 def test_the_benchmarks_territory_visits_and_opinions_are_generated(monkeypatch):
     monkeypatch.setattr(generate, "ORGANISATIONS", 2)
-    monkeypatch.setattr(generate, "STOPS", 2 * generate.STOPS_EACH)
     generate.generate_territory()
     assert generate.territory().count() == 2 * generate.STOPS_EACH
     generate.generate_visits(target=120)
@@ -27,7 +26,6 @@ def test_the_benchmarks_territory_visits_and_opinions_are_generated(monkeypatch)
 
 def test_the_territory_is_kept_beside_the_stops_other_benchmarks_make(monkeypatch):
     monkeypatch.setattr(generate, "ORGANISATIONS", 2)
-    monkeypatch.setattr(generate, "STOPS", 2 * generate.STOPS_EACH)
     generate.generate_territory()
     generate.generate_visits(target=120)
     stops, visits = set(generate.territory()), Visit.objects.count()
