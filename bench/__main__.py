@@ -35,16 +35,20 @@ from bench.generate import (  # noqa: E402
     organisations,
 )
 from stops import schedule  # noqa: E402
+from stops.caching import schedule_changed  # noqa: E402
 from stops.models import Stop  # noqa: E402
 
 # BENCH_DATABASE: another name, for benchmarks run beside others on one server.
 BENCH_DATABASE = os.environ.get("BENCH_DATABASE", "mairie_mobile_bench")
 
 
-def measure(function, runs):
-    """(median wall seconds, median CPU seconds) of `runs` calls."""
+def measure(function, runs, before=None):
+    """(median wall seconds, median CPU seconds) of `runs` calls, each after `before()` if given,
+    which is not measured."""
     wall, cpu = [], []
     for _ in range(runs):
+        if before is not None:
+            before()
         started, started_cpu = time.perf_counter(), time.process_time()
         function()
         wall.append(time.perf_counter() - started)
@@ -53,24 +57,31 @@ def measure(function, runs):
 
 
 def get(client, url):
-    """A GET computed each time: the public answers' cache is emptied before it."""
-    from stops.caching import schedule_changed
+    """A GET of `url` that must be answered."""
 
     def fetch():
-        schedule_changed()
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
 
     return fetch
 
 
-def measure_with_queries(name, fetch, runs):
-    """(name with the number of queries of one call, median wall seconds, median CPU seconds)."""
+def measure_get(client, url, runs):
+    """measure() of a GET computed each time: the public answers' cache is emptied before it, and
+    its emptying is not measured."""
+    return measure(get(client, url), runs, before=schedule_changed)
+
+
+def measure_with_queries(name, fetch, runs, before=None):
+    """(name with the number of queries of one call, median wall seconds, median CPU seconds); `before`
+    as for measure()."""
     from django.test.utils import CaptureQueriesContext
 
+    if before is not None:
+        before()
     with CaptureQueriesContext(connection) as captured:
         fetch()
-    return (f"{name}, {len(captured)} queries", *measure(fetch, runs))
+    return (f"{name}, {len(captured)} queries", *measure(fetch, runs, before))
 
 
 # Goals of openings() over 365 days for every stop: its time, and its time over the reference's.
@@ -95,22 +106,31 @@ def schedule_benchmarks(runs):
         with schedule.gc_paused():
             return list(map(tuple.__new__, itertools.repeat(schedule.Opening), fields))
 
-    # Taking turns, run after run.
-    engine_times, reference_times = [], []
+    # Taking turns, run after run: the engine given the active stops as rows of the fields it reads (as
+    # the API and the feeds give them), the engine loading them as Stop objects, and the reference.
+    def as_rows():
+        return schedule.openings(today, year, schedule.stop_values(Stop.objects.active()))
+
+    variants = {"rows": as_rows, "objects": lambda: schedule.openings(today, year), "reference": reference}
+    times = {name: [] for name in variants}
     for _run in range(runs):
-        engine_times.append(measure(lambda: schedule.openings(today, year), 1))
-        reference_times.append(measure(reference, 1))
+        for name, function in variants.items():
+            times[name].append(measure(function, 1))
     fields.clear()  # not to weigh on the collections of the measures below
-    engine = tuple(statistics.median(times) for times in zip(*engine_times, strict=True))
-    made = tuple(statistics.median(times) for times in zip(*reference_times, strict=True))
+    engine, objects, made = (
+        tuple(statistics.median(each) for each in zip(*times[name], strict=True)) for name in variants
+    )
     rows = [
-        (f"openings() over 365 days, {stop_count} stops ({count} openings)", *engine),
+        (f"openings() over 365 days, {stop_count} stops given as rows ({count} openings)", *engine),
+        ("openings() over 365 days, the same stops loaded as Stop objects", *objects),
         (f"reference: {count} openings made from their fields", *made),
     ]
     ratio = engine[1] / made[1]
     differences = engine_differences(today)
     note = (
-        f"openings() over 365 days: {engine[1] * 1000:.0f} ms of CPU, {ratio:.2f} times the reference's; "
+        f"openings() over 365 days, the stops given as rows: {engine[1] * 1000:.0f} ms of CPU, "
+        f"{ratio:.2f} times the reference's (loading them as Stop objects: {objects[1] * 1000:.0f} ms, "
+        f"{objects[1] / made[1]:.2f} times); "
         f"goals: ≤ {OPENINGS_GOAL_MS} ms: {'met' if engine[1] * 1000 <= OPENINGS_GOAL_MS else 'NOT met'}, "
         f"≤ {OPENINGS_GOAL_RATIO}× the reference: {'met' if ratio <= OPENINGS_GOAL_RATIO else 'NOT met'}. "
         f"Against the engine before it (stops/schedule_reference.py), over 365 days, a month, "
@@ -127,8 +147,8 @@ def schedule_benchmarks(runs):
         ("API openings, one month, one stop", f"/api/v1/openings?start={today}&end={month_end}&stop={stop.slug}"),
         ("ICS feed of a stop", f"/arrets/{stop.slug}/calendrier.ics"),
     ]
-    rows += [(name, *measure(get(client, url), runs)) for name, url in pages]
-    rows.append(("ICS feed of every stop", *measure(get(client, "/calendrier.ics"), runs)))
+    rows += [(name, *measure_get(client, url, runs)) for name, url in pages]
+    rows.append(("ICS feed of every stop", *measure_get(client, "/calendrier.ics", runs)))
     rows.append(("ICS feed of every stop, its writing alone", *measure(feed_writing(), runs)))
     return rows, note
 
@@ -161,8 +181,6 @@ def comparable(opening):
 def feed_writing():
     """The feed of every stop written from its openings computed beforehand, with the garbage
     collector paused as the view has it: the part of the feed that is not the engine's."""
-    import gc
-
     from stops import ics
 
     today = datetime.date.today()
@@ -170,11 +188,8 @@ def feed_writing():
     openings = schedule.openings(*ics.feed_range(today))
 
     def write():
-        gc.disable()
-        try:
+        with schedule.gc_paused():
             ics.calendar_feed(openings, "Mairie mobile", "tous-les-arrets", stamp)
-        finally:
-            gc.enable()
 
     return write
 
@@ -405,7 +420,7 @@ def organisation_benchmarks(runs):
         (f"an organisation's page ({first.stops.count()} stops)", first.get_absolute_url()),
         (f"API stops ({stops:,} stops)", "/api/v1/stops"),
     ]
-    rows = [measure_with_queries(name, get(visitor, url), runs) for name, url in public]
+    rows = [measure_with_queries(name, get(visitor, url), runs, before=schedule_changed) for name, url in public]
     staff = [
         ("agent's home, one organisation", agent, "/agents/", {}),
         ("agent's home, two organisations", agent_of_two, "/agents/", {}),
@@ -448,7 +463,7 @@ def opendata_benchmarks(runs):
         ("the /donnees/ page", "/donnees/"),
     ]
     client = Client()
-    return [measure_with_queries(name, get(client, url), runs) for name, url in files]
+    return [measure_with_queries(name, get(client, url), runs, before=schedule_changed) for name, url in files]
 
 
 def _activity_kept():

@@ -17,6 +17,7 @@ from collections import defaultdict
 from operator import attrgetter
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from icalendar import Timezone
@@ -35,6 +36,8 @@ LINE_OCTETS = 75
 # RFC 5545 §3.3.11: a TEXT value escapes backslashes, semicolons, commas and line breaks, and
 # holds no other control character than the tab.
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# What an event says of its stop, beside the fields the engine reads.
+STOP_FIELDS = ("slug", "address", "city", "landmark", "latitude", "longitude")
 
 
 def feed_range(today):
@@ -44,6 +47,9 @@ def feed_range(today):
 def stops_feed(stops, name, uid, today):
     """The feed of `stops` (a queryset or a list) from a month before `today` to a year after."""
     start, end = feed_range(today)
+    if isinstance(stops, QuerySet):
+        # As rows of the fields written: 3,000 Stop objects took a tenth of the feed of every stop.
+        stops = schedule.stop_values(stops, *STOP_FIELDS)
     # A stamp that changes once a day keeps the feed byte-identical between schedule changes.
     stamp = datetime.datetime.combine(today, datetime.time(), tzinfo=datetime.UTC)
     # The openings are computed and written with the cyclic garbage collector paused: none
@@ -152,7 +158,7 @@ class _Writer:
         unknown_from = open_openings[known.index(False)].date if False in known else None
         self._add(
             first,
-            uid=f"{first.stop.slug}-creneau-{slot.pk}@mairie-mobile",
+            uid=f"{first.stop.slug}-creneau-{slot.id}@mairie-mobile",
             repeat=repeat,
             excluded=excluded,
             description=self._description(first, unknown_from),
@@ -186,7 +192,7 @@ class _Writer:
 
     def _stop(self, stop):
         """A stop's SUMMARY line, and its GEO, LOCATION and URL lines."""
-        if stop.pk not in self._stops:
+        if stop.id not in self._stops:
             location = ", ".join(part for part in (stop.address, f"{stop.postcode} {stop.city}".strip()) if part)
             place = []
             if stop.latitude is not None and stop.longitude is not None:
@@ -194,11 +200,11 @@ class _Writer:
             if location:
                 place.append(f"LOCATION:{text(location)}")
             place.append(f"URL:{self._stop_url.replace(SLUG_PLACEHOLDER, stop.slug)}")
-            self._stops[stop.pk] = (
+            self._stops[stop.id] = (
                 content_line(f"SUMMARY:{text(f'Mairie mobile – {stop.name}')}"),
                 b"".join(map(content_line, place)),
             )
-        return self._stops[stop.pk]
+        return self._stops[stop.id]
 
     def _description(self, opening, unknown_from):
         lines = [opening.stop.landmark, opening.reason if opening.extra else ""]

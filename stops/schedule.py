@@ -200,7 +200,7 @@ class _Calendar:
 
     def __init__(self, start, end, stop_list, stop_filter):
         self.start = start
-        self.days = [start + datetime.timedelta(days=index) for index in range((end - start).days + 1)]
+        self.day_count = (end - start).days + 1
         # `id` rather than `pk` (a property): a plain attribute, read for each stop.
         self.stops = {stop.id: stop for stop in stop_list}
         closures = _closed_days(start, end, stop_filter)
@@ -223,7 +223,7 @@ class _Calendar:
                     known = self._days_until(known_until.get(zone) if zone else datetime.date.max)
                     reasons = _holidays(start, end, school_days.get(zone, ()), subdivision)
                     holidays = of_holidays[key[:2]] = (
-                        _Columns.opening(len(self.days), known).cancelled(reasons).cancelled(national)
+                        _Columns.opening(self.day_count, known).cancelled(reasons).cancelled(national)
                     )
                 columns = of_group[key] = holidays.cancelled(closures.get(("organisation", organisation)))
             own = closures.get(("stop", stop.id))
@@ -233,7 +233,7 @@ class _Calendar:
         """How many days of the range are on or before `last` (None: none of them)."""
         if last is None:
             return 0
-        return max(0, min(len(self.days), (last - self.start).days + 1))
+        return max(0, min(self.day_count, (last - self.start).days + 1))
 
     def openings(self, slots, extras, make):
         """The openings of `slots` (in their order for a day) and of `extras`, in order.
@@ -244,12 +244,12 @@ class _Calendar:
         day's openings, made in the order they are returned, of the class `make` (None: left as the
         tuples of their fields).
         """
-        days, start = self.days, self.start
-        rows = [_Row(number, len(range(number, len(days), 7))) for number in range(7)]
+        day_count, start = self.day_count, self.start
+        rows = [_Row(number, len(range(number, day_count, 7))) for number in range(7)]
         has_extras = {extra.stop_id for extra in extras}
         places = defaultdict(list)  # stop id -> [(row, position)] of its slots, for the stops with extras
         weekday = start.weekday()
-        last_day = len(days) - 1
+        last_day = day_count - 1
         stops, columns = self.stops, self.columns
         for slot in slots:
             _, stop_id, slot_weekday, slot_start, slot_end, every, starts_on, ends_on = slot
@@ -307,8 +307,12 @@ class _Calendar:
         for row in rows:
             row.transpose()
         found = []
-        for index, day in enumerate(days):
-            made = rows[index % 7].cells(day, index // 7)
+        first_ordinal = start.toordinal()
+        for index in range(day_count):
+            row = rows[index % 7]
+            if not row.slots and index not in extras_of_day:
+                continue  # no opening that day: a stop's feed has some on two or three days a week
+            made = row.cells(datetime.date.fromordinal(first_ordinal + index), index // 7)
             if make is not None:
                 made = _made(make, made)
             if index in extras_of_day:

@@ -194,6 +194,22 @@ def test_feed_escapes_and_folds_texts(client, awkward_stop):
     assert as_openings(events) == open_openings_from_api(client, awkward_stop.slug)
 
 
+def test_the_feed_of_every_stop_writes_a_stop_as_its_own_feed_does(client, awkward_stop, territory):
+    """The feed of every stop reads its stops as rows of the fields it writes, a stop's own feed
+    reads a Stop: the same events, line for line, with its place, its landmark and its link."""
+    from stops.models import Stop
+
+    Stop.objects.filter(pk=awkward_stop.pk).update(latitude="-20.878900", longitude="55.448100")
+
+    def events_of_stop(content):
+        events = content.removesuffix(b"END:VCALENDAR\r\n").split(b"BEGIN:VEVENT\r\n")[1:]
+        return sorted(event for event in events if b"/arrets/salle-des-fetes/" in event.replace(b"\r\n ", b""))
+
+    own = client.get(f"/arrets/{awkward_stop.slug}/calendrier.ics").content
+    assert b"GEO:-20.8789;55.4481\r\n" in own
+    assert events_of_stop(client.get("/calendrier.ics").content) == events_of_stop(own) != []
+
+
 def test_feed_has_one_exdate_line_per_recurring_event(client, territory):
     content = client.get("/calendrier.ics").content.replace(b"\r\n ", b"")  # unfolded
     calendar = icalendar.Calendar.from_ical(content)
