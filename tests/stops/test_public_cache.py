@@ -483,6 +483,18 @@ def test_an_answer_without_a_form_is_kept_once_compressed_and_inflated_for_a_pla
     assert len(public_entries()) == 1
 
 
+def test_a_large_answer_is_kept_compressed_at_the_fastest_level_a_page_at_the_default_one(monkeypatch, tuesday_bus):
+    """gzip's header says how hard its bytes were compressed (XFL: 4 the fastest, 0 the default level)."""
+    week, year = "start=2025-03-10&end=2025-03-16", "start=2025-01-01&end=2025-12-31"
+    monkeypatch.setattr(caching, "FAST_GZIP_BYTES", len(Client().get(f"/api/v1/openings?{week}").content))
+    for url in (f"/api/v1/openings?{week}", f"/api/v1/openings?{year}"):
+        plain = Client().get(url).content
+        assert gzip.decompress(Client(HTTP_ACCEPT_ENCODING="gzip").get(url).content) == plain
+    entries = {entry["content"][8]: gzip.decompress(entry["content"]) for entry in public_entries().values()}
+    assert entries.keys() == {0, 4}
+    assert len(entries[4]) > caching.FAST_GZIP_BYTES >= len(entries[0])
+
+
 @pytest.mark.parametrize("url", ["/arrets/nathalie-sarraute/", "/", "/?q=75018"])
 def test_pages_with_a_form_are_never_compressed(url, client, tuesday_bus):
     """A CSRF token in a compressed answer would leak to a BREACH attack."""
