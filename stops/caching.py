@@ -218,7 +218,8 @@ def cached(per=None, live=None, early=None):
                 return view(request, *args, **kwargs)
             if request.resolver_match is not None:  # from now on, PublicCacheMiddleware serves its hits
                 SERVED[request.resolver_match.func] = (per, live, early)
-            key, current, entry = _lookup(request, per, live)
+            # What PublicCacheMiddleware found missing, looked up again only if it did not look.
+            key, current, entry = getattr(request, "public_cache_missed", None) or _lookup(request, per, live)
             if current is None:  # the cache is unreachable: this visitor's answer alone
                 return view(request, *args, **kwargs)
             plain = None
@@ -333,8 +334,9 @@ class PublicCacheMiddleware:
             return None
         request.resolver_match = match
         per, live, early = served
-        _key, _current, entry = _lookup(request, per, live)
+        key, current, entry = _lookup(request, per, live)
         if entry is None:
+            request.public_cache_missed = (key, current, None)  # for the view's `cached`, a round trip less
             return None
         response = _answer(request, entry)
         if early is not None and (response := early(request, response)) is None:

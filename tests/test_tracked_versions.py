@@ -243,3 +243,18 @@ def test_redis_is_asked_whether_it_answers_twice_a_second_at_most(redis_server):
     for _ in range(50):
         cache.get_many([caching.VERSION_KEY])
     assert redis_server.calls("ping") - pings <= 2
+
+
+def test_an_answer_computed_after_a_change_asks_redis_what_it_must_and_no_more(redis_server, tuesday_bus):
+    """After a change, a visitor's answer is computed with, in this order: the schedule's version read
+    (Redis said it changed), the version of the entry this process holds (stale), the lock taken, that
+    version read again under the lock, the answer stored with its version (MSET, and when each
+    expires), the lock let go (read, then deleted). The middleware's lookup serves the view's too."""
+    url = f"/arrets/{tuesday_bus.slug}/calendrier.ics"
+    visitor = Client()
+    assert visitor.get(url).status_code == 200
+    caching.schedule_changed()
+    before = {name: redis_server.calls(name) for name in ("mget", "get", "set", "mset", "expire", "del")}
+    assert visitor.get(url).status_code == 200
+    made = {name: redis_server.calls(name) - count for name, count in before.items()}
+    assert made == {"mget": 1, "get": 3, "set": 1, "mset": 1, "expire": 2, "del": 1}
