@@ -466,11 +466,10 @@ def _school_holiday_days(zones, start, end):
     if not zones:
         return days, known_until
     # Every period still running or to come: those in range, and the last one known.
-    for holiday in SchoolHoliday.objects.filter(zone__in=zones, last_day__gte=start):
-        known_until[holiday.zone] = max(known_until.get(holiday.zone, holiday.last_day), holiday.last_day)
-        days[holiday.zone].update(
-            range((max(holiday.first_day, start) - start).days, (min(holiday.last_day, end) - start).days + 1)
-        )
+    periods = SchoolHoliday.objects.filter(zone__in=zones, last_day__gte=start)
+    for zone, first_day, last_day in periods.values_list("zone", "first_day", "last_day"):
+        known_until[zone] = max(known_until.get(zone, last_day), last_day)
+        days[zone].update(range((max(first_day, start) - start).days, (min(last_day, end) - start).days + 1))
     return days, known_until
 
 
