@@ -334,9 +334,10 @@ class PublicCacheMiddleware:
             return None
         request.resolver_match = match
         per, live, early = served
-        key, current, entry = _lookup(request, per, live)
+        found = _lookup(request, per, live)
+        _key, _current, entry = found
         if entry is None:
-            request.public_cache_missed = (key, current, None)  # for the view's `cached`, a round trip less
+            request.public_cache_missed = found  # for the view's `cached`: a round trip less
             return None
         response = _answer(request, entry)
         if early is not None and (response := early(request, response)) is None:
