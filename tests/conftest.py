@@ -185,7 +185,9 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, r
         return
     for database in settings.DATABASES.values():
         if database["ENGINE"] != "django.db.backends.sqlite3":  # SQLite's test database is in memory
-            database.setdefault("TEST", {})["NAME"] = f"test_{database['NAME']}_redis_unreachable"
+            # After a parallel run's suffix, if one was given (tox, xdist), not instead of it.
+            test = database.setdefault("TEST", {})
+            test["NAME"] = f"{test.get('NAME') or 'test_' + database['NAME']}_redis_unreachable"
 
 
 def _redis_answers(url):
